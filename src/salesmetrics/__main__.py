@@ -1,0 +1,5 @@
+"""`python -m salesmetrics` runs the CLI."""
+
+from salesmetrics.cli.main import run
+
+run()

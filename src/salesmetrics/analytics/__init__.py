@@ -1,0 +1,1 @@
+"""Numeric models, estimator-shaped (fit/predict, learned state ends in _). No SQL, no HTTP."""

@@ -1,0 +1,23 @@
+"""Workspace and health endpoints."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from salesmetrics.api.deps import WorkspaceDep
+from salesmetrics.api.schemas import Health, WorkspacePublic
+from salesmetrics.services.workspace import describe, schema_version
+
+router = APIRouter()
+
+
+@router.get("/healthz", response_model=Health, tags=["health"])
+def health(ws: WorkspaceDep) -> Health:
+    """Liveness and a database round trip."""
+    return Health(status="ok", engine=ws.store.dialect.value, schema_version=schema_version(ws))
+
+
+@router.get("/api/v1/workspace", response_model=WorkspacePublic, tags=["workspace"])
+def workspace_info(ws: WorkspaceDep) -> WorkspacePublic:
+    """Settings, tables with row counts, and date ranges of the workspace."""
+    return WorkspacePublic.model_validate(describe(ws).as_dict())

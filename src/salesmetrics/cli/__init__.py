@@ -1,0 +1,1 @@
+"""The `salesmetrics` command line: thin Typer commands over services."""

@@ -1,0 +1,102 @@
+"""init, demo, info and serve."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from salesmetrics.cli import render
+from salesmetrics.cli.options import DbOption, FormatOption, OutputFormat
+from salesmetrics.domain.enums import DemoSize
+from salesmetrics.services import demo as demo_service
+from salesmetrics.services import workspace as ws_service
+
+
+def init(
+    db: DbOption = None,
+    name: Annotated[str | None, typer.Option(help="Workspace name.")] = None,
+    currency: Annotated[str | None, typer.Option(help="Base currency, e.g. UAH.")] = None,
+    time_zone: Annotated[str | None, typer.Option(help="IANA time zone.")] = None,
+    locale: Annotated[str | None, typer.Option(help="uk or en.")] = None,
+    fiscal_year_start: Annotated[int | None, typer.Option(help="Month 1-12.")] = None,
+) -> None:
+    """Create a workspace (or bring an existing one's schema up to date) and set its settings."""
+    given = {
+        "name": name,
+        "base_currency": currency,
+        "time_zone": time_zone,
+        "locale": locale,
+        "fiscal_year_start_month": None if fiscal_year_start is None else str(fiscal_year_start),
+    }
+    chosen = ws_service.init_workspace(db, {k: v for k, v in given.items() if v is not None})
+    url = ws_service.resolve_url(db)
+    typer.echo(
+        f"workspace ready: {url} ({chosen.name}, {chosen.base_currency}, {chosen.time_zone})"
+    )
+
+
+def demo(
+    db: DbOption = None,
+    size: Annotated[
+        DemoSize, typer.Option(help="small ~50k order lines, medium ~1M, large ~10M.")
+    ] = DemoSize.SMALL,
+    seed: Annotated[int, typer.Option(help="Same seed, same data.")] = 42,
+    as_of: Annotated[
+        str | None, typer.Option(help="Last day of the demo's 24 months (YYYY-MM-DD) [today].")
+    ] = None,
+) -> None:
+    """Create the demo business in a new workspace, with its ground truth beside it."""
+    day = _parse_day(as_of) if as_of else None
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
+    with ws_service.workspace(db, create=True) as ws, Progress(*columns, transient=True) as bar:
+        task = bar.add_task("demo", total=None)
+
+        def step(done: int, total: int, table: str) -> None:
+            bar.update(task, completed=done, total=max(total, done), description=table)
+
+        result = demo_service.create_demo(ws, size, seed, day, step)
+    typer.echo(
+        f"demo ready: {result.rows:,} rows in {ws_service.resolve_url(db)}; "
+        f"ground truth in {result.truth_path}"
+    )
+
+
+def info(db: DbOption = None, fmt: FormatOption = OutputFormat.TABLE) -> None:
+    """Tables, row counts, date range and settings of a workspace."""
+    with ws_service.workspace(db) as ws:
+        render.workspace_info(ws_service.describe(ws), fmt)
+
+
+def serve(
+    db: DbOption = None,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+) -> None:
+    """Serve the web app and the API (this process becomes the workspace's single writer)."""
+    import uvicorn
+
+    from salesmetrics.web.app import create_app
+
+    app = create_app(db)
+    typer.echo(f"serving {ws_service.resolve_url(db)} on http://{host}:{port}")
+    uvicorn.run(app, host=host, port=port, log_level="warning")
+
+
+def _parse_day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise typer.BadParameter(f"'{text}' is not a date: use YYYY-MM-DD") from None
+
+
+def register(app: typer.Typer) -> None:
+    for command in (init, demo, info, serve):
+        app.command()(command)

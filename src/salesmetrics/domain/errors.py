@@ -1,0 +1,49 @@
+"""Errors that speak to the user: each carries a CLI exit code and an HTTP status."""
+
+from __future__ import annotations
+
+
+class SalesmetricsError(Exception):
+    """Base of every error we expect a user to see; the message is the whole story."""
+
+    exit_code = 1
+    http_status = 500
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class ConfigError(SalesmetricsError):
+    """A setting, URL or option is not usable."""
+
+    exit_code = 2
+    http_status = 400
+
+
+class InputError(SalesmetricsError):
+    """The user's input (a value, a file, an argument) is not valid."""
+
+    exit_code = 2
+    http_status = 422
+
+
+class NotFoundError(SalesmetricsError):
+    """Something the user named does not exist."""
+
+    exit_code = 3
+    http_status = 404
+
+
+class WorkspaceLockedError(SalesmetricsError):
+    """Another process holds the workspace for writing."""
+
+    exit_code = 4
+    http_status = 409
+
+
+class StorageError(SalesmetricsError):
+    """The database refused or failed an operation."""
+
+    exit_code = 5
+    http_status = 503

@@ -1,0 +1,98 @@
+"""Workspace settings, declared once as data: the CLI, the docs and validation all read SETTINGS."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, fields
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from salesmetrics.domain.errors import ConfigError
+from salesmetrics.domain.money import check_currency
+
+
+def _currency(value: str) -> str:
+    try:
+        return check_currency(value)
+    except Exception as exc:
+        raise ConfigError(str(exc)) from exc
+
+
+def _time_zone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ConfigError(
+            f"'{value}' is not a time zone: use an IANA name such as Europe/Kyiv"
+        ) from exc
+    return value
+
+
+def _locale(value: str) -> str:
+    if value not in ("uk", "en"):
+        raise ConfigError(f"locale '{value}' is not supported: use uk or en")
+    return value
+
+
+def _month(value: str) -> str:
+    if not value.isdigit() or not 1 <= int(value) <= 12:
+        raise ConfigError(f"fiscal_year_start_month '{value}' must be a month number from 1 to 12")
+    return str(int(value))
+
+
+def _text(value: str) -> str:
+    if not value.strip():
+        raise ConfigError("workspace name cannot be empty")
+    return value.strip()
+
+
+@dataclass(frozen=True, slots=True)
+class Setting:
+    """One workspace setting: its key, default, help text and validator."""
+
+    key: str
+    default: str
+    help: str
+    check: Callable[[str], str]
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("name", "My business", "Workspace name shown on pages and reports.", _text),
+    Setting("base_currency", "UAH", "ISO code that reports convert money into.", _currency),
+    Setting("time_zone", "Europe/Kyiv", "IANA zone in which days and months are cut.", _time_zone),
+    Setting("locale", "uk", "Language and number format of pages and reports: uk or en.", _locale),
+    Setting(
+        "fiscal_year_start_month", "1", "Month (1-12) in which the fiscal year starts.", _month
+    ),
+)
+
+_BY_KEY = {s.key: s for s in SETTINGS}
+
+
+@dataclass(frozen=True, slots=True)
+class WorkspaceSettings:
+    """The validated settings of one workspace."""
+
+    name: str = "My business"
+    base_currency: str = "UAH"
+    time_zone: str = "Europe/Kyiv"
+    locale: str = "uk"
+    fiscal_year_start_month: int = 1
+
+    @classmethod
+    def from_mapping(cls, values: Mapping[str, str]) -> WorkspaceSettings:
+        """Validate stored or user-given strings; an unknown key is an error listing the known."""
+        unknown = sorted(set(values) - set(_BY_KEY))
+        if unknown:
+            raise ConfigError(f"unknown setting {', '.join(unknown)}; known: {', '.join(_BY_KEY)}")
+        merged = {s.key: s.check(values.get(s.key, s.default)) for s in SETTINGS}
+        return cls(
+            name=merged["name"],
+            base_currency=merged["base_currency"],
+            time_zone=merged["time_zone"],
+            locale=merged["locale"],
+            fiscal_year_start_month=int(merged["fiscal_year_start_month"]),
+        )
+
+    def as_strings(self) -> dict[str, str]:
+        """The settings as the key/value strings the settings table stores."""
+        return {f.name: str(getattr(self, f.name)) for f in fields(self)}

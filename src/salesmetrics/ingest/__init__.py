@@ -1,0 +1,1 @@
+"""Files -> typed, validated batches and a row-level issue report. Never writes to a database."""

@@ -1,0 +1,1 @@
+"""The semantic layer: metric definitions as data, compiled to SQL; `explain` shows the SQL."""

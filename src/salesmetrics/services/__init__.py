@@ -1,0 +1,1 @@
+"""Use cases: the one layer that combines storage, metrics and analytics."""

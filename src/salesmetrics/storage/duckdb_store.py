@@ -1,0 +1,156 @@
+"""DuckDB client: one writer thread fed by a queue; reads on their own per-thread cursors."""
+
+from __future__ import annotations
+
+import contextlib
+import queue
+import re
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import duckdb
+import pyarrow as pa
+
+from salesmetrics.domain.errors import InputError, StorageError, WorkspaceLockedError
+from salesmetrics.storage.dialect import Dialect, q
+from salesmetrics.storage.loading import after_explicit_ids, insert_columns
+from salesmetrics.storage.protocol import Params
+
+T = TypeVar("T")
+
+_CONFIG: dict[str, str | bool | int | float | list[str]] = {
+    "autoinstall_known_extensions": "false",
+    "autoload_known_extensions": "true",
+    "TimeZone": "UTC",
+}
+
+
+def _locked_message(path: str, exc: Exception) -> str:
+    pid = re.search(r"PID (\d+)", str(exc))
+    holder = f" (process {pid.group(1)})" if pid else ""
+    return (
+        f"the workspace {path} is open for writing in another process{holder}, "
+        "probably `salesmetrics serve`; stop it, or pass --server URL to go through it"
+    )
+
+
+def connect(path: str) -> duckdb.DuckDBPyConnection:
+    """Open the file read-write with built-in extensions only; a held lock is a clear error."""
+    try:
+        return duckdb.connect(path, config=_CONFIG)
+    except duckdb.IOException as exc:
+        if "lock" in str(exc).lower():
+            raise WorkspaceLockedError(_locked_message(path, exc)) from exc
+        raise StorageError(f"cannot open {path}: {exc}") from exc
+
+
+def _translate(exc: BaseException) -> BaseException:
+    """A broken constraint is the user's input at fault; say which rule it broke."""
+    if isinstance(exc, duckdb.ConstraintException):
+        first = str(exc).splitlines()[0]
+        return InputError(f"rejected by the database: {first}")
+    return exc
+
+
+class _Tx:
+    """The writer thread's view of one open transaction."""
+
+    def __init__(self, cur: duckdb.DuckDBPyConnection) -> None:
+        self._cur = cur
+
+    def execute(self, sql: str, params: Params = ()) -> None:
+        self._cur.execute(sql, list(params))
+
+    def fetchall(self, sql: str, params: Params = ()) -> list[tuple[Any, ...]]:
+        return self._cur.execute(sql, list(params)).fetchall()
+
+    def load_arrow(self, table: str, data: pa.Table) -> int:
+        cols = insert_columns(table, data)
+        view = f"_load_{threading.get_ident()}"
+        self._cur.register(view, data)
+        try:
+            names = ", ".join(q(c) for c in cols)
+            self._cur.execute(f"INSERT INTO {q(table)} ({names}) SELECT {names} FROM {q(view)}")
+        finally:
+            with contextlib.suppress(duckdb.Error):  # an aborted transaction refuses this too
+                self._cur.unregister(view)
+        after_explicit_ids(self, table, cols)
+        return int(data.num_rows)
+
+
+@dataclass
+class _Job:
+    work: Callable[[_Tx], Any]
+    done: Future[Any]
+
+
+class DuckDBStore:
+    """A DuckDB workspace file. The writer thread is the only one that writes."""
+
+    def __init__(self, path: str) -> None:
+        self._path = path
+        self._con = connect(path)
+        self._local = threading.local()
+        self._jobs: queue.Queue[_Job | None] = queue.Queue()
+        self._writer = threading.Thread(target=self._run, name="salesmetrics-writer", daemon=True)
+        self._writer.start()
+        self._closed = False
+
+    @property
+    def dialect(self) -> Dialect:
+        return Dialect.DUCKDB
+
+    @property
+    def url(self) -> str:
+        return self._path
+
+    def _cursor(self) -> duckdb.DuckDBPyConnection:
+        cur: duckdb.DuckDBPyConnection | None = getattr(self._local, "cur", None)
+        if cur is None:
+            cur = self._con.cursor()
+            self._local.cur = cur
+        return cur
+
+    def fetchall(self, sql: str, params: Params = ()) -> list[tuple[Any, ...]]:
+        return self._cursor().execute(sql, list(params)).fetchall()
+
+    def fetch_arrow(self, sql: str, params: Params = ()) -> pa.Table:
+        table: pa.Table = self._cursor().sql(sql, params=list(params)).to_arrow_table()
+        return table
+
+    def write(self, work: Callable[[_Tx], T]) -> T:
+        if threading.current_thread() is self._writer:
+            raise StorageError("a write inside a write: pass the open transaction along instead")
+        if self._closed:
+            raise StorageError(f"the workspace {self._path} is closed")
+        job = _Job(work, Future())
+        self._jobs.put(job)
+        result: T = job.done.result()
+        return result
+
+    def _run(self) -> None:
+        cur = self._con.cursor()
+        while (job := self._jobs.get()) is not None:
+            if not job.done.set_running_or_notify_cancel():
+                continue
+            cur.begin()
+            try:
+                result = job.work(_Tx(cur))
+                cur.commit()
+            except BaseException as exc:
+                cur.rollback()
+                job.done.set_exception(_translate(exc))
+            else:
+                job.done.set_result(result)
+        cur.close()
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        self._jobs.put(None)
+        self._writer.join()
+        self._con.close()

@@ -1,0 +1,10 @@
+"""Versioned migrations, as data. Never edit a released migration: add the next one."""
+
+from __future__ import annotations
+
+from salesmetrics.storage.migrations.base import AddColumns, CreateTable, Migration, Operation
+from salesmetrics.storage.migrations.m0001_initial import MIGRATION as M0001
+
+MIGRATIONS: tuple[Migration, ...] = (M0001,)
+
+__all__ = ["MIGRATIONS", "AddColumns", "CreateTable", "Migration", "Operation"]

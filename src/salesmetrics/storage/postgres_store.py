@@ -1,0 +1,154 @@
+"""PostgreSQL client: psycopg 3 with a connection pool; bulk loads through COPY."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any, TypeVar
+
+import psycopg
+import pyarrow as pa
+import pyarrow.csv as pacsv
+from psycopg.types.string import TextLoader
+from psycopg_pool import ConnectionPool
+
+from salesmetrics.domain.errors import InputError, StorageError
+from salesmetrics.storage.dialect import Dialect, placeholders, q
+from salesmetrics.storage.loading import after_explicit_ids, insert_columns
+from salesmetrics.storage.protocol import Params
+
+T = TypeVar("T")
+_COPY_CHUNK = 200_000
+
+
+# PostgreSQL type name -> the Arrow type DuckDB would return for the same column.
+_ARROW_BY_PG: dict[str, pa.DataType] = {
+    "int8": pa.int64(),
+    "int4": pa.int32(),
+    "int2": pa.int16(),
+    "float8": pa.float64(),
+    "float4": pa.float32(),
+    "numeric": pa.float64(),
+    "bool": pa.bool_(),
+    "text": pa.string(),
+    "varchar": pa.string(),
+    "bpchar": pa.string(),
+    "json": pa.string(),
+    "jsonb": pa.string(),
+    "date": pa.date32(),
+    "timestamptz": pa.timestamp("us", tz="UTC"),
+    "timestamp": pa.timestamp("us"),
+}
+
+
+def _arrow_type(cur: psycopg.Cursor[tuple[Any, ...]], oid: int) -> pa.DataType | None:
+    info = cur.adapters.types.get(oid)
+    return _ARROW_BY_PG.get(info.name) if info else None
+
+
+def _rows_to_arrow(cur: psycopg.Cursor[tuple[Any, ...]]) -> pa.Table:
+    desc = cur.description or []
+    rows = cur.fetchall()
+    columns = list(zip(*rows, strict=True)) if rows else [() for _ in desc]
+    arrays = [
+        pa.array(
+            [float(x) if isinstance(x, Decimal) else x for x in values],
+            type=_arrow_type(cur, d.type_code),
+        )
+        for d, values in zip(desc, columns, strict=True)
+    ]
+    return pa.table(arrays, names=[d.name for d in desc])
+
+
+def _configure(conn: psycopg.Connection[tuple[Any, ...]]) -> None:
+    """JSON comes back as text, as it does from DuckDB; callers parse it where they need to."""
+    conn.adapters.register_loader("json", TextLoader)
+    conn.adapters.register_loader("jsonb", TextLoader)
+
+
+class _Tx:
+    def __init__(self, conn: psycopg.Connection[tuple[Any, ...]]) -> None:
+        self._conn = conn
+
+    def execute(self, sql: str, params: Params = ()) -> None:
+        self._conn.execute(
+            placeholders(Dialect.POSTGRES, sql) if params else sql, list(params) or None
+        )
+
+    def fetchall(self, sql: str, params: Params = ()) -> list[tuple[Any, ...]]:
+        query = placeholders(Dialect.POSTGRES, sql) if params else sql
+        return self._conn.execute(query, list(params) or None).fetchall()
+
+    def load_arrow(self, table: str, data: pa.Table) -> int:
+        cols = insert_columns(table, data)
+        names = ", ".join(q(c) for c in cols)
+        copy_sql = f"COPY {q(table)} ({names}) FROM STDIN (FORMAT csv, HEADER false)"
+        with self._conn.cursor() as cur, cur.copy(copy_sql) as copy:
+            for start in range(0, data.num_rows, _COPY_CHUNK):
+                buf = io.BytesIO()
+                options = pacsv.WriteOptions(include_header=False)
+                pacsv.write_csv(data.slice(start, _COPY_CHUNK), buf, options)
+                copy.write(buf.getvalue())
+        after_explicit_ids(self, table, cols)
+        return int(data.num_rows)
+
+
+class PostgresStore:
+    """A PostgreSQL workspace. Writes are transactions on pooled connections."""
+
+    def __init__(self, url: str, *, max_size: int = 8) -> None:
+        self._url = url
+        try:
+            self._pool = ConnectionPool(
+                url,
+                min_size=1,
+                max_size=max_size,
+                kwargs={"autocommit": True, "options": "-c TimeZone=UTC"},
+                configure=_configure,
+                open=True,
+                timeout=10,
+            )
+            self._pool.wait(timeout=10)
+        except Exception as exc:  # psycopg_pool raises its own PoolTimeout
+            raise StorageError(f"cannot reach PostgreSQL at {_redact(url)}: {exc}") from exc
+
+    @property
+    def dialect(self) -> Dialect:
+        return Dialect.POSTGRES
+
+    @property
+    def url(self) -> str:
+        return _redact(self._url)
+
+    def fetchall(self, sql: str, params: Params = ()) -> list[tuple[Any, ...]]:
+        query = placeholders(Dialect.POSTGRES, sql) if params else sql
+        with self._pool.connection() as conn:
+            return conn.execute(query, list(params) or None).fetchall()
+
+    def fetch_arrow(self, sql: str, params: Params = ()) -> pa.Table:
+        query = placeholders(Dialect.POSTGRES, sql) if params else sql
+        with self._pool.connection() as conn, conn.cursor() as cur:
+            cur.execute(query, list(params) or None)
+            return _rows_to_arrow(cur)
+
+    def write(self, work: Callable[[_Tx], T]) -> T:
+        try:
+            with self._pool.connection() as conn, conn.transaction():
+                return work(_Tx(conn))
+        except psycopg.errors.IntegrityError as exc:
+            first = str(exc).splitlines()[0]
+            raise InputError(f"rejected by the database: {first}") from exc
+
+    def close(self) -> None:
+        self._pool.close()
+
+
+def _redact(url: str) -> str:
+    """The URL without its password, for messages."""
+    head, sep, tail = url.partition("@")
+    if not sep or ":" not in head.split("//", 1)[-1]:
+        return url
+    scheme, _, cred = head.partition("//")
+    user = cred.split(":", 1)[0]
+    return f"{scheme}//{user}:***@{tail}"

@@ -1,0 +1,45 @@
+"""The one storage Protocol both clients implement. Callers never see a driver object."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol, TypeVar
+
+import pyarrow as pa
+
+from salesmetrics.storage.dialect import Dialect
+
+T = TypeVar("T")
+Params = Sequence[Any]
+
+
+class WriteTx(Protocol):
+    """One write transaction; everything done through it commits together or not at all."""
+
+    def execute(self, sql: str, params: Params = ()) -> None: ...
+
+    def fetchall(self, sql: str, params: Params = ()) -> list[tuple[Any, ...]]: ...
+
+    def load_arrow(self, table: str, data: pa.Table) -> int:
+        """Append rows; columns are matched by name, absent ones take their defaults."""
+        ...
+
+
+class Store(Protocol):
+    """A workspace database: reads anywhere, writes as serialised transactions."""
+
+    @property
+    def dialect(self) -> Dialect: ...
+
+    @property
+    def url(self) -> str: ...
+
+    def fetchall(self, sql: str, params: Params = ()) -> list[tuple[Any, ...]]: ...
+
+    def fetch_arrow(self, sql: str, params: Params = ()) -> pa.Table: ...
+
+    def write(self, work: Callable[[WriteTx], T]) -> T:
+        """Run `work` in one transaction; commit if it returns, roll back if it raises."""
+        ...
+
+    def close(self) -> None: ...

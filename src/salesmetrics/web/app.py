@@ -1,0 +1,43 @@
+"""The ASGI app: API routers, pages and static files, over one open workspace."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from salesmetrics import __version__
+from salesmetrics.api import errors as api_errors
+from salesmetrics.api.routes import router as api_router
+from salesmetrics.services.workspace import open_workspace
+from salesmetrics.web.pages import router as pages_router
+
+STATIC = Path(__file__).parent / "static"
+
+
+def create_app(url: str | None = None) -> FastAPI:
+    """Open the workspace now (so a bad --db fails before serving) and build the app."""
+    ws = open_workspace(url)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            ws.close()
+
+    app = FastAPI(
+        title="salesmetrics",
+        version=__version__,
+        description="Sales metrics for small businesses.",
+        lifespan=lifespan,
+    )
+    app.state.workspace = ws
+    api_errors.install(app)
+    app.include_router(api_router)
+    app.include_router(pages_router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    return app
