@@ -56,13 +56,13 @@ def demo(
         MofNCompleteColumn(),
         TimeElapsedColumn(),
     )
-    with ws_service.workspace(db, create=True) as ws, Progress(*columns, transient=True) as bar:
+    with Progress(*columns, transient=True) as bar:
         task = bar.add_task("demo", total=None)
 
         def step(done: int, total: int, table: str) -> None:
             bar.update(task, completed=done, total=max(total, done), description=table)
 
-        result = demo_service.create_demo(ws, size, seed, day, step)
+        result = demo_service.create_demo_workspace(db, size, seed, day, step)
     typer.echo(
         f"demo ready: {result.rows:,} rows in {ws_service.resolve_url(db)}; "
         f"ground truth in {result.truth_path}"

@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
+import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 import pyarrow as pa
 
-from salesmetrics.demo import generate
+from salesmetrics.demo import DemoData, generate
 from salesmetrics.domain.enums import DemoSize
 from salesmetrics.domain.errors import InputError
 from salesmetrics.domain.settings import WorkspaceSettings
-from salesmetrics.services.workspace import Workspace
-from salesmetrics.storage.open import is_postgres
+from salesmetrics.services.workspace import Workspace, workspace
+from salesmetrics.storage.open import duckdb_path, is_postgres, resolve_url
 from salesmetrics.storage.protocol import WriteTx
 from salesmetrics.storage.repositories import bulk
 from salesmetrics.storage.repositories import settings as settings_repo
@@ -34,12 +36,54 @@ class DemoResult:
     truth: dict[str, object]
 
 
+@dataclass
+class _Loader:
+    """Loads batches, counting rows and hashing them as it goes."""
+
+    data: DemoData
+    progress: Progress | None
+    counts: dict[str, int] = field(default_factory=dict)
+    digest: hashlib._Hash = field(default_factory=hashlib.sha256)
+
+    def load(self, tx: WriteTx, table: str, batch: pa.Table) -> None:
+        if table == "settings":
+            pairs = zip(batch["key"].to_pylist(), batch["value"].to_pylist(), strict=True)
+            chosen = WorkspaceSettings.from_mapping({str(k): str(v) for k, v in pairs})
+            settings_repo.write(tx, chosen.as_strings())
+            return
+        n = bulk.load(tx, table, batch)
+        self.digest.update(table.encode())
+        self.digest.update(_batch_digest(batch))
+        self.counts[table] = self.counts.get(table, 0) + n
+        if self.progress:
+            self.progress(sum(self.counts.values()), self.data.expected_rows, table)
+
+    def load_all(self, tx: WriteTx) -> None:
+        for table, batch in self.data.batches():
+            self.load(tx, table, batch)
+
+    def result(self, url: str) -> DemoResult:
+        target = truth_path(url)
+        text = json.dumps(self.data.truth, ensure_ascii=False, indent=2)
+        target.write_text(text, encoding="utf-8")
+        rows = sum(self.counts.values())
+        return DemoResult(rows, self.counts, self.digest.hexdigest(), target, self.data.truth)
+
+
 def truth_path(url: str) -> Path:
     """./x.duckdb -> ./x.truth.json; a PostgreSQL workspace -> ./salesmetrics.truth.json."""
     if is_postgres(url):
         return Path("salesmetrics.truth.json")
-    path = Path(url.removeprefix("duckdb://"))
+    path = Path(duckdb_path(url))
     return path.with_name(path.stem + ".truth.json")
+
+
+def _refuse_data(ws: Workspace) -> None:
+    if not workspace_repo.is_empty(ws.store):
+        raise InputError(
+            f"the workspace {ws.store.url} already has data; "
+            "the demo goes into a new one: pass another --db"
+        )
 
 
 def create_demo(
@@ -49,35 +93,51 @@ def create_demo(
     as_of: date | None = None,
     progress: Progress | None = None,
 ) -> DemoResult:
-    """Fill an empty workspace with the demo business in one transaction."""
-    if not workspace_repo.is_empty(ws.store):
-        raise InputError(
-            f"the workspace {ws.store.url} already has data; "
-            "the demo goes into a new one: pass another --db"
-        )
-    data = generate(size, seed, as_of)
-    digest = hashlib.sha256()
-    counts: dict[str, int] = {}
+    """Fill an open, empty workspace with the demo business in one transaction."""
+    _refuse_data(ws)
+    loader = _Loader(generate(size, seed, as_of), progress)
+    ws.store.write(loader.load_all)
+    return loader.result(ws.store.url)
 
-    def load_all(tx: WriteTx) -> None:
-        done = 0
-        for table, batch in data.batches():
-            if table == "settings":
-                values = {str(k): str(v) for k, v in zip(*batch.to_pydict().values(), strict=True)}
-                settings_repo.write(tx, WorkspaceSettings.from_mapping(values).as_strings())
-                continue
-            n = bulk.load(tx, table, batch)
-            digest.update(table.encode())
-            digest.update(_batch_digest(batch))
-            counts[table] = counts.get(table, 0) + n
-            done += n
-            if progress:
-                progress(done, data.expected_rows, table)
 
-    ws.store.write(load_all)
-    target = truth_path(ws.store.url)
-    target.write_text(json.dumps(data.truth, ensure_ascii=False, indent=2), encoding="utf-8")
-    return DemoResult(sum(counts.values()), counts, digest.hexdigest(), target, data.truth)
+def create_demo_workspace(
+    url: str | None,
+    size: DemoSize = DemoSize.SMALL,
+    seed: int = 42,
+    as_of: date | None = None,
+    progress: Progress | None = None,
+) -> DemoResult:
+    """The demo as a whole workspace: complete, or not there at all.
+
+    A DuckDB file is built beside its target, a commit per batch (one transaction for 30M rows
+    would hold them all in memory), and moved into place only when complete. PostgreSQL takes
+    the whole demo in one transaction.
+    """
+    chosen = resolve_url(url)
+    path = None if is_postgres(chosen) else duckdb_path(chosen)
+    if path is None or path == ":memory:":
+        with workspace(chosen, create=True) as ws:
+            return create_demo(ws, size, seed, as_of, progress)
+    target = Path(path)
+    if target.exists():
+        with workspace(str(target)) as ws:
+            _refuse_data(ws)
+    building = target.with_name(f".{target.name}.building-{os.getpid()}")
+    loader = _Loader(generate(size, seed, as_of), progress)
+    try:
+        with workspace(str(building), create=True) as ws:
+            for table, batch in loader.data.batches():
+                ws.store.write(functools.partial(_load_one, loader, table, batch))
+        Path(f"{target}.wal").unlink(missing_ok=True)
+        building.replace(target)
+    finally:
+        building.unlink(missing_ok=True)
+        Path(f"{building}.wal").unlink(missing_ok=True)
+    return loader.result(str(target))
+
+
+def _load_one(loader: _Loader, table: str, batch: pa.Table, tx: WriteTx) -> None:
+    loader.load(tx, table, batch)
 
 
 def _batch_digest(batch: pa.Table) -> bytes:

@@ -73,8 +73,13 @@ def create_table(dialect: Dialect, table: Table) -> list[str]:
         out.append(f"CREATE SEQUENCE IF NOT EXISTS {q(sequence_name(table.name))}")
     cols = ",\n  ".join(_column_ddl(dialect, table, c) for c in table.columns)
     out.append(f"CREATE TABLE IF NOT EXISTS {q(table.name)} (\n  {cols}\n)")
-    out.extend(_index_ddl(table.name, ix) for ix in table.indexes)
+    out.extend(_index_ddl(table.name, ix) for ix in table.indexes if _wants(dialect, ix))
     return out
+
+
+def _wants(dialect: Dialect, index: Index) -> bool:
+    """DuckDB scans with zone maps; a plain ART index would only cost memory and disk."""
+    return index.unique or dialect is not Dialect.DUCKDB
 
 
 def operation_sql(dialect: Dialect, op: Operation) -> list[str]:
@@ -89,7 +94,7 @@ def operation_sql(dialect: Dialect, op: Operation) -> list[str]:
                 for c in cols
             ]
         case AddIndex(table=name, index=idx):
-            return [_index_ddl(name, idx)]
+            return [_index_ddl(name, idx)] if _wants(dialect, idx) else []
 
 
 def placeholders(dialect: Dialect, sql: str) -> str:

@@ -62,7 +62,8 @@ class _Tx:
         self._cur = cur
 
     def execute(self, sql: str, params: Params = ()) -> None:
-        self._cur.execute(sql, list(params))
+        # DuckDB 2 refuses new work on a cursor whose last result was not drained.
+        self._cur.execute(sql, list(params)).fetchall()
 
     def fetchall(self, sql: str, params: Params = ()) -> list[tuple[Any, ...]]:
         return self._cur.execute(sql, list(params)).fetchall()
@@ -73,7 +74,9 @@ class _Tx:
         self._cur.register(view, data)
         try:
             names = ", ".join(q(c) for c in cols)
-            self._cur.execute(f"INSERT INTO {q(table)} ({names}) SELECT {names} FROM {q(view)}")
+            self._cur.execute(
+                f"INSERT INTO {q(table)} ({names}) SELECT {names} FROM {q(view)}"
+            ).fetchall()
         finally:
             with contextlib.suppress(duckdb.Error):  # an aborted transaction refuses this too
                 self._cur.unregister(view)

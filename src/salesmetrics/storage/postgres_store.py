@@ -99,6 +99,7 @@ class PostgresStore:
 
     def __init__(self, url: str, *, max_size: int = 8) -> None:
         self._url = url
+        _probe(url)
         try:
             self._pool = ConnectionPool(
                 url,
@@ -142,6 +143,15 @@ class PostgresStore:
 
     def close(self) -> None:
         self._pool.close()
+
+
+def _probe(url: str) -> None:
+    """Connect once before pooling, so an unreachable server fails fast with its own reason."""
+    try:
+        psycopg.connect(url, connect_timeout=5).close()
+    except psycopg.Error as exc:
+        reason = " ".join(part.strip() for part in str(exc).splitlines()) or type(exc).__name__
+        raise StorageError(f"cannot reach PostgreSQL at {_redact(url)}: {reason}") from exc
 
 
 def _redact(url: str) -> str:

@@ -1,0 +1,131 @@
+"""`make bench`: measure, write bench/results/*.json, print ratios against budgets and baselines.
+
+Budgets come from the design: demo small < 10 s; large < 300 s and < 4 GiB peak memory.
+Bulk load is compared with DuckDB's bare INSERT from the same Arrow table, in the same process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+
+from salesmetrics.storage.open import open_store
+from salesmetrics.storage.repositories import bulk
+
+RESULTS = Path(__file__).parent / "results"
+BUDGETS = {
+    "small": {"seconds": 10.0, "peak_rss_mib": 4096.0},
+    "medium": {"seconds": 60.0, "peak_rss_mib": 4096.0},
+    "large": {"seconds": 300.0, "peak_rss_mib": 4096.0},
+}
+
+
+def bench_demo(size: str, workdir: Path) -> dict[str, Any]:
+    """Build the demo of one size in a child process; compare with its budget."""
+    job = Path(__file__).parent / "demo_job.py"
+    out = subprocess.run(
+        [sys.executable, str(job), size, str(workdir / f"demo-{size}.duckdb")],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    figures: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
+    budget = BUDGETS[size]
+    figures["time_vs_budget"] = round(figures["seconds"] / budget["seconds"], 3)
+    figures["memory_vs_budget"] = round(figures["peak_rss_mib"] / budget["peak_rss_mib"], 3)
+    figures["within_budget"] = figures["time_vs_budget"] < 1 and figures["memory_vs_budget"] < 1
+    return figures
+
+
+def _order_lines(n: int) -> pa.Table:
+    rng = np.random.default_rng(7)
+    qty = rng.integers(1, 5, n)
+    price = rng.integers(5_000, 500_000, n)
+    return pa.table(
+        {
+            "id": np.arange(1, n + 1),
+            "order_id": np.arange(n) // 3 + 1,
+            "line_no": (np.arange(n) % 3 + 1).astype(np.int32),
+            "product_id": rng.integers(1, 100, n),
+            "quantity": qty.astype(np.int32),
+            "unit_price_minor": price,
+            "discount_minor": np.zeros(n, dtype=np.int64),
+            "line_total_minor": qty * price,
+            "currency": pa.array(["UAH"] * n),
+        }
+    )
+
+
+def bench_bulk_load(rows: int, workdir: Path) -> dict[str, Any]:
+    """Our bulk load (conform + writer thread + INSERT) against DuckDB's bare insert.
+
+    Both go into the same schema (same keys and indexes), so the ratio is our layer's cost.
+    """
+    data = _order_lines(rows)
+    open_store(str(workdir / "bare.duckdb"), create=True).close()
+    base = duckdb.connect(str(workdir / "bare.duckdb"))
+    start = time.perf_counter()
+    base.execute("INSERT INTO order_lines SELECT * FROM data")
+    bare = time.perf_counter() - start
+    base.close()
+    store = open_store(str(workdir / "ours.duckdb"), create=True)
+    start = time.perf_counter()
+    store.write(lambda tx: bulk.load(tx, "order_lines", data))
+    ours = time.perf_counter() - start
+    store.close()
+    return {
+        "rows": rows,
+        "bare_seconds": round(bare, 3),
+        "ours_seconds": round(ours, 3),
+        "rows_per_second": round(rows / ours),
+        "ratio_to_bare": round(ours / bare, 2),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--sizes", default="small,large", help="demo sizes to build")
+    parser.add_argument("--load-rows", type=int, default=1_000_000)
+    args = parser.parse_args()
+    RESULTS.mkdir(exist_ok=True)
+    stamp = {
+        "at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": f"{platform.machine()} {platform.python_version()}",
+    }
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        load = bench_bulk_load(args.load_rows, work)
+        _save("bulk_load", {**stamp, **load})
+        print(
+            f"bulk load  {load['rows']:>10,} rows  {load['ours_seconds']:>7.2f} s  "
+            f"{load['rows_per_second']:>10,} rows/s  x{load['ratio_to_bare']} of bare DuckDB"
+        )
+        for size in args.sizes.split(","):
+            d = bench_demo(size, work)
+            _save(f"demo_{size}", {**stamp, **d})
+            print(
+                f"demo {size:<6} {d['rows']:>10,} rows  {d['seconds']:>7.2f} s  "
+                f"peak {d['peak_rss_mib']:>7.1f} MiB  time x{d['time_vs_budget']} "
+                f"memory x{d['memory_vs_budget']} of budget  "
+                f"{'ok' if d['within_budget'] else 'OVER BUDGET'}"
+            )
+
+
+def _save(name: str, figures: dict[str, Any]) -> None:
+    (RESULTS / f"{name}.json").write_text(json.dumps(figures, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,88 @@
+"""The CLI as a user runs it: a real process, real workspaces on both engines."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+
+def sm(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k != "SALESMETRICS_DB"}
+    return subprocess.run(
+        [sys.executable, "-m", "salesmetrics", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=cwd,
+        env=env,
+        check=False,
+    )
+
+
+def test_init_then_info_on_each_engine(store_url: str) -> None:
+    done = sm("init", "--db", store_url, "--name", "Кав'ярня «Зерно»", "--locale", "en")
+    assert done.returncode == 0, done.stderr
+    assert "workspace ready" in done.stdout
+    info = sm("info", "--db", store_url, "--format", "json")
+    assert info.returncode == 0, info.stderr
+    data = json.loads(info.stdout)
+    assert data["settings"]["name"] == "Кав'ярня «Зерно»"
+    assert data["settings"]["locale"] == "en"
+    assert data["settings"]["base_currency"] == "UAH"
+    assert data["schema_version"] >= 1
+    assert data["total_rows"] == 0 and "orders" in data["tables"]
+    again = sm("init", "--db", store_url, "--currency", "usd")
+    assert again.returncode == 0, again.stderr
+    settings = json.loads(sm("info", "--db", store_url, "-f", "json").stdout)["settings"]
+    assert settings["base_currency"] == "USD" and settings["locale"] == "en"  # others kept
+
+
+def test_table_output_is_for_people(tmp_path: Path) -> None:
+    db = str(tmp_path / "w.duckdb")
+    assert sm("init", "--db", db).returncode == 0
+    out = sm("info", "--db", db).stdout
+    assert "order_lines" in out and "rows in all" in out
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (("info", "--db", "{tmp}/none.duckdb"), 3, "no workspace at"),
+        (("init", "--db", "{tmp}/w.duckdb", "--time-zone", "Mars/Base"), 2, "not a time zone"),
+        (("init", "--db", "{tmp}/w.duckdb", "--currency", "hryvnia"), 2, "currency code"),
+        (("info", "--db", "mysql://x/y"), 2, "not a workspace"),
+        (("info", "--db", "postgresql://nobody@127.0.0.1:1/none"), 5, "cannot reach PostgreSQL"),
+    ],
+)
+def test_errors_are_one_line_with_an_exit_code(
+    tmp_path: Path, args: tuple[str, ...], code: int, message: str
+) -> None:
+    done = sm(*(a.replace("{tmp}", str(tmp_path)) for a in args))
+    assert done.returncode == code, done.stderr
+    assert message in done.stderr
+    assert done.stderr.startswith("error: ")
+    assert len(done.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in done.stderr
+
+
+def test_demo_from_the_cli_writes_truth_beside_the_workspace(tmp_path: Path) -> None:
+    db = tmp_path / "shop.duckdb"
+    done = sm("demo", "--db", str(db), "--as-of", "2026-11-26")
+    assert done.returncode == 0, done.stderr
+    assert "demo ready" in done.stdout
+    truth = json.loads((tmp_path / "shop.truth.json").read_text(encoding="utf-8"))
+    assert truth["seed"] == 42
+    again = sm("demo", "--db", str(db))
+    assert again.returncode == 2 and "already has data" in again.stderr
+
+
+def test_console_script_and_version() -> None:
+    script = Path(sys.executable).parent / "salesmetrics"
+    done = subprocess.run([str(script), "version"], capture_output=True, text=True, check=False)
+    assert done.returncode == 0 and done.stdout.strip()
+    assert sm("--help").returncode == 0
