@@ -53,4 +53,4 @@ clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
 
 docs: venv
-	$(PY) -c "import re, pathlib; from salesmetrics.storage.catalog import markdown; p = pathlib.Path('docs/data-model.md'); head = p.read_text().split('## Tables')[0]; p.write_text(head + '## Tables\n\n' + markdown())"
+	$(PY) scripts/gen_docs.py

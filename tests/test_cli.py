@@ -86,3 +86,35 @@ def test_console_script_and_version() -> None:
     done = subprocess.run([str(script), "version"], capture_output=True, text=True, check=False)
     assert done.returncode == 0 and done.stdout.strip()
     assert sm("--help").returncode == 0
+
+
+def test_import_rejects_with_an_errors_file_then_loads_and_reverts(tmp_path: Path) -> None:
+    db = str(tmp_path / "w.duckdb")
+    assert sm("init", "--db", db).returncode == 0
+    bad = tmp_path / "товари.csv"
+    bad.write_text("Артикул;Назва;Ціна, грн\nA-1;Кава;12,50\nA-2;Чай;дешево\n", encoding="cp1251")
+    done = sm("import", "products", str(bad), "--db", db)
+    assert done.returncode == 2 and "import rejected: 1 row(s)" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
+    errors = (tmp_path / "товари.errors.csv").read_text(encoding="utf-8-sig").splitlines()
+    assert errors[0] == "row,column,value,reason,Артикул,Назва,Ціна, грн".replace(
+        "Ціна, грн", '"Ціна, грн"'
+    )
+    assert errors[1].startswith('3,"Ціна, грн",дешево,') and errors[1].endswith("A-2,Чай,дешево")
+    info = json.loads(sm("info", "--db", db, "-f", "json").stdout)
+    assert info["tables"]["products"] == 0
+    good = tmp_path / "good.csv"
+    good.write_text("Артикул;Назва;Ціна, грн\nA-1;Кава;12,50\n", encoding="cp1251")
+    loaded = sm("import", "products", str(good), "--db", db, "-f", "json")
+    assert loaded.returncode == 0, loaded.stderr
+    report = json.loads(loaded.stdout)
+    assert report["status"] == "applied" and report["inserted"] == 1
+    listed = json.loads(sm("imports", "list", "--db", db, "-f", "json").stdout)
+    assert [r["status"] for r in listed] == ["applied"]
+    shown = json.loads(
+        sm("imports", "show", str(report["import_id"]), "--db", db, "-f", "json").stdout
+    )
+    assert shown["changes"] == {"products": {"insert": 1}}
+    assert sm("imports", "revert", str(report["import_id"]), "--db", db).returncode == 0
+    info = json.loads(sm("info", "--db", db, "-f", "json").stdout)
+    assert info["tables"]["products"] == 0

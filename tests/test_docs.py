@@ -9,6 +9,7 @@ import typer.main
 
 from salesmetrics.cli.main import app
 from salesmetrics.domain.settings import SETTINGS
+from salesmetrics.ingest.kinds import markdown as kinds_markdown
 from salesmetrics.storage.catalog import markdown
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
@@ -19,7 +20,9 @@ def _commands() -> dict[str, list[str]]:
     group = typer.main.get_group(app)
     out = {}
     for name, cmd in group.commands.items():
-        out[name] = [opt for p in cmd.params for opt in p.opts if opt.startswith("--")]
+        subs = getattr(cmd, "commands", {}).values() or [cmd]
+        params = [p for sub in subs for p in sub.params]
+        out[name] = sorted({opt for p in params for opt in p.opts if opt.startswith("--")})
     return out
 
 
@@ -47,6 +50,11 @@ def test_every_setting_is_documented() -> None:
         )
         assert row, f"docs/configuration.md does not document {setting.key}"
         assert setting.default in row and setting.help in row
+
+
+def test_import_page_matches_the_kinds() -> None:
+    text = (DOCS / "import.md").read_text(encoding="utf-8")
+    assert text.split("## Kinds and fields\n\n", 1)[1] == kinds_markdown(), "run `make docs`"
 
 
 def test_data_model_page_matches_the_migrations() -> None:

@@ -8,7 +8,7 @@ import sys
 import typer
 
 from salesmetrics import __version__
-from salesmetrics.cli import workspace_cmds
+from salesmetrics.cli import import_cmds, workspace_cmds
 from salesmetrics.domain.errors import SalesmetricsError
 
 app = typer.Typer(
@@ -19,6 +19,7 @@ app = typer.Typer(
     add_completion=False,
 )
 workspace_cmds.register(app)
+import_cmds.register(app)
 
 
 @app.command()

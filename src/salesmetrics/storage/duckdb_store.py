@@ -61,6 +61,10 @@ class _Tx:
     def __init__(self, cur: duckdb.DuckDBPyConnection) -> None:
         self._cur = cur
 
+    @property
+    def dialect(self) -> Dialect:
+        return Dialect.DUCKDB
+
     def execute(self, sql: str, params: Params = ()) -> None:
         # DuckDB 2 refuses new work on a cursor whose last result was not drained.
         self._cur.execute(sql, list(params)).fetchall()
@@ -68,20 +72,38 @@ class _Tx:
     def fetchall(self, sql: str, params: Params = ()) -> list[tuple[Any, ...]]:
         return self._cur.execute(sql, list(params)).fetchall()
 
-    def load_arrow(self, table: str, data: pa.Table) -> int:
-        cols = insert_columns(table, data)
-        view = f"_load_{threading.get_ident()}"
-        self._cur.register(view, data)
+    def fetch_arrow(self, sql: str, params: Params = ()) -> pa.Table:
+        result: pa.Table = self._cur.sql(sql, params=list(params)).to_arrow_table()
+        return result
+
+    def _with_view(self, data: pa.Table, sql: str) -> None:
+        """Run `sql` with the Arrow table visible as the view `_src`."""
+        self._cur.register("_src", data)
         try:
-            names = ", ".join(q(c) for c in cols)
-            self._cur.execute(
-                f"INSERT INTO {q(table)} ({names}) SELECT {names} FROM {q(view)}"
-            ).fetchall()
+            self._cur.execute(sql).fetchall()
         finally:
             with contextlib.suppress(duckdb.Error):  # an aborted transaction refuses this too
-                self._cur.unregister(view)
+                self._cur.unregister("_src")
+
+    def load_arrow(self, table: str, data: pa.Table) -> int:
+        cols = insert_columns(table, data)
+        names = ", ".join(q(c) for c in cols)
+        self._with_view(data, f"INSERT INTO {q(table)} ({names}) SELECT {names} FROM _src")
         after_explicit_ids(self, table, cols)
         return int(data.num_rows)
+
+    def update_from_arrow(self, table: str, data: pa.Table) -> int:
+        sets = ", ".join(f"{q(c)} = _src.{q(c)}" for c in insert_columns(table, data) if c != "id")
+        self._with_view(
+            data, f"UPDATE {q(table)} SET {sets} FROM _src WHERE {q(table)}.id = _src.id"
+        )
+        return int(data.num_rows)
+
+    def delete_ids(self, table: str, ids: pa.Array) -> int:
+        self._with_view(
+            pa.table({"id": ids}), f"DELETE FROM {q(table)} WHERE id IN (SELECT id FROM _src)"
+        )
+        return len(ids)
 
 
 @dataclass

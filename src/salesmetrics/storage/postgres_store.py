@@ -71,6 +71,10 @@ class _Tx:
     def __init__(self, conn: psycopg.Connection[tuple[Any, ...]]) -> None:
         self._conn = conn
 
+    @property
+    def dialect(self) -> Dialect:
+        return Dialect.POSTGRES
+
     def execute(self, sql: str, params: Params = ()) -> None:
         self._conn.execute(
             placeholders(Dialect.POSTGRES, sql) if params else sql, list(params) or None
@@ -80,9 +84,14 @@ class _Tx:
         query = placeholders(Dialect.POSTGRES, sql) if params else sql
         return self._conn.execute(query, list(params) or None).fetchall()
 
-    def load_arrow(self, table: str, data: pa.Table) -> int:
-        cols = insert_columns(table, data)
-        names = ", ".join(q(c) for c in cols)
+    def fetch_arrow(self, sql: str, params: Params = ()) -> pa.Table:
+        query = placeholders(Dialect.POSTGRES, sql) if params else sql
+        with self._conn.cursor() as cur:
+            cur.execute(query, list(params) or None)
+            return _rows_to_arrow(cur)
+
+    def _copy(self, table: str, data: pa.Table) -> None:
+        names = ", ".join(q(c) for c in data.column_names)
         copy_sql = f"COPY {q(table)} ({names}) FROM STDIN (FORMAT csv, HEADER false)"
         with self._conn.cursor() as cur, cur.copy(copy_sql) as copy:
             for start in range(0, data.num_rows, _COPY_CHUNK):
@@ -90,8 +99,35 @@ class _Tx:
                 options = pacsv.WriteOptions(include_header=False)
                 pacsv.write_csv(data.slice(start, _COPY_CHUNK), buf, options)
                 copy.write(buf.getvalue())
+
+    def load_arrow(self, table: str, data: pa.Table) -> int:
+        cols = insert_columns(table, data)
+        self._copy(table, data)
         after_explicit_ids(self, table, cols)
         return int(data.num_rows)
+
+    def _staged(self, table: str, data: pa.Table) -> str:
+        """Copy the data into a temporary table shaped like `table`'s columns; return its name."""
+        cols = ", ".join(q(c) for c in insert_columns(table, data))
+        self._conn.execute("DROP TABLE IF EXISTS _src")
+        self._conn.execute(
+            f"CREATE TEMP TABLE _src ON COMMIT DROP AS SELECT {cols} FROM {q(table)} WITH NO DATA"
+        )
+        self._copy("_src", data)
+        return "_src"
+
+    def update_from_arrow(self, table: str, data: pa.Table) -> int:
+        src = self._staged(table, data)
+        sets = ", ".join(f"{q(c)} = {src}.{q(c)}" for c in data.column_names if c != "id")
+        self._conn.execute(
+            f"UPDATE {q(table)} SET {sets} FROM {src} WHERE {q(table)}.id = {src}.id"
+        )
+        return int(data.num_rows)
+
+    def delete_ids(self, table: str, ids: pa.Array) -> int:
+        src = self._staged(table, pa.table({"id": ids}))
+        self._conn.execute(f"DELETE FROM {q(table)} WHERE id IN (SELECT id FROM {src})")
+        return len(ids)
 
 
 class PostgresStore:

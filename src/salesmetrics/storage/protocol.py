@@ -16,12 +16,25 @@ Params = Sequence[Any]
 class WriteTx(Protocol):
     """One write transaction; everything done through it commits together or not at all."""
 
+    @property
+    def dialect(self) -> Dialect: ...
+
     def execute(self, sql: str, params: Params = ()) -> None: ...
 
     def fetchall(self, sql: str, params: Params = ()) -> list[tuple[Any, ...]]: ...
 
+    def fetch_arrow(self, sql: str, params: Params = ()) -> pa.Table: ...
+
     def load_arrow(self, table: str, data: pa.Table) -> int:
         """Append rows; columns are matched by name, absent ones take their defaults."""
+        ...
+
+    def update_from_arrow(self, table: str, data: pa.Table) -> int:
+        """Set the given columns of the rows whose `id` is in the data's `id` column."""
+        ...
+
+    def delete_ids(self, table: str, ids: pa.Array) -> int:
+        """Delete the rows with these ids."""
         ...
 
 

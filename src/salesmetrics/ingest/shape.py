@@ -1,0 +1,151 @@
+"""Converted rows into the rows of the target tables: orders are grouped from their lines."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from salesmetrics.ingest.convert import Converted, RowIssue
+
+ORDER_FIELDS = (
+    "external_id",
+    "ordered_at",
+    "customer_id",
+    "rep_id",
+    "channel_id",
+    "status",
+    "currency",
+    "shipping_minor",
+)
+LINE_FIELDS = (
+    "product_id",
+    "quantity",
+    "unit_price_minor",
+    "discount_minor",
+    "line_total_minor",
+    "currency",
+)
+
+
+@dataclass
+class Shaped:
+    """Rows per target table (refs as text) and the file row(s) behind each."""
+
+    tables: dict[str, pa.Table]
+    issues: list[RowIssue]
+
+
+def shape(conv: Converted, keep: np.ndarray) -> Shaped:
+    """Rows flagged in `keep` become target rows; orders are built from their lines."""
+    data = conv.data.append_column("_row", conv.rows).filter(pa.array(keep))
+    if conv.kind.line_table is None:
+        return Shaped({conv.kind.table: data}, [])
+    return _orders(data)
+
+
+def _orders(lines: pa.Table) -> Shaped:
+    issues: list[RowIssue] = []
+    lines = _complete_lines(lines)
+    keys = lines["external_id"]
+    first = pc.index_in(keys, value_set=pc.unique(keys))
+    order_idx = np.asarray(first.to_numpy(zero_copy_only=False))
+    line_no = _line_numbers(order_idx)
+    cols = {name: lines[name] for name in ORDER_FIELDS if name in lines.column_names}
+    grouped = pa.table(
+        {
+            **cols,
+            "_order": pa.array(order_idx),
+            "_row": lines["_row"],
+            "_total": lines["line_total_minor"],
+        }
+    )
+    aggs = [(c, "first") for c in cols if c != "external_id"] + [("_total", "sum"), ("_row", "min")]
+    orders = grouped.group_by(["_order", "external_id"], use_threads=False).aggregate(aggs)
+    orders = orders.rename_columns([_plain(n) for n in orders.column_names])
+    issues += _conflicts(grouped, [c for c in cols if c not in ("external_id", "shipping_minor")])
+    shipping = pc.fill_null(orders["shipping_minor"], 0) if "shipping_minor" in cols else 0
+    orders = orders.append_column(
+        "total_minor", pc.add(pc.fill_null(orders["_total"], 0), shipping)
+    )
+    orders = orders.drop_columns(["_total"]).sort_by("_order")
+    line_cols = {n: lines[n] for n in LINE_FIELDS if n in lines.column_names}
+    order_lines = pa.table(
+        {
+            "_order": pa.array(order_idx),
+            "line_no": pa.array(line_no, pa.int32()),
+            **line_cols,
+            "_row": lines["_row"],
+        }
+    )
+    return Shaped({"orders": orders, "order_lines": order_lines}, issues)
+
+
+def _complete_lines(lines: pa.Table) -> pa.Table:
+    """Quantity defaults to 1; a missing price or total is derived from the other."""
+    n = lines.num_rows
+    qty = lines["quantity"] if "quantity" in lines.column_names else pa.nulls(n, pa.int64())
+    qty = pc.fill_null(qty, 1)
+    disc = lines["discount_minor"] if "discount_minor" in lines.column_names else None
+    disc = pc.fill_null(disc, 0) if disc is not None else pa.array(np.zeros(n, np.int64))
+    price = lines["unit_price_minor"] if "unit_price_minor" in lines.column_names else None
+    total = lines["line_total_minor"] if "line_total_minor" in lines.column_names else None
+    if price is None and total is None:
+        price = total = pa.nulls(n, pa.int64())
+    if total is None:
+        total = pc.subtract(pc.multiply(price, qty), disc)
+    else:
+        derived = pc.subtract(pc.multiply(price, qty), disc) if price is not None else None
+        total = pc.coalesce(total, derived) if derived is not None else total
+    if price is None:
+        price = pc.divide(pc.add(total, disc), pc.if_else(pc.equal(qty, 0), 1, qty))
+    price = pc.coalesce(price, pc.divide(pc.add(total, disc), pc.if_else(pc.equal(qty, 0), 1, qty)))
+    for name, col in (
+        ("quantity", qty),
+        ("discount_minor", disc),
+        ("unit_price_minor", price),
+        ("line_total_minor", total),
+    ):
+        col = pc.cast(col, pa.int64())
+        if name in lines.column_names:
+            lines = lines.set_column(lines.column_names.index(name), name, col)
+        else:
+            lines = lines.append_column(name, col)
+    return lines
+
+
+def _line_numbers(order_idx: np.ndarray) -> np.ndarray:
+    """1, 2, 3 … within each order, in file order."""
+    order = np.argsort(order_idx, kind="stable")
+    sorted_idx = order_idx[order]
+    starts = np.r_[0, np.flatnonzero(np.diff(sorted_idx)) + 1]
+    counts = np.diff(np.r_[starts, len(sorted_idx)])
+    within = np.arange(len(sorted_idx)) - np.repeat(starts, counts)
+    out = np.empty(len(order_idx), dtype=np.int64)
+    out[order] = within + 1
+    return out
+
+
+def _conflicts(grouped: pa.Table, columns: list[str]) -> list[RowIssue]:
+    """An order whose lines disagree on an order-level value (two dates, two customers)."""
+    issues = []
+    for col in columns:
+        counts = grouped.group_by("_order", use_threads=False).aggregate(
+            [(col, "count_distinct"), ("_row", "min")]
+        )
+        for row in counts.filter(pc.greater(counts[f"{col}_count_distinct"], 1)).to_pylist():
+            issues.append(
+                RowIssue(
+                    int(row["_row_min"]), col, None, f"the lines of this order disagree on {col}"
+                )
+            )
+    return issues
+
+
+def _plain(name: str) -> str:
+    for suffix in ("_first", "_sum", "_min"):
+        if name.endswith(suffix) and name != "_row":
+            return name.removesuffix(suffix)
+    return name

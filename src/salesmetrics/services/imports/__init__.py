@@ -1,0 +1,1 @@
+"""Importing files: any real export in, row-level errors out, nothing lost, undo any time."""

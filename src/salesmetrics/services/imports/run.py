@@ -1,0 +1,299 @@
+"""The import use case: read, map, convert, validate, then apply in one transaction."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from salesmetrics.domain.errors import InputError
+from salesmetrics.ingest.convert import Converted, Options, RowIssue, convert
+from salesmetrics.ingest.mapping import Mapping, build_mapping
+from salesmetrics.ingest.model import RawTable
+from salesmetrics.ingest.presets import PRESETS
+from salesmetrics.ingest.read import read_table
+from salesmetrics.ingest.shape import Shaped, shape
+from salesmetrics.services.imports import defaults
+from salesmetrics.services.imports.lines import replace_lines
+from salesmetrics.services.imports.links import Links, resolve
+from salesmetrics.services.imports.model import ImportReport, ImportRequest
+from salesmetrics.services.imports.upsert import Outcome, content_ids, upsert
+from salesmetrics.services.workspace import Workspace
+from salesmetrics.storage.protocol import WriteTx
+from salesmetrics.storage.repositories import imports as repo
+
+Progress = Callable[[str], None]
+
+
+class _Rejected(Exception):
+    """Raised inside the transaction so that it rolls back."""
+
+
+class _DryRun(Exception):
+    """A dry run resolves links and matches rows for real, then rolls everything back."""
+
+
+@dataclass
+class _Plan:
+    raw: RawTable
+    req: ImportRequest
+    report: ImportReport
+    conv: Converted
+    mapping: Mapping
+    sha256: str
+
+
+def prepare(ws: Workspace, req: ImportRequest) -> _Plan:
+    """Read, sniff, map and convert; nothing is written."""
+    raw = read_table(req.path, encoding=req.encoding, sheet=req.sheet, delimiter=req.delimiter)
+    mapping = build_mapping(req.kind, raw.report.columns, req.mapping_file, req.preset, req.source)
+    settings = ws.settings
+    preset = PRESETS.get(mapping.preset or "")
+    opts = Options(
+        time_zone=(preset.time_zone if preset and preset.time_zone else settings.time_zone),
+        base_currency=settings.base_currency,
+        decimal_hint=req.decimal,
+        date_format=req.date_format,
+    )
+    conv = convert(raw, mapping, opts)
+    _duplicates(conv)
+    report = ImportReport(
+        req.kind,
+        req.path.name,
+        raw.report,
+        mapping,
+        raw.data.num_rows,
+        issues=conv.issues,
+        warnings=conv.warnings,
+    )
+    report.headers = list(raw.data.column_names)
+    return _Plan(raw, req, report, conv, mapping, _sha256(req.path))
+
+
+def run_import(ws: Workspace, req: ImportRequest) -> ImportReport:
+    """Import a file: all or nothing unless skip_invalid; a dry run writes nothing."""
+    plan = prepare(ws, req)
+    report = plan.report
+    if report.issues and not req.skip_invalid:
+        return _rejected(plan)
+    try:
+        ws.store.write(lambda tx: _apply(tx, ws, plan))
+    except _Rejected:
+        return _rejected(plan)
+    except _DryRun:
+        report.status = "planned"
+    _originals(plan)
+    return report
+
+
+def _apply(tx: WriteTx, ws: Workspace, plan: _Plan) -> None:
+    req, report, conv = plan.req, plan.report, plan.conv
+    bad = report_rows(report.issues)
+    keep = ~np.isin(np.asarray(conv.rows.to_numpy(zero_copy_only=False)), list(bad))
+    shaped = shape(conv, keep)
+    report.issues.extend(shaped.issues)
+    links = Links()
+    source = plan.mapping.source
+    dialect = ws.store.dialect
+    tables = {
+        t: resolve(tx, dialect, conv.kind, d, source, req.create_missing, links)
+        if t == conv.kind.table
+        else _resolve_lines(tx, ws, d, source, req, links)
+        for t, d in shaped.tables.items()
+    }
+    report.issues.extend(links.issues)
+    if (shaped.issues or links.issues) and not req.skip_invalid:
+        raise _Rejected
+    tables = _drop_bad(tables, report_rows(report.issues))
+    report.rows_rejected = len(report_rows(report.issues))
+    import_id = repo.start(
+        tx,
+        {
+            "kind": req.kind,
+            "file_name": req.path.name,
+            "file_sha256": plan.sha256,
+            "started_at": datetime.now(UTC),
+            "status": "running",
+            "rows_read": report.rows_read,
+            "mapping": json.dumps(plan.mapping.as_dict(), ensure_ascii=False),
+            "user_id": req.user_id,
+        },
+    )
+    out = _write(tx, ws, conv.kind.table, conv.kind.key, tables, source)
+    _log(tx, import_id, out, links)
+    _count(report, out, conv.kind.table, tables[conv.kind.table].num_rows, links)
+    report.import_id = None if req.dry_run else import_id
+    report.status = "applied" if report.inserted or report.updated else "unchanged"
+    repo.set_status(
+        tx,
+        import_id,
+        report.status,
+        finished_at=datetime.now(UTC),
+        rows_loaded=report.inserted + report.updated,
+        rows_rejected=report.rows_rejected,
+    )
+    if req.dry_run:
+        raise _DryRun
+
+
+def _write(
+    tx: WriteTx,
+    ws: Workspace,
+    table: str,
+    key: tuple[str, ...],
+    tables: dict[str, pa.Table],
+    source: str,
+) -> Outcome:
+    out = Outcome()
+    main = tables[table]
+    if key == ("external_id",):
+        main = _with_external_ids(main)
+    main = defaults.fill(tx, table, main)
+    upsert(tx, ws.store.dialect, table, main, key, source, out)
+    if "order_lines" in tables:
+        new = set(out.inserted.get(table, []))
+        replaced = replace_lines(
+            tx,
+            ws.store.dialect,
+            tables["order_lines"],
+            main["_order"].combine_chunks(),
+            out.ids,
+            new,
+            source,
+            out,
+        )
+        out.updated[table] = sorted(set(out.updated.get(table, [])) | replaced)
+    return out
+
+
+def _with_external_ids(rows: pa.Table) -> pa.Table:
+    """Rows without an external id get one from their content, so a re-import matches them."""
+    if "external_id" not in rows.column_names:
+        return rows.append_column("external_id", content_ids(rows, "sha:"))
+    ext = rows["external_id"]
+    if not ext.null_count:
+        return rows
+    filled = pc.coalesce(ext, content_ids(rows, "sha:"))
+    return rows.set_column(rows.column_names.index("external_id"), "external_id", filled)
+
+
+def _log(tx: WriteTx, import_id: int, out: Outcome, links: Links) -> None:
+    for table, ids in links.created.items():
+        repo.record(tx, import_id, table, ids, "insert")
+    for table, ids in out.inserted.items():
+        repo.record(tx, import_id, table, ids, "insert")
+    for label, ids, priors in out.priors:
+        table, _, action = label.partition(":")
+        repo.record(tx, import_id, table, ids, action or "update", list(priors))
+
+
+def _count(report: ImportReport, out: Outcome, table: str, rows: int, links: Links) -> None:
+    report.inserted = len(out.inserted.get(table, []))
+    report.updated = len(out.updated.get(table, []))
+    report.unchanged = rows - report.inserted - report.updated
+    report.created_links = {t: len(ids) for t, ids in links.created.items()}
+
+
+def _resolve_lines(
+    tx: WriteTx, ws: Workspace, lines: pa.Table, source: str, req: ImportRequest, links: Links
+) -> pa.Table:
+    from salesmetrics.ingest.kinds import KINDS
+
+    return resolve(tx, ws.store.dialect, KINDS["orders"], lines, source, req.create_missing, links)
+
+
+def _drop_bad(tables: dict[str, pa.Table], bad: set[int]) -> dict[str, pa.Table]:
+    if not bad:
+        return tables
+    marks = pa.array(sorted(bad), pa.int64())
+    return {t: d.filter(pc.invert(pc.is_in(d["_row"], value_set=marks))) for t, d in tables.items()}
+
+
+def _duplicates(conv: Converted) -> None:
+    """The same external id twice in one file (orders repeat it on purpose, once per line)."""
+    if conv.kind.line_table or "external_id" not in conv.data.column_names:
+        return
+    ext = conv.data["external_id"].to_pylist()
+    rows = conv.rows.to_pylist()
+    first: dict[str, int] = {}
+    for value, row in zip(ext, rows, strict=True):
+        if value is None:
+            continue
+        if value in first:
+            conv.issues.append(
+                RowIssue(
+                    int(row),
+                    "external_id",
+                    value,
+                    f"'{value}' appears again (first at row {first[value]})",
+                )
+            )
+        else:
+            first[value] = int(row)
+
+
+def _rejected(plan: _Plan) -> ImportReport:
+    report = plan.report
+    report.status = "rejected"
+    report.rows_rejected = len(report_rows(report.issues))
+    _originals(plan)
+    return report
+
+
+def _originals(plan: _Plan, limit: int = 10_000) -> None:
+    """Keep the bad rows as read, for the errors file."""
+    bad = sorted(report_rows(plan.report.issues))[:limit]
+    if not bad:
+        return
+    raw = plan.raw
+    picked = raw.data.filter(pc.is_in(raw.row_numbers, value_set=pa.array(bad, pa.int64())))
+    numbers = raw.row_numbers.filter(pc.is_in(raw.row_numbers, value_set=pa.array(bad, pa.int64())))
+    cells = zip(*(picked[c].to_pylist() for c in picked.column_names), strict=True)
+    plan.report.originals = {
+        int(n): list(r) for n, r in zip(numbers.to_pylist(), cells, strict=True)
+    }
+
+
+def report_rows(issues: list[RowIssue]) -> set[int]:
+    return {i.row for i in issues}
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def write_errors(report: ImportReport, target: Path) -> Path:
+    """The errors file (CSV, UTF-8 with BOM for Excel): row, column, value, reason, then the
+    original row's cells under the file's own headers."""
+    if not report.issues:
+        raise InputError("there are no errors to write")
+    with target.open("w", encoding="utf-8-sig", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["row", "column", "value", "reason", *report.headers])
+        for issue in sorted(report.issues, key=lambda i: (i.row, i.column or "")):
+            original = report.originals.get(issue.row, [])
+            writer.writerow(
+                [
+                    issue.row,
+                    issue.column or "",
+                    issue.value or "",
+                    issue.reason,
+                    *["" if v is None else v for v in original],
+                ]
+            )
+    return target
+
+
+__all__ = ["ImportReport", "ImportRequest", "Shaped", "prepare", "run_import", "write_errors"]

@@ -1,0 +1,219 @@
+"""The import log, the changes each import made, and the lookups an import needs."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import UTC, date, datetime
+from typing import Any
+
+import pyarrow as pa
+
+from salesmetrics.storage import catalog
+from salesmetrics.storage.dialect import Dialect, q, sequence_name
+from salesmetrics.storage.protocol import Store, WriteTx
+from salesmetrics.storage.schema import ColType
+
+LOG_COLUMNS = (
+    "id",
+    "kind",
+    "file_name",
+    "file_sha256",
+    "started_at",
+    "finished_at",
+    "status",
+    "rows_read",
+    "rows_loaded",
+    "rows_rejected",
+    "mapping",
+    "user_id",
+    "error",
+)
+
+
+def allocate_ids(tx: WriteTx, table: str, n: int) -> list[int]:
+    """n fresh ids from the table's sequence (safe with concurrent writers on PostgreSQL)."""
+    if n == 0:
+        return []
+    series = "range(?)" if tx.dialect is Dialect.DUCKDB else "generate_series(1, ?)"
+    rows = tx.fetchall(f"SELECT nextval('{sequence_name(table)}') FROM {series}", [n])
+    return sorted(r[0] for r in rows)
+
+
+def lookup(tx: WriteTx, table: str, column: str, values: list[str]) -> dict[str, int]:
+    """value -> id for rows whose `column` (compared as text, case-insensitively) is in values."""
+    if not values:
+        return {}
+    found: dict[str, int] = {}
+    for start in range(0, len(values), 5000):
+        chunk = values[start : start + 5000]
+        marks = ", ".join("?" for _ in chunk)
+        rows = tx.fetchall(
+            f"SELECT lower(CAST({q(column)} AS VARCHAR)), min(id) FROM {q(table)} "
+            f"WHERE lower(CAST({q(column)} AS VARCHAR)) IN ({marks}) GROUP BY 1",
+            [v.lower() for v in chunk],
+        )
+        found.update({str(k): int(i) for k, i in rows})
+    return found
+
+
+def existing(tx: WriteTx, table: str, source: str, columns: list[str]) -> pa.Table:
+    """The rows of one source, with the columns an import compares."""
+    cols = ", ".join(q(c) for c in ["id", "external_id", *columns])
+    return tx.fetch_arrow(f"SELECT {cols} FROM {q(table)} WHERE source = ?", [source])
+
+
+def stored(tx: WriteTx, table: str, columns: list[str], source: str | None) -> pa.Table:
+    """The rows an import may match: all of the table, or those of one source."""
+    cols = ", ".join(q(c) for c in columns)
+    if source is None:
+        return tx.fetch_arrow(f"SELECT {cols} FROM {q(table)}")
+    return tx.fetch_arrow(f"SELECT {cols} FROM {q(table)} WHERE source = ?", [source])
+
+
+def stored_lines(tx: WriteTx, columns: list[str], source: str) -> pa.Table:
+    """The lines of a source's orders."""
+    cols = ", ".join(f"l.{q(c)}" for c in columns)
+    return tx.fetch_arrow(
+        f"SELECT {cols} FROM order_lines l JOIN orders o ON o.id = l.order_id WHERE o.source = ?",
+        [source],
+    )
+
+
+def rows_by_id(tx: WriteTx, table: str, ids: list[int]) -> list[dict[str, Any]]:
+    """Whole rows, as JSON-ready dicts (the prior image a revert restores)."""
+    if not ids:
+        return []
+    out: list[dict[str, Any]] = []
+    names = catalog.table(table).column_names
+    for start in range(0, len(ids), 5000):
+        chunk = ids[start : start + 5000]
+        marks = ", ".join("?" for _ in chunk)
+        cols = ", ".join(q(c) for c in names)
+        rows = tx.fetchall(f"SELECT {cols} FROM {q(table)} WHERE id IN ({marks})", chunk)
+        out.extend(dict(zip(names, r, strict=True)) for r in rows)
+    return out
+
+
+def to_json(row: dict[str, Any]) -> str:
+    def enc(v: Any) -> Any:
+        if isinstance(v, datetime | date):
+            return v.isoformat()
+        return v
+
+    return json.dumps({k: enc(v) for k, v in row.items()}, ensure_ascii=False)
+
+
+def from_json(table: str, text: str) -> dict[str, Any]:
+    """A prior image back to the Python values of each column's type."""
+    raw = json.loads(text)
+    out: dict[str, Any] = {}
+    for col in catalog.table(table).columns:
+        v = raw.get(col.name)
+        if v is not None and col.type is ColType.TIMESTAMP:
+            v = datetime.fromisoformat(v).astimezone(UTC)
+        elif v is not None and col.type is ColType.DATE:
+            v = date.fromisoformat(v)
+        elif v is not None and col.type is ColType.JSON and not isinstance(v, str):
+            v = json.dumps(v, ensure_ascii=False)
+        out[col.name] = v
+    return out
+
+
+def start(tx: WriteTx, values: dict[str, Any]) -> int:
+    (import_id,) = allocate_ids(tx, "imports", 1)
+    cols = ["id", *values]
+    marks = ", ".join("?" for _ in cols)
+    tx.execute(
+        f"INSERT INTO imports ({', '.join(q(c) for c in cols)}) VALUES ({marks})",
+        [import_id, *values.values()],
+    )
+    return import_id
+
+
+def set_status(tx: WriteTx, import_id: int, status: str, **values: Any) -> None:
+    sets = ", ".join(f"{q(k)} = ?" for k in ["status", *values])
+    tx.execute(f"UPDATE imports SET {sets} WHERE id = ?", [status, *values.values(), import_id])
+
+
+def record(
+    tx: WriteTx,
+    import_id: int,
+    table: str,
+    row_ids: list[int],
+    action: str,
+    priors: list[str | None] | None = None,
+) -> None:
+    """Log what an import did to which rows (the prior image for updates and deletes)."""
+    if not row_ids:
+        return
+    n = len(row_ids)
+    table_data = pa.table(
+        {
+            "import_id": pa.repeat(pa.scalar(import_id, pa.int64()), n),
+            "table_name": pa.repeat(pa.scalar(table), n),
+            "row_id": pa.array(row_ids, pa.int64()),
+            "action": pa.repeat(pa.scalar(action), n),
+            "prior": pa.array(priors, pa.string()) if priors else pa.nulls(n, pa.string()),
+        }
+    )
+    tx.load_arrow("import_changes", table_data)
+
+
+def changes(tx: WriteTx, import_id: int) -> list[tuple[str, int, str, str | None]]:
+    rows = tx.fetchall(
+        "SELECT table_name, row_id, action, prior FROM import_changes "
+        "WHERE import_id = ? ORDER BY id",
+        [import_id],
+    )
+    return [(str(t), int(r), str(a), p) for t, r, a, p in rows]
+
+
+def later_touching(tx: WriteTx, import_id: int) -> list[int]:
+    """Applied imports after this one that changed any row this one changed."""
+    rows = tx.fetchall(
+        "SELECT DISTINCT later.import_id FROM import_changes later "
+        "JOIN import_changes mine ON mine.table_name = later.table_name "
+        "AND mine.row_id = later.row_id "
+        "JOIN imports i ON i.id = later.import_id "
+        "WHERE mine.import_id = ? AND later.import_id > ? AND i.status = 'applied' "
+        "ORDER BY 1",
+        [import_id, import_id],
+    )
+    return [int(r[0]) for r in rows]
+
+
+def listing(store: Store, limit: int = 100) -> list[dict[str, Any]]:
+    cols = ", ".join(q(c) for c in LOG_COLUMNS)
+    rows = store.fetchall(f"SELECT {cols} FROM imports ORDER BY id DESC LIMIT {int(limit)}")
+    return [dict(zip(LOG_COLUMNS, r, strict=True)) for r in rows]
+
+
+def one(store: Store, import_id: int) -> dict[str, Any] | None:
+    cols = ", ".join(q(c) for c in LOG_COLUMNS)
+    rows = store.fetchall(f"SELECT {cols} FROM imports WHERE id = ?", [import_id])
+    return dict(zip(LOG_COLUMNS, rows[0], strict=True)) if rows else None
+
+
+def change_counts(store: Store, import_id: int) -> dict[str, dict[str, int]]:
+    rows = store.fetchall(
+        "SELECT table_name, action, count(*) FROM import_changes "
+        "WHERE import_id = ? GROUP BY 1, 2 ORDER BY 1, 2",
+        [import_id],
+    )
+    out: dict[str, dict[str, int]] = {}
+    for t, a, n in rows:
+        out.setdefault(str(t), {})[str(a)] = int(n)
+    return out
+
+
+def checksum(store: Store) -> str:
+    """A digest of every business table's rows, in id order: equal data, equal digest."""
+    digest = hashlib.sha256()
+    for name in catalog.data_tables():
+        cols = ", ".join(q(c) for c in catalog.table(name).column_names)
+        data = store.fetch_arrow(f"SELECT {cols} FROM {q(name)} ORDER BY id")
+        digest.update(name.encode())
+        for row in data.to_pylist():
+            digest.update(repr(sorted(row.items())).encode())
+    return digest.hexdigest()
