@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from import_samples import SAMPLES, write
 from salesmetrics.services.imports.model import ImportRequest
 from salesmetrics.services.imports.revert import revert_import
-from salesmetrics.services.imports.run import run_import
+from salesmetrics.services.imports.run import run_import, write_errors
 from salesmetrics.services.workspace import Workspace, init_workspace, workspace
 from salesmetrics.storage.repositories.imports import checksum
 from salesmetrics.storage.repositories.integrity import orphan_references
@@ -401,3 +401,32 @@ def _csv(path: Path, rows: list[dict[str, str]]) -> Path:
         w.writeheader()
         w.writerows(rows)
     return path
+
+
+def test_errors_file_keeps_formulas_inert(ws: Workspace, tmp_path: Path) -> None:
+    path = tmp_path / "p.csv"
+    path.write_text('sku,name,price\nX,"=HYPERLINK(""http://x"")",abc\nY,Ok,-5\n',
+                    encoding="utf-8")
+    report = run_import(ws, ImportRequest("products", path))
+    assert report.status == "rejected"
+    target = write_errors(report, tmp_path / "errors.csv")
+    rows = list(csv.reader(target.read_text(encoding="utf-8-sig").splitlines()))
+    assert rows[1][:4] == ["2", "price", "abc", rows[1][3]] and rows[1][5].startswith("'=")
+    assert rows[2][2] == "-5" and "less than 0" in rows[2][3]  # a plain number stays as it is
+
+
+def test_lines_of_one_order_must_agree(ws: Workspace, tmp_path: Path) -> None:
+    path = tmp_path / "o.csv"
+    path.write_text(
+        "order,date,product,quantity,price\n"
+        "7,2024-03-01 10:00,A,1,10\n7,,B,1,20\n7,2024-03-02 10:00,C,1,30\n",
+        encoding="utf-8",
+    )
+    report = run_import(ws, ImportRequest("orders", path))
+    assert report.status == "rejected"
+    assert [(i.row, i.column) for i in report.issues] == [(4, "ordered_at")]
+    fixed = tmp_path / "o2.csv"
+    fixed.write_text(path.read_text(encoding="utf-8").replace("2024-03-02", "2024-03-01"),
+                     encoding="utf-8")
+    assert run_import(ws, ImportRequest("orders", fixed)).inserted == 1
+    assert ws.store.fetchall("SELECT total_minor FROM orders") == [(6000,)]

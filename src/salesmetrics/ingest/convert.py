@@ -12,6 +12,7 @@ import pyarrow.compute as pc
 
 from salesmetrics.domain.money import check_currency, exponent
 from salesmetrics.ingest import parse
+from salesmetrics.ingest.errors import IngestError
 from salesmetrics.ingest.kinds import Field, FieldType, Kind
 from salesmetrics.ingest.mapping import Mapping, kind_of, normalise_header
 from salesmetrics.ingest.model import CellIssue, RawTable
@@ -266,9 +267,7 @@ def _required(
 ) -> None:
     mapped = set(mapping.columns.values())
     missing = [f.name for f in kind.fields if f.required and f.name not in mapped]
-    if missing and not (kind.line_table and _lines_have_totals(mapped, missing)):
-        from salesmetrics.ingest.errors import IngestError
-
+    if missing:
         raise IngestError(
             f"no column for the required field(s) {', '.join(missing)} of {kind.name}; "
             f"columns found: {', '.join(raw.data.column_names)}. Name them in a mapping file "
@@ -279,16 +278,14 @@ def _required(
     for f in kind.fields:
         if not f.required or f.name not in columns:
             continue
+        if kind.line_table and f.name != "external_id":
+            continue  # an order's later lines may leave order-level cells empty (shape checks)
         for i in np.flatnonzero(
             ~np.asarray(pc.is_valid(columns[f.name]).to_numpy(zero_copy_only=False))
         ):
             row = _row(raw, i)
             if row not in already:
                 out.issues.append(RowIssue(row, header_of[f.name], None, "required, but empty"))
-
-
-def _lines_have_totals(mapped: set[str], missing: list[str]) -> bool:
-    return False
 
 
 def _attributes(raw: RawTable, headers: list[str]) -> pa.Array:

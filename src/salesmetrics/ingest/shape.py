@@ -43,39 +43,38 @@ def shape(conv: Converted, keep: np.ndarray) -> Shaped:
     data = conv.data.append_column("_row", conv.rows).filter(pa.array(keep))
     if conv.kind.line_table is None:
         return Shaped({conv.kind.table: data}, [])
-    return _orders(data)
+    required = [f.name for f in conv.kind.fields if f.required and f.name != "external_id"]
+    return _orders(data, required)
 
 
-def _orders(lines: pa.Table) -> Shaped:
-    issues: list[RowIssue] = []
+def _orders(lines: pa.Table, required: list[str]) -> Shaped:
     lines = _complete_lines(lines)
     keys = lines["external_id"]
-    first = pc.index_in(keys, value_set=pc.unique(keys))
-    order_idx = np.asarray(first.to_numpy(zero_copy_only=False))
-    line_no = _line_numbers(order_idx)
-    cols = {name: lines[name] for name in ORDER_FIELDS if name in lines.column_names}
-    grouped = pa.table(
-        {
-            **cols,
-            "_order": pa.array(order_idx),
-            "_row": lines["_row"],
-            "_total": lines["line_total_minor"],
-        }
+    order_idx = np.asarray(
+        pc.index_in(keys, value_set=pc.unique(keys)).to_numpy(zero_copy_only=False)
     )
-    aggs = [(c, "first") for c in cols if c != "external_id"] + [("_total", "sum"), ("_row", "min")]
-    orders = grouped.group_by(["_order", "external_id"], use_threads=False).aggregate(aggs)
-    orders = orders.rename_columns([_plain(n) for n in orders.column_names])
-    issues += _conflicts(grouped, [c for c in cols if c not in ("external_id", "shipping_minor")])
+    _, first = np.unique(order_idx, return_index=True)  # each order's first line, by order no.
+    cols = [c for c in ORDER_FIELDS if c in lines.column_names]
+    firsts = pa.array(first)
+    orders = pa.table({c: lines[c].take(firsts) for c in cols})
+    totals = np.zeros(len(first), dtype=np.int64)
+    line_totals = lines["line_total_minor"].to_numpy(zero_copy_only=False)
+    np.add.at(totals, order_idx, np.nan_to_num(line_totals).astype(np.int64))
     shipping = pc.fill_null(orders["shipping_minor"], 0) if "shipping_minor" in cols else 0
-    orders = orders.append_column(
-        "total_minor", pc.add(pc.fill_null(orders["_total"], 0), shipping)
-    )
-    orders = orders.drop_columns(["_total"]).sort_by("_order")
+    orders = orders.append_column("total_minor", pc.add(pa.array(totals), shipping))
+    orders = orders.append_column("_order", pa.array(np.arange(len(first))))
+    orders = orders.append_column("_row", lines["_row"].take(firsts))
+    checked = [c for c in cols if c not in ("external_id", "shipping_minor")]
+    issues = _conflicts(lines, checked, first[order_idx])
+    for name in required:
+        if name in cols:
+            empty = orders["_row"].filter(pc.is_null(orders[name])).to_pylist()
+            issues += [RowIssue(int(r), name, None, "required, but empty") for r in empty]
     line_cols = {n: lines[n] for n in LINE_FIELDS if n in lines.column_names}
     order_lines = pa.table(
         {
             "_order": pa.array(order_idx),
-            "line_no": pa.array(line_no, pa.int32()),
+            "line_no": pa.array(_line_numbers(order_idx), pa.int32()),
             **line_cols,
             "_row": lines["_row"],
         }
@@ -128,24 +127,19 @@ def _line_numbers(order_idx: np.ndarray) -> np.ndarray:
     return out
 
 
-def _conflicts(grouped: pa.Table, columns: list[str]) -> list[RowIssue]:
-    """An order whose lines disagree on an order-level value (two dates, two customers)."""
+def _conflicts(lines: pa.Table, columns: list[str], first_of: np.ndarray) -> list[RowIssue]:
+    """A line that disagrees with its order's first line on an order-level value.
+
+    A later line may leave order-level cells empty (Shopify does): empty agrees with anything.
+    """
     issues = []
+    firsts = pa.array(first_of)
     for col in columns:
-        counts = grouped.group_by("_order", use_threads=False).aggregate(
-            [(col, "count_distinct"), ("_row", "min")]
-        )
-        for row in counts.filter(pc.greater(counts[f"{col}_count_distinct"], 1)).to_pylist():
-            issues.append(
-                RowIssue(
-                    int(row["_row_min"]), col, None, f"the lines of this order disagree on {col}"
-                )
-            )
+        mine, theirs = lines[col], lines[col].take(firsts)
+        same = pc.or_(pc.fill_null(pc.equal(mine, theirs), False), pc.is_null(mine))
+        bad = lines["_row"].filter(pc.invert(same)).to_pylist()
+        issues += [
+            RowIssue(int(r), col, None, f"this line disagrees with its order's first line on {col}")
+            for r in bad
+        ]
     return issues
-
-
-def _plain(name: str) -> str:
-    for suffix in ("_first", "_sum", "_min"):
-        if name.endswith(suffix) and name != "_row":
-            return name.removesuffix(suffix)
-    return name

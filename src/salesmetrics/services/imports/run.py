@@ -274,6 +274,20 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+_FORMULA = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _inert(value: object) -> object:
+    """A cell that a spreadsheet would run as a formula is quoted with ' (plain numbers stay)."""
+    if not isinstance(value, str) or not value.startswith(_FORMULA):
+        return "" if value is None else value
+    try:
+        float(value.replace(",", "."))
+    except ValueError:
+        return "'" + value
+    return value
+
+
 def write_errors(report: ImportReport, target: Path) -> Path:
     """The errors file (CSV, UTF-8 with BOM for Excel): row, column, value, reason, then the
     original row's cells under the file's own headers."""
@@ -284,15 +298,8 @@ def write_errors(report: ImportReport, target: Path) -> Path:
         writer.writerow(["row", "column", "value", "reason", *report.headers])
         for issue in sorted(report.issues, key=lambda i: (i.row, i.column or "")):
             original = report.originals.get(issue.row, [])
-            writer.writerow(
-                [
-                    issue.row,
-                    issue.column or "",
-                    issue.value or "",
-                    issue.reason,
-                    *["" if v is None else v for v in original],
-                ]
-            )
+            cells = [issue.row, issue.column or "", issue.value or "", issue.reason, *original]
+            writer.writerow([_inert(v) for v in cells])
     return target
 
 

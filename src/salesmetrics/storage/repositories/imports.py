@@ -32,12 +32,21 @@ LOG_COLUMNS = (
 
 
 def allocate_ids(tx: WriteTx, table: str, n: int) -> list[int]:
-    """n fresh ids from the table's sequence (safe with concurrent writers on PostgreSQL)."""
+    """n fresh ids from the table's sequence.
+
+    DuckDB has one writer, so a block is reserved by moving the sequence once; PostgreSQL may
+    have several, so each id is drawn from the sequence.
+    """
     if n == 0:
         return []
-    series = "range(?)" if tx.dialect is Dialect.DUCKDB else "generate_series(1, ?)"
-    rows = tx.fetchall(f"SELECT nextval('{sequence_name(table)}') FROM {series}", [n])
-    return sorted(r[0] for r in rows)
+    seq = sequence_name(table)
+    if tx.dialect is Dialect.DUCKDB:
+        first = int(tx.fetchall(f"SELECT nextval('{seq}')")[0][0])
+        if n > 1:
+            tx.execute(f"SELECT setval('{seq}', ?)", [first + n - 1])
+        return list(range(first, first + n))
+    drawn = tx.fetch_arrow(f"SELECT nextval('{seq}') AS id FROM generate_series(1, ?)", [n])
+    return sorted(drawn["id"].to_pylist())
 
 
 def lookup(tx: WriteTx, table: str, column: str, values: list[str]) -> dict[str, int]:
