@@ -21,6 +21,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
+from import_bench import bench_import
 from salesmetrics.storage.open import open_store
 from salesmetrics.storage.repositories import bulk
 
@@ -98,6 +99,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", default="small,large", help="demo sizes to build")
     parser.add_argument("--load-rows", type=int, default=1_000_000)
+    parser.add_argument("--import-rows", type=int, default=1_000_000)
     args = parser.parse_args()
     RESULTS.mkdir(exist_ok=True)
     stamp = {
@@ -111,6 +113,14 @@ def main() -> None:
         print(
             f"bulk load  {load['rows']:>10,} rows  {load['ours_seconds']:>7.2f} s  "
             f"{load['rows_per_second']:>10,} rows/s  x{load['ratio_to_bare']} of bare DuckDB"
+        )
+        imp = bench_import(args.import_rows, work)
+        _save("import_orders", {**stamp, **imp})
+        print(
+            f"import     {imp['rows']:>10,} rows  {imp['seconds']:>7.2f} s  "
+            f"{imp['rows_per_second']:>10,} rows/s  x{imp['ratio_to_read_csv']} of DuckDB "
+            f"read_csv  peak {imp['peak_rss_mib']:.0f} MiB  "
+            f"{'ok' if imp['within_budget'] else 'OVER BUDGET'}"
         )
         for size in args.sizes.split(","):
             d = bench_demo(size, work)

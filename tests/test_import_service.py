@@ -405,8 +405,7 @@ def _csv(path: Path, rows: list[dict[str, str]]) -> Path:
 
 def test_errors_file_keeps_formulas_inert(ws: Workspace, tmp_path: Path) -> None:
     path = tmp_path / "p.csv"
-    path.write_text('sku,name,price\nX,"=HYPERLINK(""http://x"")",abc\nY,Ok,-5\n',
-                    encoding="utf-8")
+    path.write_text('sku,name,price\nX,"=HYPERLINK(""http://x"")",abc\nY,Ok,-5\n', encoding="utf-8")
     report = run_import(ws, ImportRequest("products", path))
     assert report.status == "rejected"
     target = write_errors(report, tmp_path / "errors.csv")
@@ -424,9 +423,10 @@ def test_lines_of_one_order_must_agree(ws: Workspace, tmp_path: Path) -> None:
     )
     report = run_import(ws, ImportRequest("orders", path))
     assert report.status == "rejected"
-    assert [(i.row, i.column) for i in report.issues] == [(4, "ordered_at")]
+    assert [(i.row, i.column) for i in report.issues] == [(4, "date")]  # the header, not the field
     fixed = tmp_path / "o2.csv"
-    fixed.write_text(path.read_text(encoding="utf-8").replace("2024-03-02", "2024-03-01"),
-                     encoding="utf-8")
+    fixed.write_text(
+        path.read_text(encoding="utf-8").replace("2024-03-02", "2024-03-01"), encoding="utf-8"
+    )
     assert run_import(ws, ImportRequest("orders", fixed)).inserted == 1
     assert ws.store.fetchall("SELECT total_minor FROM orders") == [(6000,)]

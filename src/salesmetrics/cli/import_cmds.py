@@ -77,18 +77,20 @@ def _show(report: ImportReport, fmt: OutputFormat, errors: Path | None) -> None:
         emit_json({**report.as_dict(), "errors_file": str(errors) if errors else None})
         return
     s = report.sniff
+    rows = f"{report.rows_read:,}".replace(",", " ")
+    delimiter = f"delimiter {s.delimiter!r}, " if s.delimiter else ""
     console.print(
-        f"[bold]{report.file}[/bold]: {s.format}, {s.encoding or ''} "
-        f"{('delimiter ' + repr(s.delimiter)) if s.delimiter else ''}, "
-        f"header at row {s.header_row}, {report.rows_read:,} rows".replace(",", " ")
+        f"[bold]{report.file}[/bold]: {s.format}, {s.encoding or ''} {delimiter}"
+        f"header at row {s.header_row}, {rows} rows"
     )
     for note in [*s.notes, *report.warnings]:
         console.print(f"  · {note}")
     table = Table("column in file", "field")
     for header, field in report.mapping.columns.items():
         table.add_row(header, field)
+    kept = "(attributes)" if report.keeps_attributes else "(ignored)"
     for header in report.mapping.unmapped:
-        table.add_row(header, "[dim](attributes)[/dim]")
+        table.add_row(header, f"[dim]{kept}[/dim]")
     console.print(table)
     for issue in report.issues[:10]:
         console.print(f"  [red]✗[/red] {issue}")

@@ -10,6 +10,20 @@ from salesmetrics.domain.errors import InputError
 # Minor-unit exponents from ISO 4217; currencies not listed use 2.
 _EXPONENTS: dict[str, int] = {"JPY": 0, "KRW": 0, "HUF": 2, "KWD": 3, "BHD": 3, "TND": 3}
 
+# Active ISO 4217 codes (list one of the ISO 4217 maintenance agency, SIX), without the
+# precious-metal, testing and fund codes that nobody pays in.
+_ISO_CODES = """
+    AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BRL
+    BSD BTN BWP BYN BZD CAD CDF CHF CLP CNY COP CRC CUP CVE CZK DJF DKK DOP DZD EGP
+    ERN ETB EUR FJD FKP GBP GEL GHS GIP GMD GNF GTQ GYD HKD HNL HTG HUF IDR ILS INR
+    IQD IRR ISK JMD JOD JPY KES KGS KHR KMF KPW KRW KWD KYD KZT LAK LBP LKR LRD LSL
+    LYD MAD MDL MGA MKD MMK MNT MOP MRU MUR MVR MWK MXN MYR MZN NAD NGN NIO NOK NPR
+    NZD OMR PAB PEN PGK PHP PKR PLN PYG QAR RON RSD RUB RWF SAR SBD SCR SDG SEK SGD
+    SHP SLE SOS SRD SSP STN SVC SYP SZL THB TJS TMT TND TOP TRY TTD TWD TZS UAH UGX
+    USD UYU UZS VED VES VND VUV WST XAF XCD XCG XOF XPF YER ZAR ZMW ZWG
+"""
+ISO_4217 = frozenset(_ISO_CODES.split())
+
 CURRENCY_SIGNS: dict[str, str] = {"UAH": "₴", "USD": "$", "EUR": "€", "PLN": "zł", "GBP": "£"}
 
 
@@ -19,12 +33,10 @@ def exponent(currency: str) -> int:
 
 
 def check_currency(code: str) -> str:
-    """Return the code upper-cased, or raise if it is not three letters."""
+    """Return the code upper-cased, or raise if it is not an active ISO 4217 code."""
     up = code.strip().upper()
-    if len(up) != 3 or not up.isalpha() or not up.isascii():
-        raise InputError(
-            f"'{code}' is not a currency code: use three letters such as UAH, USD, EUR"
-        )
+    if up not in ISO_4217:
+        raise InputError(f"'{code}' is not a currency code: use an ISO code such as UAH, USD, EUR")
     return up
 
 

@@ -10,7 +10,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from salesmetrics.domain.money import check_currency, exponent
+from salesmetrics.domain.money import ISO_4217, check_currency, exponent
 from salesmetrics.ingest import parse
 from salesmetrics.ingest.errors import IngestError
 from salesmetrics.ingest.kinds import Field, FieldType, Kind
@@ -239,21 +239,61 @@ def _currency(
     n = raw.data.num_rows
     found: pa.Array = pa.nulls(n, pa.string())
     if header is not None:
-        text = pc.utf8_upper(text_array(raw.data[header]))
-        is_code = pc.match_substring_regex(text, r"^[A-Z]{3}$")
-        found = pc.if_else(is_code, text, None)
-        if pc.sum(pc.invert(pc.fill_null(is_code, True))).as_py():
-            found = pc.coalesce(found, parse.detect_currency(text)[0])
-        bad = present(text) & ~np.asarray(pc.is_valid(found).to_numpy(zero_copy_only=False))
-        for i in np.flatnonzero(bad):
-            value = text[i].as_py()
-            reason = f"'{value}' is not a currency code"
-            out.issues.append(RowIssue(_row(raw, i), header, value, reason))
+        found = _currency_column(raw, header, out)
     for h, name in mapping.columns.items():
-        if kind.field(name).type is FieldType.MONEY and _decorated(raw.data[h]):
-            codes, _ = parse.detect_currency(raw.data[h])
-            found = pc.coalesce(found, codes)
+        if kind.field(name).type is FieldType.MONEY:
+            found = _money_currency(raw, h, header, found, out)
     return pc.fill_null(found, default)
+
+
+def _currency_column(raw: RawTable, header: str, out: Converted) -> pa.Array:
+    """ISO codes from the currency column ('uah', 'грн', '₴' all mean UAH)."""
+    text = pc.utf8_upper(text_array(raw.data[header]))
+    is_code = pc.is_in(text, value_set=pa.array(sorted(ISO_4217)))
+    found = pc.if_else(is_code, text, None)
+    if not pc.all(pc.or_(is_code, pc.invert(pa.array(present(text))))).as_py():
+        found = pc.coalesce(found, parse.detect_currency(text)[0])
+    bad = present(text) & ~np.asarray(pc.is_valid(found).to_numpy(zero_copy_only=False))
+    for i in np.flatnonzero(bad):
+        value = text[i].as_py()
+        out.issues.append(
+            RowIssue(_row(raw, i), header, value, f"'{value}' is not a currency code")
+        )
+    return found
+
+
+def _money_currency(
+    raw: RawTable, header: str, column: str | None, found: pa.Array, out: Converted
+) -> pa.Array:
+    """A sign or code in a money cell, else one in its header ('Сума, грн'); must agree."""
+    named: pa.Array = pa.nulls(raw.data.num_rows, pa.string())
+    if _decorated(raw.data[header]):
+        named, clashes = parse.detect_currency(raw.data[header])
+        for issue in clashes:
+            out.issues.append(
+                RowIssue(
+                    _row(raw, issue.index),
+                    header,
+                    raw.data[header][issue.index].as_py(),
+                    issue.reason,
+                )
+            )
+    in_header = parse.currency_in_text(header)
+    if in_header:
+        named = pc.fill_null(named, in_header)
+    if column is not None:
+        clash = pc.and_(pc.is_valid(found), pc.not_equal(found, named))
+        for i in np.flatnonzero(pc.fill_null(clash, False).to_numpy(zero_copy_only=False)):
+            out.issues.append(
+                RowIssue(
+                    _row(raw, i),
+                    header,
+                    raw.data[header][int(i)].as_py(),
+                    f"the amount is in {named[int(i)].as_py()}, but '{column}' says "
+                    f"{found[int(i)].as_py()}",
+                )
+            )
+    return pc.coalesce(found, named)
 
 
 def _decorated(values: pa.ChunkedArray) -> bool:

@@ -4,29 +4,16 @@ from __future__ import annotations
 
 import csv
 import io
-import sys
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from salesmetrics.ingest.dialect import Dialect
+from salesmetrics.ingest.dialect import Dialect, unlimited_fields
 from salesmetrics.ingest.errors import IngestError
 
 if TYPE_CHECKING:
     from _csv import Reader as CsvReader
 
 _SHOWN = 5
-
-
-@contextmanager
-def unlimited_fields() -> Iterator[None]:
-    """Lift the stdlib csv cell size limit (128 KiB) while a 1 MB cell is walked over."""
-    old = csv.field_size_limit()
-    csv.field_size_limit(sys.maxsize)
-    try:
-        yield
-    finally:
-        csv.field_size_limit(old)
 
 
 def _reader(text: str, dialect: Dialect, *, strict: bool = False) -> CsvReader:

@@ -164,7 +164,8 @@ def _blank_from(data: bytes, start: int) -> bool:
 
 def _arrow_read(body: _Body, bad_rows: list[str], block_size: int) -> pa.Table:
     def on_bad_row(row: pacsv.InvalidRow) -> str:
-        bad_rows.append(row.text)
+        if row.text.strip():  # a line of spaces is an empty line, not a short row
+            bad_rows.append(row.text)
         return "skip"
 
     columns = [f"c{i}" for i in range(len(body.names))]
@@ -225,6 +226,9 @@ def _row_numbers(body: _Body, n_rows: int) -> npt.NDArray[np.int64]:
     return found
 
 
+_SPACE_BYTES = np.array([9, 13, 32], dtype=np.uint8)
+
+
 def _filled_lines(data: bytes, start: int) -> npt.NDArray[np.int64]:
     """0-based indexes (from `start`) of the lines that are not empty."""
     arr = np.frombuffer(data, dtype=np.uint8, offset=start)
@@ -233,7 +237,6 @@ def _filled_lines(data: bytes, start: int) -> npt.NDArray[np.int64]:
     ends = np.concatenate((ends, [len(arr)]))
     if starts[-1] == len(arr):
         starts, ends = starts[:-1], ends[:-1]
-    length = ends - starts
-    first_byte = arr[np.minimum(starts, len(arr) - 1)]
-    blank = (length == 0) | ((length == 1) & (first_byte == 13))
+    ink = np.concatenate(([0], np.cumsum(~np.isin(arr, _SPACE_BYTES))))
+    blank = ink[ends] - ink[starts] == 0  # nothing but spaces, tabs and a CR
     return np.flatnonzero(~blank).astype(np.int64)

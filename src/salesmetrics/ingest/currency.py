@@ -7,7 +7,7 @@ import re
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from salesmetrics.domain.money import CURRENCY_SIGNS
+from salesmetrics.domain.money import CURRENCY_SIGNS, ISO_4217
 from salesmetrics.ingest.model import CellIssue
 from salesmetrics.ingest.vector import issues_where, mask, text_array
 
@@ -34,8 +34,10 @@ TOKENS: dict[str, str] = {
     "kč": "CZK",
 }
 _KNOWN = "|".join(re.escape(t) for t in sorted(TOKENS, key=len, reverse=True))
-# Known tokens in any case; any other ISO-looking code only in capitals ("CHF", not "abc").
-TOKEN = rf"(?:(?i:{_KNOWN})|[A-Z]{{3}})"
+# Known tokens in any case; any other ISO 4217 code only in capitals ("CHF", not "abc", and
+# not "QQQ", which names no currency, so '5.00 QQQ' is not a number).
+_ISO_ALTERNATIVES = "|".join(sorted(ISO_4217))
+TOKEN = rf"(?:(?i:{_KNOWN})|(?:{_ISO_ALTERNATIVES}))"
 SPACE = r"[\s\x{00A0}\x{202F}]"
 _LEAD = rf"^(?P<t>{TOKEN})(?:$|[\d\s\x{{00A0}}\x{{202F}}.,(+\-−])"
 _TRAIL = rf"(?:^|[\d\s\x{{00A0}}\x{{202F}}.,)])(?P<t>{TOKEN})$"
@@ -62,9 +64,12 @@ def detect_currency(values: pa.Array | pa.ChunkedArray) -> tuple[pa.Array, list[
     return codes, issues
 
 
+_ISO = pa.array(sorted(ISO_4217))
+
+
 def _codes(tokens: pa.Array) -> pa.Array:
     known = pc.take(_CODE_LIST, pc.index_in(pc.utf8_lower(tokens), value_set=_TOKEN_LIST))
-    generic = pc.match_substring_regex(tokens, r"^[A-Z]{3}$")
+    generic = pc.is_in(tokens, value_set=_ISO)  # an unknown 'QQQ' names no currency
     return pc.if_else(pc.and_(pc.is_null(known), generic), tokens, known)
 
 

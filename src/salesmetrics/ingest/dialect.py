@@ -5,7 +5,10 @@ from __future__ import annotations
 import csv
 import io
 import re
+import sys
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from salesmetrics.ingest.errors import IngestError
@@ -81,6 +84,17 @@ def _sniff_quote(sample: str) -> str:
     return "'" if len(boundary.findall(sample)) >= 3 else '"'
 
 
+@contextmanager
+def unlimited_fields() -> Iterator[None]:
+    """Lift the stdlib csv cell size limit (128 KiB) while a 1 MB cell is walked over."""
+    old = csv.field_size_limit()
+    csv.field_size_limit(sys.maxsize)
+    try:
+        yield
+    finally:
+        csv.field_size_limit(old)
+
+
 def sample_records(sample: str, dialect: Dialect) -> list[Record]:
     """The records of the sample with their line numbers (1-based, as in the file)."""
     reader = csv.reader(
@@ -92,9 +106,10 @@ def sample_records(sample: str, dialect: Dialect) -> list[Record]:
     out: list[Record] = []
     last = 0
     try:
-        for cells in reader:
-            out.append(Record(last + 1, reader.line_num, cells))
-            last = reader.line_num
+        with unlimited_fields():  # a header cell past 128 KiB is odd, not unreadable
+            for cells in reader:
+                out.append(Record(last + 1, reader.line_num, cells))
+                last = reader.line_num
     except csv.Error:
         pass  # the sample was cut inside a huge cell or has a stray CR: sniff from what we have
     return out

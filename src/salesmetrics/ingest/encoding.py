@@ -187,9 +187,11 @@ def _guess_legacy(sample: bytes, file: str) -> tuple[str, str]:
         raise IngestError(
             "cannot tell the text encoding; pass it (e.g. --encoding cp1251)", file=file
         )
-    # Short samples often fit several code pages equally well: take the one most used here.
-    tied = {m.encoding for m in matches if (m.chaos, m.coherence) == (best.chaos, best.coherence)}
-    common = next((c for c in _COMMON if c in tied), best.encoding)
+    # Short samples often fit several code pages about equally: take the one most used here
+    # (Western text scored as iso8859-10 turns 'François' into 'Franįois').
+    close = {m.encoding for m in matches if m.chaos <= best.chaos + 0.05}
+    prefer = _COMMON if cyrillic else ("cp1252", "cp1250")  # not Cyrillic: no Cyrillic page
+    common = next((c for c in prefer if c in close), best.encoding)
     name = codecs.lookup(common).name
     return name, f"encoding guessed as {name} by charset-normalizer"
 

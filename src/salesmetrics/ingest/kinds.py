@@ -45,6 +45,7 @@ class Kind:
     attributes: bool = False  # unmapped columns survive in the `attributes` JSON
     line_table: str | None = None  # orders: the rows are lines, grouped into orders
     key: tuple[str, ...] = ("external_id",)  # what makes a row the same row on re-import
+    unique: tuple[str, ...] = ()  # also unique within one file (a customer's email, phone)
 
     def field(self, name: str) -> Field:
         for f in self.fields:
@@ -143,7 +144,18 @@ CHANNEL = Field("channel_id", REF, ("channel", "source", "канал", "джер
 CUSTOMER = Field(
     "customer_id",
     REF,
-    ("customer", "client", "customer id", "клієнт", "покупець", "контрагент"),
+    (
+        "customer",
+        "client",
+        "customer id",
+        "customer email",
+        "email",
+        "client email",
+        "клієнт",
+        "покупець",
+        "контрагент",
+        "пошта клієнта",
+    ),
     ref="customers",
 )
 
@@ -190,6 +202,7 @@ KINDS: dict[str, Kind] = {
                 Field("owner_rep_id", REF, REP.synonyms, ref="reps"),
             ),
             attributes=True,
+            unique=("email", "phone"),
         ),
         Kind(
             "products",
@@ -446,6 +459,8 @@ def markdown() -> str:
     for kind in KINDS.values():
         key = " + ".join(kind.key)
         out += [f"### {kind.name}", "", f"Into `{kind.table}`; the same row on re-import: {key}."]
+        if kind.unique:
+            out.append(f"Unique within a file: {', '.join(kind.unique)}.")
         if kind.attributes:
             out.append("Columns that match no field are kept in `attributes` (JSON).")
         out += ["", "| field | type | required | headers recognised |", "|---|---|---|---|"]

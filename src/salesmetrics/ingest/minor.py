@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import ROUND_HALF_EVEN, Decimal, localcontext
 
 import numpy as np
 import pyarrow as pa
@@ -36,6 +36,9 @@ def clean_units(text: pa.Array, exponent: int) -> pa.Array | None:
     cells = pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
     if (pc.sum(pc.count_substring(cells, "e", ignore_case=True)).as_py() or 0) > 0:
         return None  # exponent notation is not a way people write money
+    longest = pc.max(pc.utf8_length(cells)).as_py() or 0
+    if longest > 20:
+        return None  # Arrow's cast wraps around past decimal128's range instead of failing
     exact = try_cast(cells, pa.decimal128(18, exponent))
     if exact is None:
         return None
@@ -71,8 +74,14 @@ def _long_units(plain: pa.Array, long: Mask, exponent: int, units: Units) -> Uni
     value, ok = units.value.copy(), units.ok.copy()
     fraction, too_big = units.fraction.copy(), units.too_big.copy()
     for at in np.flatnonzero(long):
-        exact = Decimal(plain[int(at)].as_py()).scaleb(exponent)
-        whole = int(exact.quantize(Decimal(1), rounding=ROUND_HALF_EVEN))
+        text = plain[int(at)].as_py()
+        if len(text.lstrip("-").split(".")[0]) > 19:
+            too_big[at] = True  # more whole digits than any int64 amount has
+            continue
+        with localcontext() as ctx:
+            ctx.prec = len(text) + exponent + 2  # exact, whatever the fraction's length
+            exact = Decimal(text).scaleb(exponent)
+            whole = int(exact.quantize(Decimal(1), rounding=ROUND_HALF_EVEN))
         if abs(whole) > INT64_MAX:
             too_big[at] = True
         else:

@@ -44,6 +44,10 @@ def replace_lines(
         "order_lines", lines.select([c for c in lines.column_names if not c.startswith("_")])
     )
     data = data.append_column("order_id", order_of)
+    types = catalog.table("order_lines").arrow_schema()
+    for name in LINE_COLUMNS:  # a file without, say, a product column: compare with nulls
+        if name not in data.column_names:
+            data = data.append_column(name, pa.nulls(data.num_rows, types.field(name).type))
     existing = pa.array(sorted(set(order_ids) - new_orders), pa.int64())
     replace = _differing(tx, data, existing, source)
     _delete_old(tx, replace, source, out)

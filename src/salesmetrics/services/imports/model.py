@@ -46,6 +46,7 @@ class ImportReport:
     import_id: int | None = None
     originals: dict[int, list[str | None]] = field(default_factory=dict)  # bad rows, as read
     headers: list[str] = field(default_factory=list)
+    keeps_attributes: bool = False  # unmapped columns go to `attributes` (else ignored)
     status: str = "planned"  # planned (dry run), applied, rejected, unchanged
 
     def as_dict(self) -> dict[str, Any]:

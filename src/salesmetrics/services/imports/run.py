@@ -6,7 +6,7 @@ import csv
 import hashlib
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -16,6 +16,7 @@ import pyarrow.compute as pc
 
 from salesmetrics.domain.errors import InputError
 from salesmetrics.ingest.convert import Converted, Options, RowIssue, convert
+from salesmetrics.ingest.errors import IngestError
 from salesmetrics.ingest.mapping import Mapping, build_mapping
 from salesmetrics.ingest.model import RawTable
 from salesmetrics.ingest.presets import PRESETS
@@ -53,12 +54,26 @@ class _Plan:
 
 def prepare(ws: Workspace, req: ImportRequest) -> _Plan:
     """Read, sniff, map and convert; nothing is written."""
+    try:
+        return _prepare(ws, req)
+    except IngestError as exc:
+        if exc.file:
+            raise
+        raise IngestError(exc.reason, file=req.path.name, row=exc.row, column=exc.column) from exc
+
+
+def _prepare(ws: Workspace, req: ImportRequest) -> _Plan:
     raw = read_table(req.path, encoding=req.encoding, sheet=req.sheet, delimiter=req.delimiter)
+    if raw.data.num_rows == 0:
+        raise IngestError(
+            "the file has a header but no data rows: nothing to import", file=req.path.name
+        )
     mapping = build_mapping(req.kind, raw.report.columns, req.mapping_file, req.preset, req.source)
     settings = ws.settings
     preset = PRESETS.get(mapping.preset or "")
+    zone = preset.time_zone if preset and preset.time_zone else settings.time_zone
     opts = Options(
-        time_zone=(preset.time_zone if preset and preset.time_zone else settings.time_zone),
+        time_zone=zone,
         base_currency=settings.base_currency,
         decimal_hint=req.decimal,
         date_format=req.date_format,
@@ -75,6 +90,13 @@ def prepare(ws: Workspace, req: ImportRequest) -> _Plan:
         warnings=conv.warnings,
     )
     report.headers = list(raw.data.column_names)
+    report.keeps_attributes = conv.kind.attributes
+    if mapping.unmapped and not conv.kind.attributes:
+        ignored = ", ".join(f"'{h}'" for h in mapping.unmapped)
+        report.warnings.append(
+            f"{req.kind} keep no extra columns: {ignored} ignored "
+            "(name them in a mapping file to use them)"
+        )
     return _Plan(raw, req, report, conv, mapping, _sha256(req.path))
 
 
@@ -91,6 +113,7 @@ def run_import(ws: Workspace, req: ImportRequest) -> ImportReport:
     except _DryRun:
         report.status = "planned"
     _originals(plan)
+    _name_headers(plan)
     return report
 
 
@@ -218,26 +241,22 @@ def _drop_bad(tables: dict[str, pa.Table], bad: set[int]) -> dict[str, pa.Table]
 
 
 def _duplicates(conv: Converted) -> None:
-    """The same external id twice in one file (orders repeat it on purpose, once per line)."""
-    if conv.kind.line_table or "external_id" not in conv.data.column_names:
-        return
-    ext = conv.data["external_id"].to_pylist()
+    """The same external id (or a customer's email or phone) twice in one file.
+
+    Orders repeat their id on purpose, once per line.
+    """
+    names = [] if conv.kind.line_table else ["external_id", *conv.kind.unique]
     rows = conv.rows.to_pylist()
-    first: dict[str, int] = {}
-    for value, row in zip(ext, rows, strict=True):
-        if value is None:
-            continue
-        if value in first:
-            conv.issues.append(
-                RowIssue(
-                    int(row),
-                    "external_id",
-                    value,
-                    f"'{value}' appears again (first at row {first[value]})",
-                )
-            )
-        else:
-            first[value] = int(row)
+    for name in [n for n in names if n in conv.data.column_names]:
+        first: dict[str, int] = {}
+        for value, row in zip(conv.data[name].to_pylist(), rows, strict=True):
+            if value is None or value == "":
+                continue
+            if value in first:
+                reason = f"'{value}' appears again (first at row {first[value]})"
+                conv.issues.append(RowIssue(int(row), name, value, reason))
+            else:
+                first[value] = int(row)
 
 
 def _rejected(plan: _Plan) -> ImportReport:
@@ -245,7 +264,22 @@ def _rejected(plan: _Plan) -> ImportReport:
     report.status = "rejected"
     report.rows_rejected = len(report_rows(report.issues))
     _originals(plan)
+    _name_headers(plan)
     return report
+
+
+def _name_headers(plan: _Plan) -> None:
+    """Issues found after mapping name a field; the user knows the column by its header."""
+    header_of: dict[str, str] = {}
+    for header, name in plan.mapping.columns.items():
+        header_of.setdefault(name, header)
+    headers = set(plan.report.headers)
+    plan.report.issues = [
+        replace(i, column=header_of[i.column])
+        if i.column and i.column not in headers and i.column in header_of
+        else i
+        for i in plan.report.issues
+    ]
 
 
 def _originals(plan: _Plan, limit: int = 10_000) -> None:

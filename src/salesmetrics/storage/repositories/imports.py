@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from salesmetrics.storage import catalog
 from salesmetrics.storage.dialect import Dialect, q, sequence_name
@@ -50,26 +51,25 @@ def allocate_ids(tx: WriteTx, table: str, n: int) -> list[int]:
 
 
 def lookup(tx: WriteTx, table: str, column: str, values: list[str]) -> dict[str, int]:
-    """value -> id for rows whose `column` (compared as text, case-insensitively) is in values."""
+    """value (lower-cased) -> id for rows whose `column` matches one of values, ignoring case.
+
+    One scan of the column, matched in Arrow: lower-casing in SQL would depend on the
+    server's locale (PostgreSQL's C locale leaves Cyrillic alone).
+    """
     if not values:
         return {}
-    found: dict[str, int] = {}
-    for start in range(0, len(values), 5000):
-        chunk = values[start : start + 5000]
-        marks = ", ".join("?" for _ in chunk)
-        rows = tx.fetchall(
-            f"SELECT lower(CAST({q(column)} AS VARCHAR)), min(id) FROM {q(table)} "
-            f"WHERE lower(CAST({q(column)} AS VARCHAR)) IN ({marks}) GROUP BY 1",
-            [v.lower() for v in chunk],
-        )
-        found.update({str(k): int(i) for k, i in rows})
-    return found
-
-
-def existing(tx: WriteTx, table: str, source: str, columns: list[str]) -> pa.Table:
-    """The rows of one source, with the columns an import compares."""
-    cols = ", ".join(q(c) for c in ["id", "external_id", *columns])
-    return tx.fetch_arrow(f"SELECT {cols} FROM {q(table)} WHERE source = ?", [source])
+    rows = tx.fetch_arrow(
+        f"SELECT id, CAST({q(column)} AS VARCHAR) AS v FROM {q(table)} "
+        f"WHERE {q(column)} IS NOT NULL ORDER BY id"
+    )
+    if not rows.num_rows:
+        return {}
+    keys = pc.utf8_lower(rows["v"].combine_chunks())
+    wanted = pc.unique(pc.utf8_lower(pa.array(values, pa.string())))
+    at = pc.index_in(wanted, value_set=keys)  # the first (smallest id) match
+    hits = pc.is_valid(at)
+    ids = rows["id"].combine_chunks().take(at.filter(hits))
+    return dict(zip(wanted.filter(hits).to_pylist(), ids.to_pylist(), strict=True))
 
 
 def stored(tx: WriteTx, table: str, columns: list[str], source: str | None) -> pa.Table:

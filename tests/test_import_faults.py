@@ -1,0 +1,312 @@
+"""Fault injection: `kill -9` a 1M-row orders import at 20+ points, on DuckDB and PostgreSQL.
+
+An import is one database transaction. Whenever the process dies, the workspace must hold
+exactly the state before the import or exactly the state after a complete one (the checksum
+of every business table), never anything in between.
+
+Each engine: seed a workspace with a small import (so "before" is not empty, and the big file
+updates 50 of its orders besides inserting new ones), take its checksum; run the big import
+once to completion on a copy to measure its duration and the "after" checksum; then, from a
+fresh copy of the seeded state each round, start `salesmetrics import orders` as a child
+process, SIGKILL it after a delay spread over the measured duration, and check the checksum.
+The machine is shared and timings drift: when a kill lands after the commit earlier than
+planned, the remaining delays are rescaled to the shorter duration actually observed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+import psycopg
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+import pytest
+
+from salesmetrics.services.imports.model import ImportRequest
+from salesmetrics.services.imports.run import run_import
+from salesmetrics.services.workspace import init_workspace, workspace
+from salesmetrics.storage.repositories.imports import checksum
+
+ROWS = 1_000_000  # order lines in the big file (2 per order: 500 000 orders)
+SEED_ROWS = 200  # 100 orders; the 50 with ids up to 500 000 are changed by the big file
+SEED_FIRST_ORDER = ROWS // 2 - 49
+
+# Kill delays as fractions of the measured duration of a complete import (process start to
+# exit; the commit comes at ~97 %): two very early, 16 evenly spaced over 5 %..95 %, two very
+# late (in or around the commit).
+KILL_POINTS = (0.01, 0.03, *np.linspace(0.05, 0.95, 16).tolist(), 0.98, 1.0)
+MIN_BEFORE = 15  # rounds that must end at "before": the kills really landed mid-import
+
+HEADER = (
+    "order_id",
+    "order_date",
+    "customer",  # e-mails; `customer_email` would not be mapped to the customer link
+    "sku",
+    "quantity",
+    "unit_price",
+    "status",
+    "currency",
+)
+
+
+def write_orders_csv(path: Path, rows: int, *, seed: int = 1, first_order: int = 1) -> Path:
+    """A clean orders CSV: one row per line, 2 lines per order, ~50k customers, 500 SKUs."""
+    rng = np.random.default_rng(seed)
+    order_of_line = np.arange(rows) // 2
+    order_no = order_of_line + first_order
+    customer_no = rng.integers(1, 50_001, (rows + 1) // 2)[order_of_line]
+    cents = rng.integers(100, 100_000, rows)
+    ordered_at = np.datetime64("2024-01-01T00:00:00", "s") + (order_no * 60).astype(
+        "timedelta64[s]"
+    )
+
+    def text(values: np.ndarray) -> pa.Array:
+        return pc.cast(pa.array(values), pa.string())
+
+    def cat(*parts: pa.Array | pa.Scalar) -> pa.Array:
+        return pc.binary_join_element_wise(*parts, "")
+
+    columns = [
+        cat(pa.scalar("ORD-"), pc.utf8_lpad(text(order_no), 7, "0")),
+        pc.strftime(pa.array(ordered_at), "%Y-%m-%dT%H:%M:%SZ"),
+        cat(pa.scalar("c"), text(customer_no), pa.scalar("@example.com")),
+        cat(pa.scalar("SKU-"), text(rng.integers(1, 501, rows))),
+        text(rng.integers(1, 6, rows)),
+        cat(text(cents // 100), pa.scalar("."), pc.utf8_lpad(text(cents % 100), 2, "0")),
+        pa.array(np.full(rows, "paid", dtype=object), pa.string()),
+        pa.array(np.full(rows, "UAH", dtype=object), pa.string()),
+    ]
+    table = pa.table(columns, names=list(HEADER))
+    with path.open("wb") as fh:
+        fh.write((",".join(HEADER) + "\n").encode())
+        pacsv.write_csv(table, fh, pacsv.WriteOptions(include_header=False, quoting_style="none"))
+    return path
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """(seed file, big file), written once per worker."""
+    d = tmp_path_factory.mktemp("fault-data")
+    seed = write_orders_csv(d / "seed.csv", SEED_ROWS, seed=99, first_order=SEED_FIRST_ORDER)
+    big = write_orders_csv(d / "orders-1m.csv", ROWS, seed=1)
+    return seed, big
+
+
+class _DuckDB:
+    """The seeded workspace is a file; each round starts from a fresh copy of it."""
+
+    def __init__(self, tmp: Path) -> None:
+        self.seed = tmp / "seed.duckdb"
+        self.url = str(tmp / "work.duckdb")
+
+    def after_seeding(self) -> None:
+        pass
+
+    def restore(self) -> None:
+        work = Path(self.url)
+        for suffix in ("", ".wal"):
+            Path(f"{work}{suffix}").unlink(missing_ok=True)
+            src = Path(f"{self.seed}{suffix}")
+            if src.exists():
+                shutil.copyfile(src, f"{work}{suffix}")
+
+    def settle(self) -> str:
+        return ""
+
+    def seed_url(self) -> str:
+        return str(self.seed)
+
+    def close(self) -> None:
+        pass
+
+
+class _Postgres:
+    """The seeded workspace is a template database; each round recreates the work database
+    from it (sequences are not transactional, so a killed import may have advanced them)."""
+
+    def __init__(self, admin_url: str, work_url: str) -> None:
+        self.admin = admin_url
+        self.base, _, self.work = work_url.rpartition("/")
+        self.url = work_url
+        self.seed = f"sm_fault_seed_{uuid.uuid4().hex[:12]}"
+        self._admin(f'CREATE DATABASE "{self.seed}"')
+
+    def _admin(self, sql: str) -> None:
+        with psycopg.connect(self.admin, autocommit=True) as conn:
+            conn.execute(sql)
+
+    def seed_url(self) -> str:
+        return f"{self.base}/{self.seed}"
+
+    def after_seeding(self) -> None:
+        # A template must have no sessions; the seeding pool is closed, make sure of it.
+        self._admin(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            f"WHERE datname = '{self.seed}' AND pid <> pg_backend_pid()"
+        )
+
+    def restore(self) -> None:
+        self._admin(f'DROP DATABASE IF EXISTS "{self.work}" WITH (FORCE)')
+        self._admin(f'CREATE DATABASE "{self.work}" TEMPLATE "{self.seed}"')
+
+    def settle(self, timeout: float = 60.0) -> str:
+        """Wait for the dead client's server session to end: until it does, it may still
+        commit (a COMMIT already in its socket) or hold locks. Returns a note if it lingered."""
+        deadline = time.monotonic() + timeout
+        with psycopg.connect(self.admin, autocommit=True) as conn:
+            while True:
+                row = conn.execute(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = %s", [self.work]
+                ).fetchone()
+                if not row or row[0] == 0:
+                    return ""
+                if time.monotonic() > deadline:
+                    conn.execute(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
+                        [self.work],
+                    )
+                    return f"server session outlived its client by {timeout:.0f} s; terminated"
+                time.sleep(0.05)
+
+    def close(self) -> None:
+        self._admin(f'DROP DATABASE IF EXISTS "{self.seed}" WITH (FORCE)')
+
+
+Engine = _DuckDB | _Postgres
+
+
+def _import_cmd(url: str, csv: Path) -> list[str]:
+    args = ["import", "orders", str(csv), "--db", url, "--format", "json"]
+    return [sys.executable, "-m", "salesmetrics", *args]
+
+
+def _output(log: Path) -> str:
+    return (
+        log.read_text(errors="replace")[-2000:]
+        + Path(f"{log}.err").read_text(errors="replace")[-2000:]
+    )
+
+
+@contextmanager
+def _child(cmd: list[str], log: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """A child process that is never left running, whatever happens in the block.
+    Its stdout goes to `log`, its stderr to `log` + '.err'."""
+    with log.open("wb") as out, Path(f"{log}.err").open("wb") as err:
+        proc = subprocess.Popen(cmd, stdout=out, stderr=err, cwd=log.parent)
+        try:
+            yield proc
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+            proc.wait()
+
+
+def _state(url: str) -> str:
+    with workspace(url) as ws:
+        return checksum(ws.store)
+
+
+def _seed(engine: Engine, seed_csv: Path) -> str:
+    url = engine.seed_url()
+    init_workspace(url, {})
+    with workspace(url) as ws:
+        report = run_import(ws, ImportRequest(kind="orders", path=seed_csv))
+        assert report.status == "applied", report.issues[:5]
+        before = checksum(ws.store)
+    engine.after_seeding()
+    return before
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "engine_name", ["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+def test_kill9_during_1m_row_import_leaves_before_or_after(
+    engine_name: str,
+    files: tuple[Path, Path],
+    tmp_path: Path,
+    request: pytest.FixtureRequest,
+) -> None:
+    """kill -9 at 20 points of a 1M-row orders import: checksum is `before` or `after`."""
+    seed_csv, big_csv = files
+    engine: Engine
+    if engine_name == "duckdb":
+        engine = _DuckDB(tmp_path)
+    else:
+        admin: str = request.getfixturevalue("pg_admin_url")
+        engine = _Postgres(admin, request.getfixturevalue("pg_url"))
+    try:
+        before = _seed(engine, seed_csv)
+        cmd = _import_cmd(engine.url, big_csv)
+
+        # One complete run: its duration spreads the kills, its result is "after".
+        engine.restore()
+        start = time.monotonic()
+        with _child(cmd, tmp_path / "complete.log") as proc:
+            rc = proc.wait()
+        duration = time.monotonic() - start
+        assert rc == 0, _output(tmp_path / "complete.log")
+        done = json.loads((tmp_path / "complete.log").read_text())
+        assert (done["status"], done["inserted"], done["updated"]) == (
+            "applied",
+            ROWS // 2 - 50,
+            50,
+        )
+        engine.settle()
+        after = _state(engine.url)
+        assert after != before
+
+        outcomes: Counter[str] = Counter()
+        rounds: list[str] = []
+        for n, point in enumerate(KILL_POINTS):
+            delay = point * duration
+            engine.restore()
+            log_path = tmp_path / f"round-{n:02}.log"
+            with _child(cmd, log_path) as proc:
+                started = time.monotonic()
+                try:
+                    rc = proc.wait(timeout=delay)  # finished before its kill: that's fine
+                except subprocess.TimeoutExpired:
+                    os.kill(proc.pid, signal.SIGKILL)
+                    rc = proc.wait()
+                lived = time.monotonic() - started
+            if rc not in (0, -signal.SIGKILL):
+                pytest.fail(f"round {n}: import exited {rc}:\n{_output(log_path)}")
+            note = engine.settle()
+            where = f"round {n}: kill at {delay:.2f} s of {duration:.2f} s (lived {lived:.2f} s)"
+            try:
+                state = _state(engine.url)
+            except Exception as exc:
+                pytest.fail(f"{where}: the workspace does not open after the kill: {exc!r}")
+            assert state in (before, after), f"{where}: a partial import is visible"
+            if rc == 0:
+                assert state == after, f"{where}: the import exited 0 but did not commit"
+            outcome = "before" if state == before else "after"
+            outcomes[outcome] += 1
+            rounds.append(f"{where} rc {rc}: {outcome}{'; ' + note if note else ''}")
+            if outcome == "after" and lived < duration:
+                # The machine (shared, 2 cores) got faster than in the measured run: aim the
+                # remaining kills at the shorter duration, or they would all land after commit.
+                duration = lived
+
+        summary = f"{engine_name}: {dict(outcomes)} of {len(KILL_POINTS)} kills\n" + "\n".join(
+            rounds
+        )
+        print(summary)
+        assert len(KILL_POINTS) >= 20
+        assert outcomes["before"] >= MIN_BEFORE, summary
+    finally:
+        engine.close()
