@@ -44,18 +44,18 @@ def revert_import(ws: Workspace, import_id: int, *, cascade: bool = False) -> li
 
 
 def _undo(tx: WriteTx, import_id: int) -> None:
-    inserted: dict[str, list[int]] = defaultdict(list)
+    inserted: list[tuple[str, int, int]] = []
     restore: dict[str, list[str]] = defaultdict(list)
     reinsert: dict[str, list[str]] = defaultdict(list)
-    for table, row_id, action, prior in repo.changes(tx, import_id):
+    for table, first, last, action, prior in repo.changes(tx, import_id):
         if action == "insert":
-            inserted[table].append(row_id)
+            inserted.append((table, first, last))
         elif action == "update" and prior:
             restore[table].append(prior)
         elif action == "delete" and prior:
             reinsert[table].append(prior)
-    for table, ids in inserted.items():
-        tx.delete_ids(table, pa.array(ids, pa.int64()))
+    for table, first, last in inserted:
+        repo.delete_range(tx, table, first, last)
     for table, priors in reinsert.items():
         tx.load_arrow(table, _images(table, priors))
     for table, priors in restore.items():
