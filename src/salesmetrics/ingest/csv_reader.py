@@ -145,13 +145,7 @@ def _parse_body(body: _Body) -> tuple[list[pa.ChunkedArray], npt.NDArray[np.int6
         raise _diagnosed(body, f"a row has the wrong number of cells: '{bad_rows[0][:80]}'")
     quote = body.dialect.quotechar.encode()
     if body.data.find(quote, body.start) >= 0 and body.data.count(quote, body.start) % 2:
-        error = find_malformed(
-            _text(body),
-            first_line=body.first_line,
-            names=body.names,
-            dialect=body.dialect,
-            file=body.file,
-        )
+        error = _malformed(body)
         if error is not None:
             raise error
     return table.columns, _row_numbers(body, table.num_rows)
@@ -196,15 +190,19 @@ def _text(body: _Body) -> str:
     return body.data[body.start :].decode("utf-8")
 
 
-def _diagnosed(body: _Body, fallback: str) -> IngestError:
-    error = find_malformed(
+def _malformed(body: _Body) -> IngestError | None:
+    """The first ragged row or open quote of the body, named by its line, if there is one."""
+    return find_malformed(
         _text(body),
         first_line=body.first_line,
         names=body.names,
         dialect=body.dialect,
         file=body.file,
     )
-    return error or IngestError(f"cannot read the rows: {fallback}", file=body.file)
+
+
+def _diagnosed(body: _Body, fallback: str) -> IngestError:
+    return _malformed(body) or IngestError(f"cannot read the rows: {fallback}", file=body.file)
 
 
 def _row_numbers(body: _Body, n_rows: int) -> npt.NDArray[np.int64]:

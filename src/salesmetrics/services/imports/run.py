@@ -126,10 +126,9 @@ def _apply(tx: WriteTx, ws: Workspace, plan: _Plan) -> None:
     links = Links()
     source = plan.mapping.source
     dialect = ws.store.dialect
+    # orders' lines link through the orders kind too (their product field)
     tables = {
         t: resolve(tx, dialect, conv.kind, d, source, req.create_missing, links)
-        if t == conv.kind.table
-        else _resolve_lines(tx, ws, d, source, req, links)
         for t, d in shaped.tables.items()
     }
     report.issues.extend(links.issues)
@@ -223,14 +222,6 @@ def _count(report: ImportReport, out: Outcome, table: str, rows: int, links: Lin
     report.updated = len(out.updated.get(table, []))
     report.unchanged = rows - report.inserted - report.updated
     report.created_links = {t: len(ids) for t, ids in links.created.items()}
-
-
-def _resolve_lines(
-    tx: WriteTx, ws: Workspace, lines: pa.Table, source: str, req: ImportRequest, links: Links
-) -> pa.Table:
-    from salesmetrics.ingest.kinds import KINDS
-
-    return resolve(tx, ws.store.dialect, KINDS["orders"], lines, source, req.create_missing, links)
 
 
 def _drop_bad(tables: dict[str, pa.Table], bad: set[int]) -> dict[str, pa.Table]:
