@@ -47,3 +47,22 @@ class StorageError(SalesmetricsError):
 
     exit_code = 5
     http_status = 503
+
+
+class QueryError(SalesmetricsError):
+    """A metric query names something that does not exist or cannot be combined."""
+
+    exit_code = 2
+    http_status = 422
+
+
+class DefinitionError(SalesmetricsError):
+    """Metric definitions (YAML) are invalid; the message lists every problem with its line."""
+
+    exit_code = 2
+    http_status = 422
+
+    def __init__(self, problems: list[str]) -> None:
+        count = f"{len(problems)} problem" + ("s" if len(problems) != 1 else "")
+        super().__init__(f"metric definitions have {count}:\n" + "\n".join(problems))
+        self.problems = problems

@@ -6,12 +6,16 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from salesmetrics.domain.settings import WorkspaceSettings
 from salesmetrics.storage import open as storage_open
 from salesmetrics.storage.protocol import Store
 from salesmetrics.storage.repositories import settings as settings_repo
 from salesmetrics.storage.repositories import workspace as workspace_repo
+
+if TYPE_CHECKING:
+    from salesmetrics.services.metrics import MetricsService
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,10 +59,20 @@ class Workspace:
 
     def __init__(self, store: Store) -> None:
         self.store = store
+        self._metrics: MetricsService | None = None
 
     @property
     def settings(self) -> WorkspaceSettings:
         return WorkspaceSettings.from_mapping(settings_repo.read(self.store))
+
+    @property
+    def metrics(self) -> MetricsService:
+        """The metric engine over this workspace (built-in and workspace KPIs)."""
+        if self._metrics is None:
+            from salesmetrics.services.metrics import MetricsService
+
+            self._metrics = MetricsService(self)
+        return self._metrics
 
     def close(self) -> None:
         self.store.close()

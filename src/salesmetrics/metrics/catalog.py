@@ -1,0 +1,290 @@
+"""The metric catalog: built-in and workspace definitions, validated together, variants applied."""
+
+from __future__ import annotations
+
+import contextlib
+import difflib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from salesmetrics.domain.errors import DefinitionError, QueryError
+from salesmetrics.metrics import expr as ex
+from salesmetrics.metrics.loader import (
+    Loc,
+    Located,
+    YamlSyntaxError,
+    builtin_files,
+    parse_yaml,
+    read_definitions,
+    user_files,
+)
+from salesmetrics.metrics.sources import SOURCES
+from salesmetrics.metrics.spec import Agg, MetricDef, MetricType, Option
+
+PERIOD_NAMES = {"period_start", "period_end"}
+
+
+def suggest(name: str, known: list[str]) -> str:
+    """'; did you mean x?' plus where to look, for an unknown name."""
+    close = difflib.get_close_matches(name, known, n=3)
+    hint = f"; did you mean {' or '.join(close)}?" if close else ""
+    if len(known) <= 12:
+        return f"{hint}; known: {', '.join(known)}"
+    return f"{hint} (`salesmetrics metrics list` shows them all)"
+
+
+@dataclass(frozen=True)
+class Entry:
+    metric: MetricDef
+    where: str  # file:line of its definition
+    builtin: bool
+
+
+class Catalog:
+    """Every metric a workspace can use, by name."""
+
+    def __init__(self, entries: Mapping[str, Entry]) -> None:
+        self.entries = dict(entries)
+
+    def names(self, *, include_hidden: bool = False) -> list[str]:
+        return [n for n, e in self.entries.items() if include_hidden or not e.metric.hidden]
+
+    def get(self, name: str) -> MetricDef:
+        entry = self.entries.get(name)
+        if entry is None:
+            raise QueryError(f"unknown metric '{name}'{suggest(name, self.names())}")
+        return entry.metric
+
+    def resolve(self, name: str, choices: Mapping[str, str]) -> tuple[MetricDef, dict[str, str]]:
+        """The metric with its variant options applied, and the choices in force."""
+        metric = self.get(name)
+        in_force: dict[str, str] = {}
+        for axis_name, axis in metric.variants.items():
+            option = choices.get(axis_name, axis.default)
+            if option not in axis.options:
+                raise QueryError(
+                    f"metric '{name}' has no variant {axis_name}={option}; options: "
+                    + ", ".join(axis.options)
+                )
+            in_force[axis_name] = option
+            metric = apply_option(metric, axis.options[option])
+        return metric, in_force
+
+    def check_choices(self, names: Iterable[str], choices: Mapping[str, str]) -> None:
+        """Every chosen axis must belong to one of the requested metrics."""
+        axes = {a for n in names for a in self.get(n).variants}
+        unknown = sorted(set(choices) - axes)
+        if unknown:
+            known = ", ".join(sorted(axes)) or "none"
+            raise QueryError(f"unknown variant {', '.join(unknown)}; these metrics have: {known}")
+
+
+def apply_option(metric: MetricDef, option: Option) -> MetricDef:
+    """Override the fields an option sets; `expr`/`agg` go to the measure of simple metrics."""
+    update: dict[str, Any] = {
+        k: v
+        for k, v in option.model_dump(exclude_none=True, exclude={"description"}).items()
+        if k not in ("expr", "agg", "measure", "params")
+    }
+    if option.measure is not None:
+        update["measure"] = option.measure
+    if option.params:
+        update["params"] = {**metric.params, **option.params}
+    simple_like = metric.type in (MetricType.SIMPLE,)
+    if option.expr is not None and not simple_like:
+        update["expr"] = option.expr
+    if simple_like and (option.expr is not None or option.agg is not None):
+        base = update.get("measure", metric.measure)
+        assert base is not None
+        changes: dict[str, Any] = {}
+        if option.expr is not None:
+            changes["expr"] = option.expr
+        if option.agg is not None:
+            changes["agg"] = option.agg
+        update["measure"] = base.model_copy(update=changes)
+    return metric.model_copy(update=update)
+
+
+def load_catalog(user_folder: Path | None = None) -> Catalog:
+    """Built-in plus workspace definitions; every problem in any file is reported at once."""
+    files = [(n, t, True) for n, t in builtin_files()]
+    files += [(n, t, False) for n, t in user_files(user_folder)]
+    return catalog_from_texts(files)
+
+
+def catalog_from_texts(files: list[tuple[str, str, bool]]) -> Catalog:
+    problems: list[str] = []
+    entries: dict[str, Entry] = {}
+    located: dict[str, tuple[Located, Loc]] = {}
+    for name, text, builtin in files:
+        try:
+            parsed_yaml = parse_yaml(text, name)
+        except YamlSyntaxError as exc:
+            problems.append(str(exc))
+            continue
+        parsed = read_definitions(parsed_yaml)
+        problems += parsed.problems
+        for metric, loc_file, loc in parsed.metrics:
+            where = loc_file.where(loc)
+            if metric.name in entries:
+                problems.append(
+                    f"{loc_file.where((*loc, 'name'))}: metric '{metric.name}' is already "
+                    f"defined at {entries[metric.name].where}"
+                )
+                continue
+            entries[metric.name] = Entry(metric, where, builtin)
+            located[metric.name] = (loc_file, loc)
+    catalog = Catalog(entries)
+    for name, (loc_file, loc) in located.items():
+        for field, message in check_metric(catalog, catalog.entries[name].metric):
+            problems.append(f"{loc_file.where((*loc, *field))}: metric '{name}': {message}")
+    problems += _cycles(catalog)
+    if problems:
+        raise DefinitionError(problems)
+    return catalog
+
+
+def references(metric: MetricDef) -> list[str]:
+    """The metrics this one is computed from (variants included)."""
+    out: list[str] = []
+    for m in [metric, *(apply_option(metric, o) for a in metric.variants.values()
+                        for o in a.options.values())]:  # fmt: skip
+        out += [x for x in (m.numerator, m.denominator) if x]
+        if m.type is MetricType.DERIVED and m.expr:
+            with contextlib.suppress(ex.ExprError):
+                out += sorted(ex.names(m.expr))
+        if m.interval:
+            out += [m.interval.promoters, m.interval.detractors, m.interval.total]
+    return list(dict.fromkeys(out))
+
+
+Problem = tuple[tuple[str | int, ...], str]
+
+
+def check_metric(catalog: Catalog, metric: MetricDef) -> list[Problem]:
+    """Named rules over one definition and each of its variant options."""
+    problems: list[Problem] = []
+    for axis_name, axis in metric.variants.items():
+        if axis.default not in axis.options:
+            problems.append(
+                (("variants", axis_name, "default"),
+                 f"default '{axis.default}' is not an option ({', '.join(axis.options)})")
+            )  # fmt: skip
+    variants = [((), metric)] + [
+        (("variants", a, "options", o), apply_option(metric, opt))
+        for a, axis in metric.variants.items()
+        for o, opt in axis.options.items()
+    ]
+    seen: set[str] = set()
+    for prefix, m in variants:
+        for field, msg in _check_shape(catalog, m):
+            text = f"{msg}" if not prefix else f"{msg} (variant {prefix[1]}={prefix[3]})"
+            if text not in seen:
+                seen.add(text)
+                problems.append(((*prefix, *field) if prefix else field, text))
+    return problems
+
+
+def _check_shape(catalog: Catalog, m: MetricDef) -> list[Problem]:
+    t = m.type
+    if t in (MetricType.SIMPLE, MetricType.CONVERSION):
+        return _check_simple(m)
+    if t is MetricType.RATIO:
+        return _need(catalog, m, ("numerator", "denominator"))
+    if not m.expr:
+        return [(("expr",), "a derived metric needs 'expr' over other metrics")]
+    try:
+        used = ex.names(m.expr)
+    except ex.ExprError as exc:
+        return [(("expr",), str(exc))]
+    return [
+        (("expr",), f"unknown metric '{n}' in expr{suggest(n, catalog.names())}")
+        for n in sorted(used)
+        if n not in catalog.entries
+    ]
+
+
+def _need(catalog: Catalog, m: MetricDef, fields: tuple[str, ...]) -> list[Problem]:
+    out: list[Problem] = []
+    for f in fields:
+        value = getattr(m, f)
+        if not value:
+            out.append(((f,), f"a {m.type.value} metric needs '{f}'"))
+        elif value not in catalog.entries:
+            out.append(((f,), f"unknown metric '{value}'{suggest(value, catalog.names())}"))
+    return out
+
+
+def _check_simple(m: MetricDef) -> list[Problem]:
+    if not m.source:
+        return [(("source",), f"a {m.type.value} metric needs 'source'; known: "
+                 + ", ".join(SOURCES))]  # fmt: skip
+    source = SOURCES.get(m.source)
+    if source is None:
+        return [(("source",), f"unknown source '{m.source}'; known: {', '.join(SOURCES)}")]
+    problems: list[Problem] = []
+    columns = set(source.column_names())
+    allowed = columns | set(m.params) | PERIOD_NAMES | {"true", "false"}
+    texts: list[tuple[tuple[str | int, ...], str]] = [
+        (("filters", i), f) for i, f in enumerate(m.filters)
+    ]
+    if m.type is MetricType.SIMPLE:
+        if m.measure is None:
+            problems.append((("measure",), "a simple metric needs 'measure'"))
+        elif m.measure.expr:
+            texts.append((("measure", "expr"), m.measure.expr))
+        elif m.measure.agg not in (Agg.COUNT,) and not m.measure.per:
+            problems.append((("measure", "expr"), f"agg '{m.measure.agg}' needs an expr"))
+        if m.measure is not None and m.measure.per and m.measure.per not in columns:
+            problems.append((("measure", "per"), f"unknown column '{m.measure.per}'"))
+    else:
+        if not m.converted:
+            problems.append((("converted",), "a conversion metric needs 'converted'"))
+        else:
+            texts.append((("converted",), m.converted))
+    for name, extra in (("at_period_end", m.at_period_end), ("window", m.window)):
+        if extra:
+            texts.append(((name,), extra))
+    for field, text in texts:
+        try:
+            used = ex.names(text)
+        except ex.ExprError as exc:
+            problems.append((field, str(exc)))
+            continue
+        for col in sorted(used - allowed):
+            problems.append(
+                (field, f"unknown column '{col}' in '{text}'; {m.source} has: "
+                 + ", ".join(sorted(columns)))
+            )  # fmt: skip
+    if m.time and m.time not in source.time:
+        problems.append((("time",), f"'{m.time}' is not a time column of {m.source}; use "
+                         + " or ".join(source.time)))  # fmt: skip
+    for i, dim in enumerate(m.dimensions or []):
+        if source.dimension(dim) is None:
+            problems.append((("dimensions", i), f"unknown dimension '{dim}' for {m.source}; "
+                             + "known: " + ", ".join(source.dimension_names())))  # fmt: skip
+    return problems
+
+
+def _cycles(catalog: Catalog) -> list[str]:
+    problems: list[str] = []
+    state: dict[str, int] = {}
+
+    def visit(name: str, path: list[str]) -> None:
+        if state.get(name) == 2 or name not in catalog.entries:
+            return
+        if state.get(name) == 1:
+            cycle = " -> ".join([*path[path.index(name) :], name])
+            problems.append(f"{catalog.entries[name].where}: metric '{name}' refers to itself: "
+                            f"{cycle}")  # fmt: skip
+            return
+        state[name] = 1
+        for ref in references(catalog.entries[name].metric):
+            visit(ref, [*path, name])
+        state[name] = 2
+
+    for name in catalog.entries:
+        visit(name, [])
+    return problems

@@ -1,0 +1,292 @@
+"""Compile a group of measures over one source into one ibis query, for any engine.
+
+Dialect differences live in ibis/sqlglot; the one function both engines spell alike that ibis
+lacks, `timezone(zone, instant)` (local wall time), is declared here as a builtin.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import ibis
+import ibis.expr.datatypes as dt
+import ibis.expr.types as ir
+
+from salesmetrics.domain.periods import DateRange, Grain
+from salesmetrics.metrics import expr as ex
+from salesmetrics.metrics.sources import SOURCES, Source, table
+from salesmetrics.metrics.spec import Agg, MetricDef
+
+
+@ibis.udf.scalar.builtin(name="timezone")  # type: ignore[untyped-decorator]
+def _local_time(
+    zone: str,
+    instant: dt.Timestamp(timezone="UTC"),  # type: ignore[valid-type]
+) -> dt.Timestamp():  # type: ignore[valid-type]
+    """DuckDB (ICU) and PostgreSQL both spell 'wall time of an instant in a zone' this way."""
+
+
+@dataclass(frozen=True)
+class DimFilter:
+    """A filter on a dimension's value: `rep=Olena`, `channel!=SEO`, `region=Kyiv|Lviv`."""
+
+    dimension: str
+    values: tuple[str, ...]
+    negate: bool = False
+
+    def __str__(self) -> str:
+        return f"{self.dimension}{'!=' if self.negate else '='}{'|'.join(self.values)}"
+
+
+@dataclass(frozen=True)
+class Leaf:
+    """One measure to compute: a simple metric (variants applied), or one side of a conversion."""
+
+    key: str
+    metric: MetricDef
+    condition: str | None = None  # extra filter (the converted side of a conversion)
+
+    @property
+    def source(self) -> Source:
+        assert self.metric.source is not None
+        return SOURCES[self.metric.source]
+
+    @property
+    def time(self) -> str:
+        return self.metric.time or self.source.default_time
+
+    @property
+    def per_period(self) -> bool:
+        """Evaluated once per period with period_start/period_end bound."""
+        return bool(self.metric.at_period_end or self.metric.window)
+
+    @property
+    def filters(self) -> list[str]:
+        return [*self.metric.filters, *([self.condition] if self.condition else [])]
+
+    @property
+    def measure_expr(self) -> str | None:
+        return self.metric.measure.expr if self.metric.measure else None
+
+    @property
+    def agg(self) -> Agg:
+        return self.metric.measure.agg if self.metric.measure else Agg.COUNT
+
+    @property
+    def per(self) -> str | None:
+        return self.metric.measure.per if self.metric.measure else None
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a query asks, independent of which measures it computes."""
+
+    time_zone: str
+    base_currency: str
+    fiscal_start_month: int
+    grain: Grain | None
+    range: DateRange
+    by: tuple[str, ...]
+    filters: tuple[DimFilter, ...]
+
+    def instant(self, day: date) -> datetime:
+        """Local midnight at the start of `day`, as a naive UTC datetime."""
+        local = datetime.combine(day, time(), tzinfo=ZoneInfo(self.time_zone))
+        return local.astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
+
+
+def _utc(value: datetime) -> ir.Value:
+    return ibis.literal(value.isoformat(sep=" "), type="string").cast("timestamp('UTC')")
+
+
+def compile_group(leaves: list[Leaf], ctx: Context, bucket: DateRange | None = None) -> ir.Table:
+    """One query computing every leaf; `bucket` binds period_start/period_end per period."""
+    first = leaves[0]
+    source = first.source
+    params = _params(first, ctx, bucket)
+    rel = source.fact()
+    if source.scoped:
+        scope = "rep" if "rep" in ctx.by else "team" if "team" in ctx.by else "company"
+        rel = rel.filter(rel.scope == scope)
+    rel = _time_filter(rel, first, ctx, params, bucket)
+    rel = _convert_money(rel, leaves, ctx, bucket)
+    rel = _join_dimensions(rel, source, ctx)
+    rel = rel.mutate(period=_period(rel, first, ctx, bucket))
+    keys = ["period", *ctx.by]
+    if first.per:
+        return _per_entity(rel, first, keys, params)
+    aggs = {f"v{i}": _aggregate(rel, leaf, params) for i, leaf in enumerate(leaves)}
+    if "__fx_missing" in rel.columns:
+        aggs["fx_missing"] = ibis.ifelse(rel.__fx_missing, 1, 0).sum()
+    return rel.group_by(keys).aggregate(**aggs)
+
+
+def _params(leaf: Leaf, ctx: Context, bucket: DateRange | None) -> dict[str, Any]:
+    params: dict[str, Any] = dict(leaf.metric.params)
+    if bucket is not None:
+        params["period_start"] = ctx.instant(bucket.start)
+        params["period_end"] = ctx.instant(bucket.end_exclusive)
+    return params
+
+
+def _compiler(rel: ir.Table, params: dict[str, Any]) -> ex.IbisCompiler:
+    def column(name: str) -> ir.Value:
+        if name == "__count__":
+            return rel.count()
+        return rel[name]
+
+    return ex.IbisCompiler(column, params)
+
+
+def _time_filter(
+    rel: ir.Table, leaf: Leaf, ctx: Context, params: dict[str, Any], bucket: DateRange | None
+) -> ir.Table:
+    if bucket is not None:
+        comp = _compiler(rel, params)
+        conds = [comp.compile(t) for t in (leaf.metric.at_period_end, leaf.metric.window) if t]
+        return rel.filter(*conds)
+    col = rel[leaf.time]
+    if leaf.source.time[leaf.time]:
+        lo, hi = ctx.instant(ctx.range.start), ctx.instant(ctx.range.end_exclusive)
+        return rel.filter(col >= _utc(lo), col < _utc(hi))
+    return rel.filter(col >= ctx.range.start, col <= ctx.range.end)
+
+
+def _local_day(rel: ir.Table, leaf: Leaf, ctx: Context, bucket: DateRange | None) -> ir.Value:
+    if bucket is not None:
+        return ibis.literal(bucket.end)
+    col = rel[leaf.time]
+    if leaf.source.time[leaf.time]:
+        return _local_time(ctx.time_zone, col).date()
+    return col
+
+
+def _convert_money(
+    rel: ir.Table, leaves: list[Leaf], ctx: Context, bucket: DateRange | None
+) -> ir.Table:
+    """Money columns in the base currency at the rate of the transaction's local date."""
+    source = leaves[0].source
+    used: set[str] = set()
+    for leaf in leaves:
+        for text in [leaf.measure_expr or "", *leaf.filters]:
+            if text:
+                used |= ex.names(text)
+    money = [m for m in source.money if m in used]
+    if not money or source.currency is None:
+        return rel
+    fx = table("fx_rates")
+    w = ibis.window(group_by=fx.currency, order_by=fx.rate_on)
+    rates = fx.select(
+        fx_currency=fx.currency,
+        fx_from=fx.rate_on,
+        fx_to=fx.rate_on.lead().over(w),
+        fx_rate=fx.rate_to_base,
+    )
+    day = _local_day(rel, leaves[0], ctx, bucket)
+    cur = rel[source.currency]
+    rel = rel.mutate(__fx_day=day)
+    joined = rel.left_join(
+        rates,
+        (rel[source.currency] == rates.fx_currency)
+        & (rel[source.currency] != ctx.base_currency)
+        & (rates.fx_from <= rel.__fx_day)
+        & (rates.fx_to.isnull() | (rel.__fx_day < rates.fx_to)),
+    )
+    cur = joined[source.currency]
+    rate = ibis.ifelse(cur == ctx.base_currency, 1.0, joined.fx_rate)
+    changes = {m: joined[m].cast("float64") * rate for m in money}
+    changes["__fx_missing"] = (cur != ctx.base_currency) & joined.fx_rate.isnull()
+    return joined.mutate(**changes).drop("fx_currency", "fx_from", "fx_to", "fx_rate", "__fx_day")
+
+
+def _join_dimensions(rel: ir.Table, source: Source, ctx: Context) -> ir.Table:
+    needed = list(dict.fromkeys([*ctx.by, *(f.dimension for f in ctx.filters)]))
+    for i, name in enumerate(needed):
+        dim = source.dimension(name)
+        assert dim is not None, name
+        if dim.lookup is None:
+            rel = rel.mutate(**{name: rel[dim.key].cast("string")})
+            continue
+        look = dim.lookup().rename({f"__k{i}": "key", f"__d{i}": "value"})
+        rel = rel.left_join(look, rel[dim.key] == look[f"__k{i}"])
+        rel = rel.mutate(**{name: rel[f"__d{i}"]}).drop(f"__k{i}", f"__d{i}")
+    for f in ctx.filters:
+        member = rel[f.dimension].isin(list(f.values))
+        rel = rel.filter(~member | rel[f.dimension].isnull() if f.negate else member)
+    return rel
+
+
+def _period(rel: ir.Table, leaf: Leaf, ctx: Context, bucket: DateRange | None) -> ir.Value:
+    if bucket is not None:
+        return ibis.literal(_label(bucket.start, ctx))
+    if ctx.grain is None:
+        return ibis.literal(ctx.range.start)
+    col = rel[leaf.time]
+    local = (
+        _local_time(ctx.time_zone, col) if leaf.source.time[leaf.time] else col.cast("timestamp")
+    )
+    unit = {
+        Grain.DAY: "D",
+        Grain.WEEK: "W",
+        Grain.MONTH: "M",
+        Grain.QUARTER: "Q",
+        Grain.YEAR: "Y",
+    }[ctx.grain]
+    shift = ctx.fiscal_start_month - 1
+    if shift and ctx.grain in (Grain.QUARTER, Grain.YEAR):
+        moved = (local - ibis.interval(months=shift)).truncate(unit)
+        return (moved + ibis.interval(months=shift)).date()
+    return local.truncate(unit).date()
+
+
+def _label(day: date, ctx: Context) -> date:
+    from salesmetrics.domain.periods import bucket_start
+
+    if ctx.grain is None:
+        return ctx.range.start
+    return bucket_start(day, ctx.grain, ctx.fiscal_start_month)
+
+
+def _aggregate(rel: ir.Table, leaf: Leaf, params: dict[str, Any]) -> ir.Value:
+    comp = _compiler(rel, params)
+    where = None
+    for text in leaf.filters:
+        cond = comp.compile(text)
+        where = cond if where is None else where & cond
+    agg = leaf.agg
+    if agg is Agg.COUNT and not leaf.measure_expr:
+        return rel.count(where=where) if where is not None else rel.count()
+    value = comp.compile(leaf.measure_expr or "1")
+    return _apply(agg, value, where)
+
+
+def _apply(agg: Agg, value: Any, where: Any) -> ir.Value:
+    kw = {"where": where} if where is not None else {}
+    table: dict[Agg, Any] = {
+        Agg.SUM: lambda: value.sum(**kw),
+        Agg.COUNT: lambda: value.count(**kw),
+        Agg.COUNT_DISTINCT: lambda: value.nunique(**kw),
+        Agg.COUNT_TRUE: lambda: ibis.ifelse(value, 1, 0).sum(**kw),
+        Agg.MEAN: lambda: value.mean(**kw),
+        Agg.MEDIAN: lambda: value.median(**kw),
+        Agg.MIN: lambda: value.min(**kw),
+        Agg.MAX: lambda: value.max(**kw),
+    }
+    result: ir.Value = table[agg]()
+    return result
+
+
+def _per_entity(rel: ir.Table, leaf: Leaf, keys: list[str], params: dict[str, Any]) -> ir.Table:
+    """Aggregate per entity (for example per customer) first, then across entities."""
+    assert leaf.per is not None
+    comp = _compiler(rel, params)
+    conds = [comp.compile(t) for t in leaf.filters]
+    if conds:
+        rel = rel.filter(*conds)
+    comp = _compiler(rel, params)
+    inner = rel.group_by([*keys, leaf.per]).aggregate(__v=comp.compile(leaf.measure_expr or "1"))
+    outer = _apply(leaf.agg, inner.__v, None)
+    return inner.group_by(keys).aggregate(v0=outer)

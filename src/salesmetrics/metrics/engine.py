@@ -1,0 +1,123 @@
+"""Run a metric request on a store: compile leaf groups, execute, compose, compare."""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import ibis
+
+from salesmetrics.domain.periods import DateRange, bucket_start, buckets, comparison_range
+from salesmetrics.metrics.catalog import Catalog
+from salesmetrics.metrics.compile import Context, Leaf, compile_group
+from salesmetrics.metrics.compose import Composer, RowKey
+from salesmetrics.metrics.plan import MetricRequest, Node, Planner, all_leaves
+from salesmetrics.metrics.result import MetricResult, build_result
+from salesmetrics.storage.protocol import Store
+
+
+@dataclass(frozen=True)
+class Query:
+    """One compiled SQL statement and the leaves whose values it returns (columns v0, v1 ...)."""
+
+    sql: str
+    leaves: tuple[Leaf, ...]
+    bucket: DateRange | None = None
+
+
+@dataclass
+class Plan:
+    request: MetricRequest
+    roots: list[Node]
+    queries: list[Query]
+    comparison: list[Query] = field(default_factory=list)
+
+
+class Engine:
+    """The metric engine for one workspace: catalog + store + calendar settings."""
+
+    def __init__(
+        self, store: Store, catalog: Catalog, *, time_zone: str, base_currency: str,
+        fiscal_start_month: int,
+    ) -> None:  # fmt: skip
+        self.store = store
+        self.catalog = catalog
+        self.time_zone = time_zone
+        self.base_currency = base_currency
+        self.fiscal_start_month = fiscal_start_month
+
+    def context(self, request: MetricRequest, rng: DateRange) -> Context:
+        return Context(
+            self.time_zone, self.base_currency, self.fiscal_start_month, request.grain, rng,
+            request.by, request.filters,
+        )  # fmt: skip
+
+    def plan(self, request: MetricRequest) -> Plan:
+        roots = Planner(self.catalog).plan(request)
+        leaves = all_leaves(roots)
+        plan = Plan(request, roots, self._queries(leaves, self.context(request, request.range)))
+        if request.compare is not None:
+            other = comparison_range(request.range, request.compare)
+            plan.comparison = self._queries(leaves, self.context(request, other))
+        return plan
+
+    def _queries(self, leaves: list[Leaf], ctx: Context) -> list[Query]:
+        dialect = self.store.dialect.value
+        groups: dict[tuple[Any, ...], list[Leaf]] = defaultdict(list)
+        for leaf in leaves:
+            solo = leaf.per or leaf.per_period
+            groups[(leaf.metric.source, leaf.time, leaf.key if solo else "")].append(leaf)
+        out: list[Query] = []
+        for group in groups.values():
+            periods = buckets(ctx.range, ctx.grain, ctx.fiscal_start_month)
+            for bucket in periods if group[0].per_period else [None]:
+                expr = compile_group(group, ctx, bucket)
+                out.append(Query(ibis.to_sql(expr, dialect=dialect), tuple(group), bucket))
+        return out
+
+    def run(self, request: MetricRequest) -> MetricResult:
+        started = time.perf_counter()
+        plan = self.plan(request)
+        current = self._compose(plan, plan.queries, request.range)
+        previous = None
+        if request.compare is not None:
+            previous = self._compose(
+                plan, plan.comparison, comparison_range(request.range, request.compare)
+            )
+        elapsed = time.perf_counter() - started
+        return build_result(plan.roots, request, current, previous, self.catalog, elapsed)
+
+    def _compose(self, plan: Plan, queries: list[Query], rng: DateRange) -> Composer:
+        values: dict[str, dict[RowKey, Any]] = defaultdict(dict)
+        fx_missing = 0
+        for query in queries:
+            table = self.store.fetch_arrow(query.sql)
+            cols = table.to_pydict()
+            n = table.num_rows
+            for r in range(n):
+                key: RowKey = (_as_date(cols["period"][r]),
+                               *(cols[d][r] for d in plan.request.by))  # fmt: skip
+                for i, leaf in enumerate(query.leaves):
+                    values[leaf.key][key] = cols[f"v{i}"][r]
+                fx_missing += int(cols.get("fx_missing", [0] * n)[r] or 0)
+        periods = [
+            bucket_start(b.start, plan.request.grain, self.fiscal_start_month)
+            if plan.request.grain else rng.start
+            for b in buckets(rng, plan.request.grain, self.fiscal_start_month)
+        ]  # fmt: skip
+        return Composer(values, periods, len(plan.request.by), fx_missing)
+
+
+def _as_date(value: Any) -> date:
+    if hasattr(value, "date") and callable(value.date):
+        result: date = value.date()
+        return result
+    assert isinstance(value, date)
+    return value
+
+
+Runner = Callable[[MetricRequest], MetricResult]

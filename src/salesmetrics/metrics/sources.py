@@ -1,0 +1,354 @@
+"""Sources: the fact relations metrics aggregate, with their time columns and dimensions.
+
+A source is declared as data (columns, time columns, money, dimensions); its fact relation is
+an ibis expression over the workspace tables, built without a connection.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cache
+
+import ibis
+import ibis.expr.types as ir
+
+from salesmetrics.storage import catalog
+from salesmetrics.storage.schema import ColType
+
+_IBIS_TYPES: dict[ColType, str] = {
+    ColType.ID: "int64",
+    ColType.REF: "int64",
+    ColType.TEXT: "string",
+    ColType.INT: "int32",
+    ColType.BIGINT: "int64",
+    ColType.MONEY: "int64",
+    ColType.CURRENCY: "string",
+    ColType.BOOL: "boolean",
+    ColType.FLOAT: "float64",
+    ColType.TIMESTAMP: "timestamp('UTC')",
+    ColType.DATE: "date",
+    ColType.JSON: "json",
+}
+
+
+@cache
+def table(name: str) -> ir.Table:
+    """An unbound ibis table for one workspace table, typed from the storage catalog."""
+    t = catalog.table(name)
+    return ibis.table({c.name: _IBIS_TYPES[c.type] for c in t.columns}, name=name)
+
+
+@dataclass(frozen=True)
+class Dim:
+    """A dimension: a fact column, or a lookup joined on a fact key column."""
+
+    key: str
+    lookup: Callable[[], ir.Table] | None = None  # columns: key, value
+    doc: str = ""
+
+
+def _lookup(tbl: str, value: str) -> Callable[[], ir.Table]:
+    def build() -> ir.Table:
+        t = table(tbl)
+        return t.select(key=t.id, value=t[value])
+
+    return build
+
+
+def _team() -> ir.Table:
+    r, t = table("reps"), table("teams")
+    j = r.left_join(t, r.team_id == t.id)
+    return j.select(key=r.id, value=t.name)
+
+
+def _lead_source() -> ir.Table:
+    le, c = table("leads"), table("channels")
+    j = le.left_join(c, le.channel_id == c.id)
+    return j.select(key=le.id, value=c.name)
+
+
+def customer_attribute(key: str) -> Callable[[], ir.Table]:
+    def build() -> ir.Table:
+        c = table("customers")
+        return c.select(key=c.id, value=c.attributes[key].str)
+
+    return build
+
+
+DIMENSION_DOCS: dict[str, str] = {
+    "rep": "the rep's name",
+    "team": "the rep's team",
+    "channel": "the acquisition or marketing channel",
+    "product": "the product's name",
+    "category": "the product's category",
+    "region": "the customer's region",
+    "customer.<key>": "any imported customer attribute, e.g. customer.city",
+    "lead_source": "the channel of the lead a deal came from",
+    "stage": "the pipeline stage",
+    "pipeline": "the pipeline",
+    "status": "the record's status",
+    "activity_kind": "call, email, meeting, task",
+    "feedback_kind": "nps, csat or review",
+}
+
+
+def _rep(key: str = "rep_id") -> dict[str, Dim]:
+    return {"rep": Dim(key, _lookup("reps", "name")), "team": Dim(key, _team)}
+
+
+def _customer(key: str = "customer_id") -> dict[str, Dim]:
+    return {"region": Dim(key, _lookup("customers", "region"))}
+
+
+def _channel(key: str = "channel_id") -> dict[str, Dim]:
+    return {"channel": Dim(key, _lookup("channels", "name"))}
+
+
+def _product(key: str = "product_id") -> dict[str, Dim]:
+    return {
+        "product": Dim(key, _lookup("products", "name")),
+        "category": Dim(key, _lookup("products", "category")),
+    }
+
+
+@dataclass(frozen=True)
+class Source:
+    """A fact relation and what can be asked of it."""
+
+    name: str
+    doc: str
+    build: Callable[[], ir.Table]
+    time: dict[str, bool]  # column -> True for UTC instants, False for local dates
+    default_time: str
+    dimensions: dict[str, Dim]
+    money: tuple[str, ...] = ()
+    currency: str | None = None
+    customer_key: str | None = None  # enables customer.<attribute> dimensions
+    scoped: bool = False  # targets: rows per company, team or rep
+    columns: tuple[str, ...] = field(default=())
+
+    def fact(self) -> ir.Table:
+        return self.build()
+
+    def column_names(self) -> list[str]:
+        return list(self.fact().columns)
+
+    def dimension(self, name: str) -> Dim | None:
+        if name in self.dimensions:
+            return self.dimensions[name]
+        if name.startswith("customer.") and self.customer_key and len(name) > 9:
+            return Dim(self.customer_key, customer_attribute(name[9:]))
+        return None
+
+    def dimension_names(self) -> list[str]:
+        extra = ["customer.<key>"] if self.customer_key else []
+        return [*self.dimensions, *extra]
+
+
+def _order_lines() -> ir.Table:
+    lines, orders, products = table("order_lines"), table("orders"), table("products")
+    j = lines.join(orders, lines.order_id == orders.id).left_join(
+        products, lines.product_id == products.id
+    )
+    return j.select(
+        lines.id, lines.order_id, lines.product_id, lines.quantity, lines.unit_price_minor,
+        lines.discount_minor, lines.line_total_minor, lines.currency,
+        order_status=orders.status, ordered_at=orders.ordered_at,
+        customer_id=orders.customer_id, rep_id=orders.rep_id, channel_id=orders.channel_id,
+        unit_cost_minor=products.unit_cost_minor,
+    )  # fmt: skip
+
+
+def _deals() -> ir.Table:
+    d, s, le = table("deals"), table("stages"), table("leads")
+    observed = _observed_win_rates()
+    j = (
+        d.left_join(s, d.stage_id == s.id)
+        .left_join(le, d.lead_id == le.id)
+        .left_join(observed, d.stage_id == observed.stage_key)
+    )
+    return j.select(
+        d.id, d.pipeline_id, d.customer_id, d.lead_id, d.owner_rep_id, d.channel_id, d.stage_id,
+        d.status, d.amount_minor, d.currency, d.created_at, d.expected_close_on, d.closed_at,
+        stage_probability=s.probability, lead_created_at=le.created_at,
+        stage_observed_win_rate=observed.win_rate,
+    )  # fmt: skip
+
+
+def _entered() -> ir.Table:
+    """(deal, stage) pairs a deal entered: its stage history plus its current stage."""
+    c, d = table("deal_stage_changes"), table("deals")
+    history = c.select(deal_id=c.deal_id, stage_id=c.to_stage_id)
+    current = d.select(deal_id=d.id, stage_id=d.stage_id)
+    return history.union(current, distinct=True)
+
+
+def _observed_win_rates() -> ir.Table:
+    """Per stage: the share of closed deals that entered it and were won."""
+    e, d = _entered(), table("deals")
+    j = e.join(d, e.deal_id == d.id).filter(d.status.isin(["won", "lost"]))
+    return j.group_by(stage_key=e.stage_id).aggregate(
+        win_rate=ibis.ifelse(d.status == "won", 1.0, 0.0).mean()
+    )
+
+
+def _stage_stays() -> ir.Table:
+    c, d = table("deal_stage_changes"), table("deals")
+    w = ibis.window(group_by=c.deal_id, order_by=[c.changed_at, c.id])
+    stays = c.select(
+        deal_id=c.deal_id, stage_id=c.to_stage_id, entered_at=c.changed_at,
+        left_at=c.changed_at.lead().over(w),
+    )  # fmt: skip
+    stays = stays.filter(stays.left_at.notnull())
+    j = stays.join(d, stays.deal_id == d.id)
+    return j.select(
+        stays.deal_id, stays.stage_id, stays.entered_at, stays.left_at,
+        days_in_stage=stays.left_at.delta(stays.entered_at, unit="second").cast("float64")
+        / 86400.0,
+        owner_rep_id=d.owner_rep_id, pipeline_id=d.pipeline_id, channel_id=d.channel_id,
+    )  # fmt: skip
+
+
+def _funnel_steps() -> ir.Table:
+    """Open stages with the position of the next step (the next open stage, else won)."""
+    s = table("stages")
+    open_ = s.filter(s.kind == "open")
+    w = ibis.window(group_by=open_.pipeline_id, order_by=open_.position)
+    return open_.select(
+        step_stage=open_.id, step_pipeline=open_.pipeline_id, step_position=open_.position,
+        next_position=open_.position.lead().over(w),
+    )  # fmt: skip
+
+
+def _deal_progress() -> ir.Table:
+    """Per deal: the furthest open position entered, and whether it was won."""
+    e, s, d = _entered(), table("stages"), table("deals")
+    j = e.join(s, e.stage_id == s.id)
+    best = j.group_by(deal_key=e.deal_id).aggregate(
+        max_open=ibis.ifelse(s.kind == "open", s.position, ibis.null()).max(),
+        won=(s.kind == "won").any(),
+    )
+    return best.join(d, best.deal_key == d.id).select(
+        best.deal_key, best.max_open, won=best.won | (d.status == "won"),
+        pipeline_id=d.pipeline_id, created_at=d.created_at, owner_rep_id=d.owner_rep_id,
+        channel_id=d.channel_id, lead_id=d.lead_id,
+    )  # fmt: skip
+
+
+def _stage_funnel() -> ir.Table:
+    """'All stages' funnel: a deal reached every open stage up to its furthest one."""
+    p, steps = _deal_progress(), _funnel_steps()
+    j = p.join(steps, p.pipeline_id == steps.step_pipeline)
+    j = j.filter(j.won | (j.step_position <= j.max_open))
+    nxt = j.won | (j.next_position.notnull() & (j.next_position <= j.max_open))
+    return j.select(
+        deal_id=j.deal_key, stage_id=j.step_stage, reached_next=nxt,
+        deal_created_at=j.created_at, owner_rep_id=j.owner_rep_id, channel_id=j.channel_id,
+        pipeline_id=j.pipeline_id, lead_id=j.lead_id,
+    )  # fmt: skip
+
+
+def _stage_funnel_entered() -> ir.Table:
+    """'Any stage' funnel: only stages entered; advanced = entered the very next step."""
+    e, steps, p, s = _entered(), _funnel_steps(), _deal_progress(), table("stages")
+    positions = (
+        e.join(s, e.stage_id == s.id).select(pos_deal=e.deal_id, pos_position=s.position).distinct()
+    )
+    rows = e.join(steps, e.stage_id == steps.step_stage).join(p, e.deal_id == p.deal_key)
+    j = rows.left_join(
+        positions,
+        (positions.pos_deal == rows.deal_id) & (positions.pos_position == rows.next_position),
+    )
+    nxt = j.pos_deal.notnull() | (j.next_position.isnull() & j.won)
+    return j.select(
+        deal_id=j.deal_id, stage_id=j.stage_id, reached_next=nxt,
+        deal_created_at=j.created_at, owner_rep_id=j.owner_rep_id,
+        channel_id=j.channel_id, pipeline_id=j.pipeline_id, lead_id=j.lead_id,
+    )  # fmt: skip
+
+
+def _spend_days() -> ir.Table:
+    m, c = table("marketing_spend"), table("channels")
+    days = (m.period_end_on.delta(m.period_start_on, unit="day") + 1).cast("float64")
+    day = ibis.range(
+        m.period_start_on.cast("timestamp"),
+        m.period_end_on.cast("timestamp") + ibis.interval(days=1),
+        ibis.interval(days=1),
+    )
+    spread = m.select(
+        m.channel_id, m.currency, amount_minor=m.amount_minor.cast("float64") / days,
+        day=day.unnest().cast("date"),
+    )  # fmt: skip
+    j = spread.left_join(c, spread.channel_id == c.id)
+    return j.select(spread.channel_id, spread.currency, spread.amount_minor, spread.day,
+                    channel_kind=c.kind)  # fmt: skip
+
+
+def _plain(name: str) -> Callable[[], ir.Table]:
+    return lambda: table(name)
+
+
+def _sources() -> dict[str, Source]:
+    deal_dims = {
+        **_rep("owner_rep_id"), **_channel(), **_customer(),
+        "stage": Dim("stage_id", _lookup("stages", "name")),
+        "pipeline": Dim("pipeline_id", _lookup("pipelines", "name")),
+        "lead_source": Dim("lead_id", _lead_source), "status": Dim("status"),
+    }  # fmt: skip
+    funnel_dims = {
+        **_rep("owner_rep_id"), **_channel(),
+        "stage": Dim("stage_id", _lookup("stages", "name")),
+        "pipeline": Dim("pipeline_id", _lookup("pipelines", "name")),
+        "lead_source": Dim("lead_id", _lead_source),
+    }  # fmt: skip
+    listed = [
+        Source("order_lines", "Order lines with their order's status, time, customer, rep and "
+               "channel, and the product's unit cost.", _order_lines, {"ordered_at": True},
+               "ordered_at", {**_rep(), **_channel(), **_product(), **_customer()},
+               money=("line_total_minor", "unit_price_minor", "discount_minor",
+                      "unit_cost_minor"), currency="currency", customer_key="customer_id"),
+        Source("orders", "Orders.", _plain("orders"), {"ordered_at": True}, "ordered_at",
+               {**_rep(), **_channel(), **_customer(), "status": Dim("status")},
+               money=("total_minor", "discount_minor", "tax_minor", "shipping_minor"),
+               currency="currency", customer_key="customer_id"),
+        Source("customers", "Customers, by acquisition time.", _plain("customers"),
+               {"acquired_at": True}, "acquired_at",
+               {**_rep("owner_rep_id"), **_channel(), **_customer("id")}, customer_key="id"),
+        Source("deals", "Deals with their stage's probability, observed stage win rate and "
+               "lead's creation time.", _deals, {"closed_at": True, "created_at": True,
+               "expected_close_on": False}, "closed_at", deal_dims, money=("amount_minor",),
+               currency="currency", customer_key="customer_id"),
+        Source("leads", "Leads.", _plain("leads"), {"created_at": True, "decided_at": True},
+               "created_at", {**_rep("owner_rep_id"), **_channel(),
+                              "lead_source": Dim("channel_id", _lookup("channels", "name")),
+                              "status": Dim("status")}),
+        Source("activities", "Activities.", _plain("activities"), {"occurred_at": True},
+               "occurred_at", {**_rep(), "activity_kind": Dim("kind")}),
+        Source("feedback", "Feedback responses.", _plain("feedback"), {"received_at": True},
+               "received_at", {**_rep(), **_channel(), **_product(), **_customer(),
+                               "feedback_kind": Dim("kind")}, customer_key="customer_id"),
+        Source("targets", "Targets; company rows by default, rep or team rows when broken "
+               "down by rep or team.", _plain("targets"), {"period_start_on": False},
+               "period_start_on", {"rep": Dim("scope_id", _lookup("reps", "name")),
+                                   "team": Dim("scope_id", _lookup("teams", "name"))},
+               scoped=True),
+        Source("spend_days", "Marketing spend, each record spread evenly over its days.",
+               _spend_days, {"day": False}, "day", _channel(), money=("amount_minor",),
+               currency="currency"),
+        Source("stage_stays", "Stays in a stage: entered at a stage change, left at the "
+               "deal's next one.", _stage_stays, {"left_at": True, "entered_at": True},
+               "left_at", {**_rep("owner_rep_id"), **_channel(),
+                           "stage": Dim("stage_id", _lookup("stages", "name")),
+                           "pipeline": Dim("pipeline_id", _lookup("pipelines", "name"))}),
+        Source("stage_funnel", "One row per deal and open stage reached ('all stages': a "
+               "skipped stage counts as reached).", _stage_funnel, {"deal_created_at": True},
+               "deal_created_at", funnel_dims),
+        Source("stage_funnel_entered", "One row per deal and open stage actually entered.",
+               _stage_funnel_entered, {"deal_created_at": True}, "deal_created_at",
+               funnel_dims),
+    ]  # fmt: skip
+    return {s.name: s for s in listed}
+
+
+SOURCES: dict[str, Source] = _sources()

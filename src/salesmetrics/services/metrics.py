@@ -1,0 +1,213 @@
+"""Metric use cases: query, explain, list, show, validate; user KPIs live beside the data."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+from salesmetrics.domain.errors import DefinitionError, QueryError
+from salesmetrics.domain.periods import (
+    DateRange,
+    comparison_range,
+    parse_compare,
+    parse_grain,
+    parse_period,
+)
+from salesmetrics.metrics.catalog import Catalog, catalog_from_texts, load_catalog
+from salesmetrics.metrics.compile import DimFilter
+from salesmetrics.metrics.engine import Engine
+from salesmetrics.metrics.loader import builtin_files
+from salesmetrics.metrics.plan import MetricRequest
+from salesmetrics.metrics.result import MetricResult
+from salesmetrics.metrics.spec import MetricDef
+
+if TYPE_CHECKING:
+    from salesmetrics.services.workspace import Workspace
+
+METRICS_DIR_ENV = "SALESMETRICS_METRICS_DIR"
+
+
+def metrics_dir(url: str) -> Path:
+    """Where a workspace's own metric YAML files live: $SALESMETRICS_METRICS_DIR, else beside
+    a DuckDB file (`shop.duckdb` -> `shop.metrics/`), else `./salesmetrics.metrics/`."""
+    env = os.environ.get(METRICS_DIR_ENV)
+    if env:
+        return Path(env)
+    if "://" not in url:
+        path = Path(url)
+        return path.with_name(path.stem + ".metrics")
+    return Path("salesmetrics.metrics")
+
+
+def parse_filter(text: str) -> DimFilter:
+    """`rep=Olena`, `channel!=SEO`, `region=Kyiv|Lviv`."""
+    negate = "!=" in text
+    name, sep, values = text.partition("!=" if negate else "=")
+    if not sep or not name.strip() or not values.strip():
+        raise QueryError(
+            f"filter '{text}' is not DIMENSION=VALUE: e.g. rep=Olena, channel!=SEO, "
+            "region=Kyiv|Lviv"
+        )
+    return DimFilter(name.strip(), tuple(v.strip() for v in values.split("|")), negate)
+
+
+def parse_variants(items: Iterable[str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for item in items:
+        axis, sep, option = item.partition("=")
+        if not sep or not axis or not option:
+            raise QueryError(f"variant '{item}' is not AXIS=OPTION, e.g. returns=gross")
+        out[axis.strip()] = option.strip()
+    return out
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """How a query is computed: definitions and variants in force, and every SQL statement."""
+
+    request: MetricRequest
+    definitions: list[dict[str, Any]]
+    queries: list[dict[str, Any]]
+    notes: list[str]
+
+    def as_dict(self) -> dict[str, Any]:
+        r = self.request
+        return {
+            "metrics": list(r.metrics),
+            "period": str(r.range),
+            "grain": r.grain.value if r.grain else None,
+            "by": list(r.by),
+            "filters": [str(f) for f in r.filters],
+            "compare": r.compare.value if r.compare else None,
+            "comparison_period": str(comparison_range(r.range, r.compare)) if r.compare else None,
+            "definitions": self.definitions,
+            "queries": self.queries,
+            "notes": self.notes,
+        }
+
+
+class MetricsService:
+    """The metric engine bound to one workspace."""
+
+    def __init__(self, ws: Workspace) -> None:
+        self.ws = ws
+        self._catalog: Catalog | None = None
+
+    @property
+    def folder(self) -> Path:
+        return metrics_dir(self.ws.store.url)
+
+    @property
+    def catalog(self) -> Catalog:
+        if self._catalog is None:
+            self._catalog = load_catalog(self.folder)
+        return self._catalog
+
+    def engine(self) -> Engine:
+        s = self.ws.settings
+        return Engine(
+            self.ws.store, self.catalog, time_zone=s.time_zone,
+            base_currency=s.base_currency, fiscal_start_month=s.fiscal_year_start_month,
+        )  # fmt: skip
+
+    def today(self) -> date:
+        return datetime.now(ZoneInfo(self.ws.settings.time_zone)).date()
+
+    def request(
+        self, metrics: Sequence[str], *, period: str = "this_month", grain: str | None = None,
+        by: Sequence[str] = (), filters: Sequence[str | DimFilter] = (),
+        compare: str | None = None, variants: Mapping[str, str] | None = None,
+        as_of: date | None = None,
+    ) -> MetricRequest:  # fmt: skip
+        s = self.ws.settings
+        rng: DateRange = parse_period(period, as_of or self.today(), s.fiscal_year_start_month)
+        return MetricRequest(
+            metrics=tuple(metrics), range=rng, grain=parse_grain(grain), by=tuple(by),
+            filters=tuple(f if isinstance(f, DimFilter) else parse_filter(f) for f in filters),
+            compare=parse_compare(compare), variants=dict(variants or {}),
+        )  # fmt: skip
+
+    def query(self, metrics: Sequence[str], **options: Any) -> MetricResult:
+        """Compute metrics; see `request` for the options (period, grain, by, filters ...)."""
+        return self.engine().run(self.request(metrics, **options))
+
+    def run(self, request: MetricRequest) -> MetricResult:
+        return self.engine().run(request)
+
+    def explain(self, metrics: Sequence[str], **options: Any) -> Explanation:
+        """The SQL, the definitions and the variants in force, without running anything."""
+        engine = self.engine()
+        request = self.request(metrics, **options)
+        plan = engine.plan(request)
+        definitions = []
+        for key, node in _nodes(plan.roots):
+            m = node.metric
+            definitions.append({
+                "metric": m.name, "key": key, "type": m.type.value,
+                "description": m.description.en, "variants": node.choices,
+                "source": m.source, "measure": m.measure.model_dump() if m.measure else None,
+                "filters": m.filters, "time": m.time, "numerator": m.numerator,
+                "denominator": m.denominator, "expr": m.expr, "at_period_end": m.at_period_end,
+                "defined_at": self.catalog.entries[m.name].where,
+            })  # fmt: skip
+        queries = [
+            {"range": "current", "leaves": [leaf.key for leaf in q.leaves],
+             "period": str(q.bucket) if q.bucket else str(request.range), "sql": q.sql}
+            for q in plan.queries
+        ] + [
+            {"range": "comparison", "leaves": [leaf.key for leaf in q.leaves],
+             "period": str(q.bucket) if q.bucket else "comparison", "sql": q.sql}
+            for q in plan.comparison
+        ]  # fmt: skip
+        s = self.ws.settings
+        notes = [
+            f"periods are cut in {s.time_zone}; timestamps are stored in UTC",
+            f"money is converted to {s.base_currency} at the rate of each transaction's date "
+            "(the latest fx rate on or before it)",
+            "percent metrics are fractions (0.25 = 25 %); rates carry a Wilson 95 % interval",
+        ]
+        return Explanation(request, definitions, queries, notes)
+
+    def list(self, *, include_hidden: bool = False) -> list[MetricDef]:
+        return [self.catalog.get(n) for n in self.catalog.names(include_hidden=include_hidden)]
+
+    def show(self, name: str) -> tuple[MetricDef, str]:
+        metric = self.catalog.get(name)
+        return metric, self.catalog.entries[name].where
+
+
+def _nodes(roots: list[Any]) -> list[tuple[str, Any]]:
+    seen: dict[str, Any] = {}
+
+    def walk(node: Any) -> None:
+        if node.key in seen:
+            return
+        seen[node.key] = node
+        for child in node.children.values():
+            walk(child)
+
+    for root in roots:
+        walk(root)
+    return list(seen.items())
+
+
+def validate_files(paths: Sequence[Path]) -> list[str]:
+    """Check metric files together with the built-ins; every problem, each with file:line."""
+    files: list[tuple[str, str, bool]] = [(n, t, True) for n, t in builtin_files()]
+    for path in paths:
+        targets = sorted(path.glob("*.y*ml")) if path.is_dir() else [path]
+        for p in targets:
+            try:
+                files.append((str(p), p.read_text(encoding="utf-8"), False))
+            except OSError as exc:
+                return [f"{p}: cannot read: {exc.strerror}"]
+    try:
+        catalog_from_texts(files)
+    except DefinitionError as exc:
+        return exc.problems
+    return []
