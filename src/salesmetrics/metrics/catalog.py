@@ -21,7 +21,7 @@ from salesmetrics.metrics.loader import (
     user_files,
 )
 from salesmetrics.metrics.sources import SOURCES
-from salesmetrics.metrics.spec import Agg, MetricDef, MetricType, Option
+from salesmetrics.metrics.spec import Agg, Axis, MetricDef, MetricType, Option
 
 PERIOD_NAMES = {"period_start", "period_end"}
 
@@ -33,6 +33,9 @@ def suggest(name: str, known: list[str]) -> str:
     if len(known) <= 12:
         return f"{hint}; known: {', '.join(known)}"
     return f"{hint} (`salesmetrics metrics list` shows them all)"
+
+
+_NO_AXIS = Axis(default="-", options={"-": Option()})
 
 
 @dataclass(frozen=True)
@@ -47,6 +50,7 @@ class Catalog:
 
     def __init__(self, entries: Mapping[str, Entry]) -> None:
         self.entries = dict(entries)
+        self.compiled: dict[Any, str] = {}  # compiled SQL by (leaves, context, dialect)
 
     def names(self, *, include_hidden: bool = False) -> list[str]:
         return [n for n, e in self.entries.items() if include_hidden or not e.metric.hidden]
@@ -79,6 +83,12 @@ class Catalog:
         if unknown:
             known = ", ".join(sorted(axes)) or "none"
             raise QueryError(f"unknown variant {', '.join(unknown)}; these metrics have: {known}")
+        for axis, option in choices.items():
+            options = {o for n in names for o in self.get(n).variants.get(axis, _NO_AXIS).options}
+            if option not in options:
+                raise QueryError(
+                    f"no variant {axis}={option}; options: {', '.join(sorted(options))}"
+                )
 
 
 def apply_option(metric: MetricDef, option: Option) -> MetricDef:

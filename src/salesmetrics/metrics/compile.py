@@ -107,7 +107,7 @@ def compile_group(leaves: list[Leaf], ctx: Context, bucket: DateRange | None = N
     first = leaves[0]
     source = first.source
     params = _params(first, ctx, bucket)
-    rel = source.fact()
+    rel = source.fact(_needed(leaves, ctx))
     if source.scoped:
         scope = "rep" if "rep" in ctx.by else "team" if "team" in ctx.by else "company"
         rel = rel.filter(rel.scope == scope)
@@ -122,6 +122,24 @@ def compile_group(leaves: list[Leaf], ctx: Context, bucket: DateRange | None = N
     if "__fx_missing" in rel.columns:
         aggs["fx_missing"] = ibis.ifelse(rel.__fx_missing, 1, 0).sum()
     return rel.group_by(keys).aggregate(**aggs)
+
+
+def _needed(leaves: list[Leaf], ctx: Context) -> frozenset[str]:
+    """The fact columns a group of leaves reads."""
+    source = leaves[0].source
+    out: set[str] = {leaves[0].time}
+    for leaf in leaves:
+        texts = [leaf.measure_expr, *leaf.filters, leaf.metric.at_period_end, leaf.metric.window]
+        for text in texts:
+            if text:
+                out |= ex.names(text)
+        if leaf.per:
+            out.add(leaf.per)
+    for name in [*ctx.by, *(f.dimension for f in ctx.filters)]:
+        dim = source.dimension(name)
+        if dim is not None:
+            out.add(dim.key)
+    return frozenset(out)
 
 
 def _params(leaf: Leaf, ctx: Context, bucket: DateRange | None) -> dict[str, Any]:
@@ -199,7 +217,14 @@ def _convert_money(
     rate = ibis.ifelse(cur == ctx.base_currency, 1.0, joined.fx_rate)
     changes = {m: joined[m].cast("float64") * rate for m in money}
     changes["__fx_missing"] = (cur != ctx.base_currency) & joined.fx_rate.isnull()
-    return joined.mutate(**changes).drop("fx_currency", "fx_from", "fx_to", "fx_rate", "__fx_day")
+    return _without(
+        joined.mutate(**changes), "fx_currency", "fx_from", "fx_to", "fx_rate", "__fx_day"
+    )
+
+
+def _without(rel: ir.Table, *names: str) -> ir.Table:
+    """Drop columns keeping a stable order (ibis's drop takes a set: its SQL would vary)."""
+    return rel.select(*(c for c in rel.columns if c not in names))
 
 
 def _join_dimensions(rel: ir.Table, source: Source, ctx: Context) -> ir.Table:
@@ -212,7 +237,7 @@ def _join_dimensions(rel: ir.Table, source: Source, ctx: Context) -> ir.Table:
             continue
         look = dim.lookup().rename({f"__k{i}": "key", f"__d{i}": "value"})
         rel = rel.left_join(look, rel[dim.key] == look[f"__k{i}"])
-        rel = rel.mutate(**{name: rel[f"__d{i}"]}).drop(f"__k{i}", f"__d{i}")
+        rel = _without(rel.mutate(**{name: rel[f"__d{i}"]}), f"__k{i}", f"__d{i}")
     for f in ctx.filters:
         member = rel[f.dimension].isin(list(f.values))
         rel = rel.filter(~member | rel[f.dimension].isnull() if f.negate else member)

@@ -19,6 +19,8 @@ from salesmetrics.metrics.plan import MetricRequest, Node, Planner, all_leaves
 from salesmetrics.metrics.result import MetricResult, build_result
 from salesmetrics.storage.protocol import Store
 
+COMPILED_CACHE_SIZE = 1024
+
 
 @dataclass(frozen=True)
 class Query:
@@ -75,9 +77,19 @@ class Engine:
         for group in groups.values():
             periods = buckets(ctx.range, ctx.grain, ctx.fiscal_start_month)
             for bucket in periods if group[0].per_period else [None]:
-                expr = compile_group(group, ctx, bucket)
-                out.append(Query(ibis.to_sql(expr, dialect=dialect), tuple(group), bucket))
+                out.append(Query(self._sql(group, ctx, bucket, dialect), tuple(group), bucket))
         return out
+
+    def _sql(self, group: list[Leaf], ctx: Context, bucket: DateRange | None, dialect: str) -> str:
+        """Compiled SQL, cached per catalog: a dashboard asks the same questions again."""
+        cache = self.catalog.compiled
+        key = (tuple(leaf.key for leaf in group), ctx, bucket, dialect)
+        sql = cache.get(key)
+        if sql is None:
+            if len(cache) >= COMPILED_CACHE_SIZE:
+                cache.pop(next(iter(cache)))
+            sql = cache[key] = ibis.to_sql(compile_group(group, ctx, bucket), dialect=dialect)
+        return sql
 
     def run(self, request: MetricRequest) -> MetricResult:
         started = time.perf_counter()

@@ -118,7 +118,7 @@ class Source:
 
     name: str
     doc: str
-    build: Callable[[], ir.Table]
+    build: Callable[[frozenset[str] | None], ir.Table]  # columns needed (None: all)
     time: dict[str, bool]  # column -> True for UTC instants, False for local dates
     default_time: str
     dimensions: dict[str, Dim]
@@ -128,8 +128,10 @@ class Source:
     scoped: bool = False  # targets: rows per company, team or rep
     columns: tuple[str, ...] = field(default=())
 
-    def fact(self) -> ir.Table:
-        return self.build()
+    def fact(self, needed: frozenset[str] | None = None) -> ir.Table:
+        """The fact relation; with `needed`, optional joins that feed no needed column are
+        left out (the database would otherwise still do them)."""
+        return self.build(needed)
 
     def column_names(self) -> list[str]:
         return list(self.fact().columns)
@@ -146,34 +148,58 @@ class Source:
         return [*self.dimensions, *extra]
 
 
-def _order_lines() -> ir.Table:
-    lines, orders, products = table("order_lines"), table("orders"), table("products")
-    j = lines.join(orders, lines.order_id == orders.id).left_join(
-        products, lines.product_id == products.id
-    )
-    return j.select(
+def _wants(needed: frozenset[str] | None, column: str) -> bool:
+    return needed is None or column in needed
+
+
+def _order_lines(needed: frozenset[str] | None) -> ir.Table:
+    lines, orders = table("order_lines"), table("orders")
+    rel = lines.join(orders, lines.order_id == orders.id).select(
         lines.id, lines.order_id, lines.product_id, lines.quantity, lines.unit_price_minor,
         lines.discount_minor, lines.line_total_minor, lines.currency,
         order_status=orders.status, ordered_at=orders.ordered_at,
         customer_id=orders.customer_id, rep_id=orders.rep_id, channel_id=orders.channel_id,
-        unit_cost_minor=products.unit_cost_minor,
     )  # fmt: skip
-
-
-def _deals() -> ir.Table:
-    d, s, le = table("deals"), table("stages"), table("leads")
-    observed = _observed_win_rates()
-    j = (
-        d.left_join(s, d.stage_id == s.id)
-        .left_join(le, d.lead_id == le.id)
-        .left_join(observed, d.stage_id == observed.stage_key)
+    return _with_extras(
+        rel,
+        needed,
+        {
+            "unit_cost_minor": (table("products"), "product_id", "id", "unit_cost_minor"),
+            "customer_region": (table("customers"), "customer_id", "id", "region"),
+            "customer_acquired_at": (table("customers"), "customer_id", "id", "acquired_at"),
+        },
     )
-    return j.select(
+
+
+Extra = tuple[ir.Table, str, str, str]  # other table, our key, its key, its column
+
+
+def _with_extras(
+    rel: ir.Table, needed: frozenset[str] | None, extras: dict[str, Extra]
+) -> ir.Table:
+    """Join an extra column only when something reads it; otherwise it is a typed null."""
+    for name, (other, key, other_key, column) in extras.items():
+        if _wants(needed, name):
+            look = other.select(**{f"__key_{name}": other[other_key], name: other[column]})
+            j = rel.left_join(look, rel[key] == look[f"__key_{name}"])
+            rel = j.drop(f"__key_{name}")
+        else:
+            rel = rel.mutate(**{name: ibis.null(other[column].type())})
+    return rel
+
+
+def _deals(needed: frozenset[str] | None) -> ir.Table:
+    d = table("deals")
+    rel = d.select(
         d.id, d.pipeline_id, d.customer_id, d.lead_id, d.owner_rep_id, d.channel_id, d.stage_id,
         d.status, d.amount_minor, d.currency, d.created_at, d.expected_close_on, d.closed_at,
-        stage_probability=s.probability, lead_created_at=le.created_at,
-        stage_observed_win_rate=observed.win_rate,
     )  # fmt: skip
+    extras: dict[str, Extra] = {
+        "stage_probability": (table("stages"), "stage_id", "id", "probability"),
+        "lead_created_at": (table("leads"), "lead_id", "id", "created_at"),
+        "stage_observed_win_rate": (_observed_win_rates(), "stage_id", "stage_key", "win_rate"),
+    }
+    return _with_extras(rel, needed, extras)
 
 
 def _entered() -> ir.Table:
@@ -193,7 +219,7 @@ def _observed_win_rates() -> ir.Table:
     )
 
 
-def _stage_stays() -> ir.Table:
+def _stage_stays(needed: frozenset[str] | None = None) -> ir.Table:
     c, d = table("deal_stage_changes"), table("deals")
     w = ibis.window(group_by=c.deal_id, order_by=[c.changed_at, c.id])
     stays = c.select(
@@ -236,7 +262,7 @@ def _deal_progress() -> ir.Table:
     )  # fmt: skip
 
 
-def _stage_funnel() -> ir.Table:
+def _stage_funnel(needed: frozenset[str] | None = None) -> ir.Table:
     """'All stages' funnel: a deal reached every open stage up to its furthest one."""
     p, steps = _deal_progress(), _funnel_steps()
     j = p.join(steps, p.pipeline_id == steps.step_pipeline)
@@ -249,7 +275,7 @@ def _stage_funnel() -> ir.Table:
     )  # fmt: skip
 
 
-def _stage_funnel_entered() -> ir.Table:
+def _stage_funnel_entered(needed: frozenset[str] | None = None) -> ir.Table:
     """'Any stage' funnel: only stages entered; advanced = entered the very next step."""
     e, steps, p, s = _entered(), _funnel_steps(), _deal_progress(), table("stages")
     positions = (
@@ -268,7 +294,7 @@ def _stage_funnel_entered() -> ir.Table:
     )  # fmt: skip
 
 
-def _spend_days() -> ir.Table:
+def _spend_days(needed: frozenset[str] | None = None) -> ir.Table:
     m, c = table("marketing_spend"), table("channels")
     days = (m.period_end_on.delta(m.period_start_on, unit="day") + 1).cast("float64")
     day = ibis.range(
@@ -285,8 +311,8 @@ def _spend_days() -> ir.Table:
                     channel_kind=c.kind)  # fmt: skip
 
 
-def _plain(name: str) -> Callable[[], ir.Table]:
-    return lambda: table(name)
+def _plain(name: str) -> Callable[[frozenset[str] | None], ir.Table]:
+    return lambda needed: table(name)
 
 
 def _sources() -> dict[str, Source]:

@@ -1,0 +1,246 @@
+"""The metric engine on the demo, on both engines: properties, user KPIs, explain, bad requests."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections import defaultdict
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+
+from salesmetrics.domain.enums import DemoSize
+from salesmetrics.domain.errors import DefinitionError, QueryError
+from salesmetrics.services.demo import create_demo
+from salesmetrics.services.workspace import Workspace, open_workspace
+
+AS_OF = date(2026, 11, 26)
+SNAPSHOTS = Path(__file__).parent / "snapshots"
+
+USER_KPI = """\
+metrics:
+  - name: kyiv_new_customer_revenue
+    label: {en: "Revenue from new customers in Kyiv", uk: "Виручка від нових клієнтів у Києві"}
+    description: {en: "Paid order lines of customers acquired this period, Kyiv region.",
+                  uk: "Оплачені рядки клієнтів, залучених у цьому періоді, Київ."}
+    type: simple
+    source: order_lines
+    measure: {expr: line_total_minor, agg: sum}
+    filters: ["order_status == 'paid'", "customer_region == 'м. Київ'",
+              "days(ordered_at - customer_acquired_at) <= 90"]
+    unit: money
+"""
+
+
+@pytest.fixture(scope="module", params=("duckdb", "postgres"))
+def ws(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Workspace]:
+    folder = tmp_path_factory.mktemp("metrics")
+    old = os.environ.get("SALESMETRICS_METRICS_DIR")
+    os.environ["SALESMETRICS_METRICS_DIR"] = str(folder / "user-metrics")
+    cwd = Path.cwd()
+    os.chdir(folder)  # the demo's truth file lands here for PostgreSQL
+    admin = None
+    if request.param == "duckdb":
+        url = str(folder / "ws.duckdb")
+    else:
+        admin = request.getfixturevalue("pg_admin_url")
+        name = f"sm_metrics_{uuid.uuid4().hex[:10]}"
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        url = admin.rpartition("/")[0] + "/" + name
+    w = open_workspace(url, create=True)
+    create_demo(w, DemoSize.SMALL, seed=7, as_of=AS_OF)
+    yield w
+    w.close()
+    os.chdir(cwd)
+    if old is None:
+        os.environ.pop("SALESMETRICS_METRICS_DIR", None)
+    else:
+        os.environ["SALESMETRICS_METRICS_DIR"] = old
+    if admin is not None:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{url.rpartition("/")[2]}" WITH (FORCE)')
+
+
+def q(ws: Workspace, metrics: list[str], **kw: Any) -> list[dict[str, Any]]:
+    kw.setdefault("as_of", AS_OF)
+    return ws.metrics.query(metrics, **kw).rows()
+
+
+ADDITIVE = ["revenue", "orders", "new_customers", "deals_won", "won_amount", "activities",
+            "leads_created", "marketing_spend", "nps_responses", "gross_margin"]  # fmt: skip
+
+
+@pytest.mark.parametrize("dim", ["rep", "channel", "region", "team"])
+def test_additive_metrics_sum_over_any_dimension_to_the_total(ws: Workspace, dim: str) -> None:
+    metrics = [m for m in ADDITIVE if _supports(ws, m, dim)]
+    total = q(ws, metrics, period="2026-01-01..2026-06-30", grain="quarter")
+    split = q(ws, metrics, period="2026-01-01..2026-06-30", grain="quarter", by=[dim])
+    sums: dict[tuple[date, str], float] = defaultdict(float)
+    for row in split:
+        for m in metrics:
+            sums[(row["period"], m)] += row[m]
+    for row in total:
+        for m in metrics:
+            assert sums[(row["period"], m)] == pytest.approx(row[m], abs=len(split)), (m, dim)
+            assert row[m] > 0, m  # the demo has data, so the property is not vacuous
+
+
+def _supports(ws: Workspace, metric: str, dim: str) -> bool:
+    try:
+        ws.metrics.explain([metric], period="2026-01", by=[dim], as_of=AS_OF)
+    except QueryError:
+        return False
+    return True
+
+
+def test_ratios_recompute_from_their_parts(ws: Workspace) -> None:
+    pairs = {"aov": ("revenue", "orders"), "win_rate": ("deals_won", "deals_closed"),
+             "cac": ("marketing_spend", "new_customers"),
+             "lead_conversion_rate": ("leads_converted", "leads_created")}  # fmt: skip
+    names = sorted({n for pair in pairs.values() for n in pair} | set(pairs))
+    rows = q(ws, names, period="2026-01-01..2026-10-31", grain="month", by=["channel"])
+    checked = 0
+    for row in rows:
+        for ratio, (num, den) in pairs.items():
+            if row[den]:
+                assert row[ratio] == pytest.approx(row[num] / row[den], abs=0.51), ratio
+                checked += 1
+            else:
+                assert row[ratio] is None
+    assert checked > 20
+
+
+def test_comparison_equals_two_separate_queries(ws: Workspace) -> None:
+    names = ["revenue", "win_rate", "nps", "orders", "pipeline_value"]
+    both = q(ws, names, period="2026-10", compare="previous", by=["rep"])
+    now = {r["rep"]: r for r in q(ws, names, period="2026-10", by=["rep"])}
+    before = {r["rep"]: r for r in q(ws, names, period="2026-09", by=["rep"])}
+    for row in both:
+        for m in names:
+            assert row[m] == now[row["rep"]][m]
+            assert row[f"{m}__previous"] == before.get(row["rep"], {}).get(m, row[f"{m}__previous"])
+    month_to_date = q(ws, ["orders"], period="2026-11-01..2026-11-15", compare="previous")[0]
+    assert (
+        month_to_date["orders__previous"]
+        == q(ws, ["orders"], period="2026-10-01..2026-10-15")[0]["orders"]
+    )
+
+
+def test_empty_periods_appear_with_zero_or_nothing(ws: Workspace) -> None:
+    rows = q(ws, ["revenue", "aov", "win_rate"], period="2030-01-01..2030-03-31", grain="month")
+    assert [r["period"] for r in rows] == [date(2030, 1, 1), date(2030, 2, 1), date(2030, 3, 1)]
+    assert all(r["revenue"] == 0 and r["aov"] is None and r["win_rate"] is None for r in rows)
+
+
+def test_rates_carry_wilson_intervals(ws: Workspace) -> None:
+    (row,) = q(ws, ["win_rate", "csat"], period="2026-10")
+    for m in ("win_rate", "csat"):
+        assert row[f"{m}__low"] < row[m] < row[f"{m}__high"]
+
+
+def test_user_kpi_works_in_query_explain_and_cli(ws: Workspace) -> None:
+    folder = Path(os.environ["SALESMETRICS_METRICS_DIR"])
+    folder.mkdir(exist_ok=True)
+    (folder / "kyiv.yaml").write_text(USER_KPI, encoding="utf-8")
+    ws.metrics._catalog = None  # a new file is picked up by a fresh catalog
+    try:
+        (row,) = q(ws, ["kyiv_new_customer_revenue", "revenue"], period="2026-10")
+        assert 0 < row["kyiv_new_customer_revenue"] < row["revenue"]
+        (kyiv,) = q(ws, ["kyiv_new_customer_revenue", "revenue"], period="2026-10",
+                    filters=["region=м. Київ"])  # fmt: skip
+        assert 0 < kyiv["kyiv_new_customer_revenue"] < kyiv["revenue"] < row["revenue"]
+        explained = ws.metrics.explain(["kyiv_new_customer_revenue"], period="2026-10").as_dict()
+        assert explained["definitions"][0]["defined_at"].endswith("kyiv.yaml:2")
+        assert "line_total_minor" in explained["queries"][0]["sql"]
+    finally:
+        (folder / "kyiv.yaml").unlink()
+        ws.metrics._catalog = None
+
+
+def test_a_broken_user_kpi_stops_with_every_problem(ws: Workspace) -> None:
+    folder = Path(os.environ["SALESMETRICS_METRICS_DIR"])
+    folder.mkdir(exist_ok=True)
+    broken = USER_KPI.replace("agg: sum", "agg: total").replace("order_status", "order_state")
+    (folder / "broken.yaml").write_text(broken, encoding="utf-8")
+    ws.metrics._catalog = None
+    try:
+        with pytest.raises(DefinitionError) as err:
+            q(ws, ["revenue"], period="2026-10")
+        assert len(err.value.problems) == 1  # the bad agg stops the metric before its filters
+        assert "broken.yaml:8: metric 'kyiv_new_customer_revenue', measure.agg" in str(err.value)
+    finally:
+        (folder / "broken.yaml").unlink()
+        ws.metrics._catalog = None
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"metrics": ["revenu"]}, "unknown metric 'revenu'; did you mean revenue"),
+        ({"by": ["colour"]}, "cannot be broken down by 'colour'; it can be by: rep, team"),
+        ({"grain": "fortnight"}, "unknown grain 'fortnight': use one of day, week, month"),
+        ({"period": "last_decade"}, "'last_decade' is not a period: use YYYY-MM-DD..YYYY-MM-DD"),
+        (
+            {"variants": {"returns": "sometimes"}},
+            "no variant returns=sometimes; options: gross, net",
+        ),
+        ({"variants": {"colour": "red"}}, "unknown variant colour; these metrics have: returns"),
+        ({"filters": ["rep"]}, "filter 'rep' is not DIMENSION=VALUE"),
+        ({"compare": "lastweek"}, "unknown comparison 'lastweek': use previous"),
+    ],
+)
+def test_bad_requests_say_what_is_valid(
+    ws: Workspace, kwargs: dict[str, Any], message: str
+) -> None:
+    kwargs = dict(kwargs)  # the parameters are shared by both engines
+    metrics = kwargs.pop("metrics", ["revenue"])
+    with pytest.raises(QueryError, match=None) as err:
+        ws.metrics.query(metrics, as_of=AS_OF, **kwargs)
+    assert message in err.value.message
+
+
+def test_explain_compiles_every_metric_and_variant(ws: Workspace) -> None:
+    catalog = ws.metrics.catalog
+    for name in catalog.names(include_hidden=True):
+        metric = catalog.get(name)
+        combos = [{}] + [{a: o} for a, x in metric.variants.items() for o in x.options]
+        for variants in combos:
+            data = ws.metrics.explain([name], period="2026-10", grain="week",
+                                      variants=variants, compare="year_ago").as_dict()  # fmt: skip
+            assert data["queries"] and all(qq["sql"].startswith("SELECT") for qq in data["queries"])
+            assert data["definitions"][0]["variants"] == {
+                a: variants.get(a, x.default) for a, x in metric.variants.items()
+            }
+
+
+def test_every_public_metric_runs_by_month(ws: Workspace) -> None:
+    names = ws.metrics.catalog.names()
+    rows = q(ws, names, period="2026-07-01..2026-10-31", grain="month")
+    assert len(rows) == 4
+    empty = [n for n in names if all(r[n] is None for r in rows)]
+    assert empty == []
+
+
+@pytest.mark.parametrize("case", ["revenue_by_rep_month", "win_rate_quarter"])
+def test_compiled_sql_matches_the_snapshot(ws: Workspace, case: str) -> None:
+    requests = {
+        "revenue_by_rep_month": (["revenue"], {"period": "2026-01-01..2026-03-31",
+                                               "grain": "month", "by": ["rep"]}),
+        "win_rate_quarter": (["win_rate"], {"period": "2026-01-01..2026-06-30",
+                                            "grain": "quarter"}),
+    }  # fmt: skip
+    metrics, kw = requests[case]
+    data = ws.metrics.explain(metrics, as_of=AS_OF, **kw).as_dict()
+    sql = "\n;\n".join(qq["sql"] for qq in data["queries"]) + "\n"
+    path = SNAPSHOTS / f"{case}.{ws.store.dialect.value}.sql"
+    if os.environ.get("SALESMETRICS_UPDATE_SNAPSHOTS") == "1":
+        path.write_text(sql, encoding="utf-8")
+    assert path.exists(), f"no snapshot {path.name}: run with SALESMETRICS_UPDATE_SNAPSHOTS=1"
+    assert sql == path.read_text(encoding="utf-8")
