@@ -6,12 +6,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 from salesmetrics.ingest.kinds import markdown as kinds_markdown
+from salesmetrics.metrics.docs import markdown as metrics_markdown
 from salesmetrics.storage.catalog import markdown as tables_markdown
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 PAGES: dict[str, tuple[str, Callable[[], str]]] = {
     "data-model.md": ("## Tables\n\n", tables_markdown),
     "import.md": ("## Kinds and fields\n\n", kinds_markdown),
+    "metrics.md": ("## Reference\n\n", metrics_markdown),
 }
 
 for page, (marker, render) in PAGES.items():

@@ -78,5 +78,6 @@ def load_fixture(url: str) -> None:
                 bulk.load(tx, name, batch)
 
         ws.store.write(write)
+        ws.metrics.refresh_rollups()  # as every service write does: eligible KPIs read them
     finally:
         ws.close()

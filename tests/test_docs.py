@@ -10,6 +10,7 @@ import typer.main
 from salesmetrics.cli.main import app
 from salesmetrics.domain.settings import SETTINGS
 from salesmetrics.ingest.kinds import markdown as kinds_markdown
+from salesmetrics.metrics.docs import markdown as metrics_markdown
 from salesmetrics.storage.catalog import markdown
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
@@ -66,3 +67,8 @@ def test_readme_shows_the_two_commands_first() -> None:
     text = README.read_text(encoding="utf-8")
     first_block = text.split("```", 2)[1]
     assert "make run" in first_block and "make test" in first_block
+
+
+def test_metrics_page_matches_the_catalog() -> None:
+    text = (DOCS / "metrics.md").read_text(encoding="utf-8")
+    assert text.split("## Reference\n\n", 1)[1] == metrics_markdown(), "run `make docs`"

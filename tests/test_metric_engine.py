@@ -244,3 +244,30 @@ def test_compiled_sql_matches_the_snapshot(ws: Workspace, case: str) -> None:
         path.write_text(sql, encoding="utf-8")
     assert path.exists(), f"no snapshot {path.name}: run with SALESMETRICS_UPDATE_SNAPSHOTS=1"
     assert sql == path.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("grain", "by", "filters"),
+    [("month", [], []), ("week", ["rep"], []), ("quarter", ["team"], ["channel!=SEO"]),
+     (None, ["channel"], ["status=paid"])],
+)  # fmt: skip
+def test_rollups_give_the_same_answers_as_the_base_tables(
+    ws: Workspace, grain: str | None, by: list[str], filters: list[str]
+) -> None:
+    names = ["revenue", "orders", "aov", "gross_margin"]
+    if filters == ["status=paid"]:
+        names = ["orders"]
+    request = ws.metrics.request(names, period="2025-06-01..2026-10-31", grain=grain, by=by,
+                                 filters=filters, as_of=AS_OF)  # fmt: skip
+    fast = ws.metrics.engine(use_rollups=True)
+    assert any("rollup_" in qq.sql for qq in fast.plan(request).queries)
+    assert fast.run(request).rows() == ws.metrics.engine(use_rollups=False).run(request).rows()
+
+
+def test_a_stale_rollup_is_never_read(ws: Workspace) -> None:
+    request = ws.metrics.request(["revenue"], period="2026-10", as_of=AS_OF)
+    assert any("rollup_" in qq.sql for qq in ws.metrics.engine().plan(request).queries)
+    ws.store.write(lambda tx: None)  # any write moves the data version on
+    assert not any("rollup_" in qq.sql for qq in ws.metrics.engine().plan(request).queries)
+    ws.metrics.refresh_rollups()
+    assert any("rollup_" in qq.sql for qq in ws.metrics.engine().plan(request).queries)

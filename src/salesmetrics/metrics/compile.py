@@ -17,12 +17,12 @@ import ibis.expr.types as ir
 
 from salesmetrics.domain.periods import DateRange, Grain
 from salesmetrics.metrics import expr as ex
-from salesmetrics.metrics.sources import SOURCES, Source, table
+from salesmetrics.metrics.sources import Source, any_source, table
 from salesmetrics.metrics.spec import Agg, MetricDef
 
 
 @ibis.udf.scalar.builtin(name="timezone")  # type: ignore[untyped-decorator]
-def _local_time(
+def local_time(
     zone: str,
     instant: dt.Timestamp(timezone="UTC"),  # type: ignore[valid-type]
 ) -> dt.Timestamp():  # type: ignore[valid-type]
@@ -52,7 +52,7 @@ class Leaf:
     @property
     def source(self) -> Source:
         assert self.metric.source is not None
-        return SOURCES[self.metric.source]
+        return any_source(self.metric.source)
 
     @property
     def time(self) -> str:
@@ -178,7 +178,7 @@ def _local_day(rel: ir.Table, leaf: Leaf, ctx: Context, bucket: DateRange | None
         return ibis.literal(bucket.end)
     col = rel[leaf.time]
     if leaf.source.time[leaf.time]:
-        return _local_time(ctx.time_zone, col).date()
+        return local_time(ctx.time_zone, col).date()
     return col
 
 
@@ -250,9 +250,7 @@ def _period(rel: ir.Table, leaf: Leaf, ctx: Context, bucket: DateRange | None) -
     if ctx.grain is None:
         return ibis.literal(ctx.range.start)
     col = rel[leaf.time]
-    local = (
-        _local_time(ctx.time_zone, col) if leaf.source.time[leaf.time] else col.cast("timestamp")
-    )
+    local = local_time(ctx.time_zone, col) if leaf.source.time[leaf.time] else col.cast("timestamp")
     unit = {
         Grain.DAY: "D",
         Grain.WEEK: "W",

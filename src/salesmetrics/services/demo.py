@@ -17,6 +17,7 @@ from salesmetrics.demo import DemoData, generate
 from salesmetrics.domain.enums import DemoSize
 from salesmetrics.domain.errors import InputError
 from salesmetrics.domain.settings import WorkspaceSettings
+from salesmetrics.services.metrics import refresh_rollups
 from salesmetrics.services.workspace import Workspace, workspace
 from salesmetrics.storage.open import duckdb_path, is_postgres, resolve_url
 from salesmetrics.storage.protocol import WriteTx
@@ -97,6 +98,7 @@ def create_demo(
     _refuse_data(ws)
     loader = _Loader(generate(size, seed, as_of), progress)
     ws.store.write(loader.load_all)
+    refresh_rollups(ws)
     return loader.result(ws.store.url)
 
 
@@ -128,6 +130,7 @@ def create_demo_workspace(
         with workspace(str(building), create=True) as ws:
             for table, batch in loader.data.batches():
                 ws.store.write(functools.partial(_load_one, loader, table, batch))
+            refresh_rollups(ws)
         Path(f"{target}.wal").unlink(missing_ok=True)
         building.replace(target)
     finally:

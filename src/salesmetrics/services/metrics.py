@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -24,7 +25,11 @@ from salesmetrics.metrics.engine import Engine
 from salesmetrics.metrics.loader import builtin_files
 from salesmetrics.metrics.plan import MetricRequest
 from salesmetrics.metrics.result import MetricResult
+from salesmetrics.metrics.rollups import build_sql
+from salesmetrics.metrics.sources import ROLLUPS
 from salesmetrics.metrics.spec import MetricDef
+from salesmetrics.storage.protocol import WriteTx
+from salesmetrics.storage.repositories import rollups as rollups_repo
 
 if TYPE_CHECKING:
     from salesmetrics.services.workspace import Workspace
@@ -108,12 +113,17 @@ class MetricsService:
             self._catalog = load_catalog(self.folder)
         return self._catalog
 
-    def engine(self) -> Engine:
+    def engine(self, *, use_rollups: bool = True) -> Engine:
         s = self.ws.settings
         return Engine(
             self.ws.store, self.catalog, time_zone=s.time_zone,
             base_currency=s.base_currency, fiscal_start_month=s.fiscal_year_start_month,
+            use_rollups=use_rollups,
         )  # fmt: skip
+
+    def refresh_rollups(self) -> dict[str, int]:
+        """Rebuild every daily rollup from the current data; rows per rollup."""
+        return refresh_rollups(self.ws)
 
     def today(self) -> date:
         return datetime.now(ZoneInfo(self.ws.settings.time_zone)).date()
@@ -194,6 +204,21 @@ def _nodes(roots: list[Any]) -> list[tuple[str, Any]]:
     for root in roots:
         walk(root)
     return list(seen.items())
+
+
+def refresh_rollups(ws: Workspace) -> dict[str, int]:
+    """Rebuild the daily rollups (after any write): one transaction each, not a data change."""
+    tz, dialect = ws.settings.time_zone, ws.store.dialect.value
+    out: dict[str, int] = {}
+    for rollup in ROLLUPS:
+        columns, sql = build_sql(rollup, tz, dialect)
+        work = functools.partial(_rebuild, table=rollup.table, columns=columns, sql=sql)
+        out[rollup.table] = ws.store.write(work, changes_data=False)
+    return out
+
+
+def _rebuild(tx: WriteTx, *, table: str, columns: list[str], sql: str) -> int:
+    return rollups_repo.rebuild(tx, table, columns, sql)
 
 
 def validate_files(paths: Sequence[Path]) -> list[str]:

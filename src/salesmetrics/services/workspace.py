@@ -103,6 +103,7 @@ def init_workspace(url: str | None, overrides: Mapping[str, str]) -> WorkspaceSe
         current = settings_repo.read(ws.store)
         chosen = WorkspaceSettings.from_mapping({**current, **overrides})
         ws.store.write(lambda tx: settings_repo.write(tx, chosen.as_strings()))
+        ws.metrics.refresh_rollups()  # a new time zone moves the local days
         return chosen
 
 

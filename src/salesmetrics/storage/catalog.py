@@ -49,6 +49,10 @@ def data_tables() -> list[str]:
         "audit_log",
         "forecast_snapshots",
         "schema_migrations",
+        "workspace_state",
+        "rollup_state",
+        "rollup_order_lines_daily",
+        "rollup_orders_daily",
     }
     return [name for name in tables() if name not in internal]
 

@@ -17,7 +17,7 @@ import pyarrow as pa
 from salesmetrics.domain.errors import InputError, StorageError, WorkspaceLockedError
 from salesmetrics.storage.dialect import Dialect, q
 from salesmetrics.storage.loading import after_explicit_ids, insert_columns
-from salesmetrics.storage.protocol import Params
+from salesmetrics.storage.protocol import BUMP_DATA_VERSION, Params
 
 T = TypeVar("T")
 
@@ -110,6 +110,7 @@ class _Tx:
 class _Job:
     work: Callable[[_Tx], Any]
     done: Future[Any]
+    changes_data: bool = True
 
 
 class DuckDBStore:
@@ -146,12 +147,12 @@ class DuckDBStore:
         table: pa.Table = self._cursor().sql(sql, params=list(params)).to_arrow_table()
         return table
 
-    def write(self, work: Callable[[_Tx], T]) -> T:
+    def write(self, work: Callable[[_Tx], T], *, changes_data: bool = True) -> T:
         if threading.current_thread() is self._writer:
             raise StorageError("a write inside a write: pass the open transaction along instead")
         if self._closed:
             raise StorageError(f"the workspace {self._path} is closed")
-        job = _Job(work, Future())
+        job = _Job(work, Future(), changes_data)
         self._jobs.put(job)
         result: T = job.done.result()
         return result
@@ -164,6 +165,8 @@ class DuckDBStore:
             cur.begin()
             try:
                 result = job.work(_Tx(cur))
+                if job.changes_data:
+                    cur.execute(BUMP_DATA_VERSION).fetchall()
                 cur.commit()
             except BaseException as exc:
                 cur.rollback()

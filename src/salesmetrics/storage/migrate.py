@@ -35,7 +35,7 @@ def _apply(store: Store, migration: Migration) -> bool:
         )
         return True
 
-    return store.write(work)
+    return store.write(work, changes_data=False)
 
 
 def migrate(store: Store) -> list[int]:
@@ -46,6 +46,6 @@ def migrate(store: Store) -> list[int]:
             tx.execute(_PG_LOCK)
         tx.execute(_LEDGER)
 
-    store.write(ledger)
+    store.write(ledger, changes_data=False)
     seen = applied_versions(store)
     return [m.version for m in MIGRATIONS if m.version not in seen and _apply(store, m)]

@@ -16,7 +16,7 @@ from psycopg_pool import ConnectionPool
 from salesmetrics.domain.errors import InputError, StorageError
 from salesmetrics.storage.dialect import Dialect, placeholders, q
 from salesmetrics.storage.loading import after_explicit_ids, insert_columns
-from salesmetrics.storage.protocol import Params
+from salesmetrics.storage.protocol import BUMP_DATA_VERSION, Params
 
 T = TypeVar("T")
 _COPY_CHUNK = 200_000
@@ -169,10 +169,13 @@ class PostgresStore:
             cur.execute(query, list(params) or None)
             return _rows_to_arrow(cur)
 
-    def write(self, work: Callable[[_Tx], T]) -> T:
+    def write(self, work: Callable[[_Tx], T], *, changes_data: bool = True) -> T:
         try:
             with self._pool.connection() as conn, conn.transaction():
-                return work(_Tx(conn))
+                result = work(_Tx(conn))
+                if changes_data:
+                    conn.execute(BUMP_DATA_VERSION)
+                return result
         except psycopg.errors.IntegrityError as exc:
             first = str(exc).splitlines()[0]
             raise InputError(f"rejected by the database: {first}") from exc

@@ -10,6 +10,11 @@ import pyarrow as pa
 from salesmetrics.storage.dialect import Dialect
 
 T = TypeVar("T")
+
+BUMP_DATA_VERSION = (
+    "INSERT INTO workspace_state (key, value) VALUES ('data_version', 1) "
+    "ON CONFLICT (key) DO UPDATE SET value = workspace_state.value + 1"
+)
 Params = Sequence[Any]
 
 
@@ -51,8 +56,11 @@ class Store(Protocol):
 
     def fetch_arrow(self, sql: str, params: Params = ()) -> pa.Table: ...
 
-    def write(self, work: Callable[[WriteTx], T]) -> T:
-        """Run `work` in one transaction; commit if it returns, roll back if it raises."""
+    def write(self, work: Callable[[WriteTx], T], *, changes_data: bool = True) -> T:
+        """Run `work` in one transaction; commit if it returns, roll back if it raises.
+
+        Unless `changes_data` is False, the transaction also bumps the data version, so
+        anything derived from the data (rollups) knows it is stale."""
         ...
 
     def close(self) -> None: ...

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 import pyarrow as pa
 
 from salesmetrics.domain.errors import InputError, NotFoundError
+from salesmetrics.services.metrics import refresh_rollups
 from salesmetrics.services.workspace import Workspace
 from salesmetrics.storage import catalog
 from salesmetrics.storage.protocol import WriteTx
@@ -40,7 +41,9 @@ def revert_import(ws: Workspace, import_id: int, *, cascade: bool = False) -> li
             _undo(tx, one)
         return order
 
-    return ws.store.write(work)
+    reverted = ws.store.write(work)
+    refresh_rollups(ws)
+    return reverted
 
 
 def _undo(tx: WriteTx, import_id: int) -> None:

@@ -27,6 +27,7 @@ from salesmetrics.services.imports.lines import replace_lines
 from salesmetrics.services.imports.links import Links, resolve
 from salesmetrics.services.imports.model import ImportReport, ImportRequest
 from salesmetrics.services.imports.upsert import Outcome, content_ids, upsert
+from salesmetrics.services.metrics import refresh_rollups
 from salesmetrics.services.workspace import Workspace
 from salesmetrics.storage.protocol import WriteTx
 from salesmetrics.storage.repositories import imports as repo
@@ -112,6 +113,8 @@ def run_import(ws: Workspace, req: ImportRequest) -> ImportReport:
         return _rejected(plan)
     except _DryRun:
         report.status = "planned"
+    else:
+        refresh_rollups(ws)
     _originals(plan)
     _name_headers(plan)
     return report

@@ -5,7 +5,8 @@ from __future__ import annotations
 from salesmetrics.storage.migrations.base import AddColumns, CreateTable, Migration, Operation
 from salesmetrics.storage.migrations.m0001_initial import MIGRATION as M0001
 from salesmetrics.storage.migrations.m0002_change_ranges import MIGRATION as M0002
+from salesmetrics.storage.migrations.m0003_rollups import MIGRATION as M0003
 
-MIGRATIONS: tuple[Migration, ...] = (M0001, M0002)
+MIGRATIONS: tuple[Migration, ...] = (M0001, M0002, M0003)
 
 __all__ = ["MIGRATIONS", "AddColumns", "CreateTable", "Migration", "Operation"]

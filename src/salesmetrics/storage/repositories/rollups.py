@@ -1,0 +1,31 @@
+"""Rollup tables: rebuild one from a SELECT, and read which data version each was built from."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from salesmetrics.storage.dialect import q
+from salesmetrics.storage.protocol import Store, WriteTx
+
+
+def state(store: Store) -> tuple[int, dict[str, int]]:
+    """The current data version (0 before the first write) and each rollup's build version."""
+    rows = store.fetchall("SELECT value FROM workspace_state WHERE key = 'data_version'")
+    built = store.fetchall("SELECT name, data_version FROM rollup_state")
+    return (int(rows[0][0]) if rows else 0), {str(n): int(v) for n, v in built}
+
+
+def rebuild(tx: WriteTx, table: str, columns: list[str], select_sql: str) -> int:
+    """Replace a rollup's rows and record the data version it now reflects."""
+    tx.execute(f"DELETE FROM {q(table)}")
+    names = ", ".join(q(c) for c in columns)
+    tx.execute(f"INSERT INTO {q(table)} ({names}) {select_sql}")  # SQL compiled by ibis
+    rows = tx.fetchall(f"SELECT count(*) FROM {q(table)}")
+    version = tx.fetchall("SELECT value FROM workspace_state WHERE key = 'data_version'")
+    current = int(version[0][0]) if version else 0
+    tx.execute("DELETE FROM rollup_state WHERE name = ?", (table,))
+    tx.execute(
+        "INSERT INTO rollup_state (name, data_version, built_at) VALUES (?, ?, ?)",
+        (table, current, datetime.now(UTC)),
+    )
+    return int(rows[0][0])
