@@ -138,6 +138,60 @@ KNOWN["revenue"] = Known(
     total=1_124_200,
 )
 
+# ---------------------------------------------------------------- cumulative
+# revenue_ytd: revenue from the fiscal year's start (2025-01-01) through each bucket's end, so
+# every bucket is listed (none is empty). Running sums of the revenue table above.
+ALL_WEEKS = ("2024-12-30", "2025-01-06", "2025-01-13", "2025-01-20", "2025-01-27",
+             "2025-02-03", "2025-02-10", "2025-02-17", "2025-02-24", "2025-03-03",
+             "2025-03-10", "2025-03-17", "2025-03-24", "2025-03-31", "2025-04-07",
+             "2025-04-14", "2025-04-21", "2025-04-28")  # fmt: skip
+DAYS = ("2025-01-27", "2025-01-28", "2025-01-29", "2025-01-30", "2025-01-31",
+        "2025-02-01", "2025-02-02")  # fmt: skip
+KNOWN["revenue_ytd"] = Known(
+    empty=0,
+    # Jan 1-26: 105 000 + 400 000; Feb 1 adds 150 000
+    day=dict(zip(DAYS, (505_000,) * 5 + (655_000,) * 2, strict=True)),
+    week=dict(
+        zip(
+            ALL_WEEKS,
+            (
+                0,
+                105_000,
+                105_000,
+                505_000,
+                655_000,
+                655_000,
+                655_000,
+                715_000,
+                839_200,
+                839_200,
+                994_200,
+                994_200,
+                994_200,
+                1_044_200,
+                1_044_200,
+                1_044_200,
+                1_124_200,
+                1_124_200,
+            ),
+            strict=True,
+        )
+    ),
+    month=dict(zip(MONTHS, (505_000, 715_000, 994_200, 1_124_200), strict=True)),
+    quarter={"2025-01-01": 994_200, "2025-04-01": 1_124_200},
+    total=1_124_200,
+)
+# new_customers_to_date never resets: Anna (2024-08-10) counts from the start. Kyiv dates:
+# Bohdan 01-05, Vira 02-01, Halyna 02-14, Dmytro 04-01 (21:30Z on 03-31, UTC+3), Yevhen 04-20.
+KNOWN["new_customers_to_date"] = Known(
+    empty=0,
+    day=dict(zip(DAYS, (2,) * 5 + (3,) * 2, strict=True)),
+    week=dict(zip(ALL_WEEKS, (2, 2, 2, 2, 3, 3, 4, 4, 4, 4, 4, 4, 4, 5, 5, 6, 6, 6), strict=True)),
+    month=dict(zip(MONTHS, (2, 4, 4, 6), strict=True)),
+    quarter={"2025-01-01": 4, "2025-04-01": 6},
+    total=6,
+)
+
 KNOWN["orders"] = Known(
     empty=0,
     day={"2025-02-01": 1},

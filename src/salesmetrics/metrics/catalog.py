@@ -161,7 +161,7 @@ def references(metric: MetricDef) -> list[str]:
     out: list[str] = []
     for m in [metric, *(apply_option(metric, o) for a in metric.variants.values()
                         for o in a.options.values())]:  # fmt: skip
-        out += [x for x in (m.numerator, m.denominator) if x]
+        out += [x for x in (m.numerator, m.denominator, m.metric) if x]
         if m.type is MetricType.DERIVED and m.expr:
             with contextlib.suppress(ex.ExprError):
                 out += sorted(ex.names(m.expr))
@@ -203,6 +203,21 @@ def _check_shape(catalog: Catalog, m: MetricDef) -> list[Problem]:
         return _check_simple(m)
     if t is MetricType.RATIO:
         return _need(catalog, m, ("numerator", "denominator"))
+    if t is MetricType.CUMULATIVE:
+        problems = _need(catalog, m, ("metric",))
+        base = catalog.entries.get(m.metric or "")
+        additive = (
+            base is not None
+            and base.metric.type is MetricType.SIMPLE
+            and (
+                base.metric.measure is not None and base.metric.measure.agg in (Agg.SUM, Agg.COUNT)
+            )
+            and not base.metric.at_period_end
+            and not base.metric.window
+        )
+        if base is not None and not additive:
+            problems.append((("metric",), f"'{m.metric}' is not a sum or a count to add up"))
+        return problems
     if not m.expr:
         return [(("expr",), "a derived metric needs 'expr' over other metrics")]
     try:

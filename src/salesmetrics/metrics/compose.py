@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+from salesmetrics.domain.periods import DateRange, Grain, bucket_start, next_bucket
 from salesmetrics.metrics import expr as ex
 from salesmetrics.metrics.plan import Node
 from salesmetrics.metrics.spec import Agg, MetricType
@@ -37,19 +38,24 @@ class Composer:
 
     def __init__(
         self, values: dict[str, dict[RowKey, Any]], periods: list[date], n_dims: int,
-        fx_missing: int,
+        fx_missing: int, grain: Grain | None, fiscal_start_month: int, rng: DateRange,
     ) -> None:  # fmt: skip
         self.values = values
         self.periods = periods
         self.n_dims = n_dims
         self.fx_missing = fx_missing
+        self.grain = grain
+        self.fiscal_start_month = fiscal_start_month
+        self.range = rng
+        self.extended: Composer | None = None  # parts of cumulative metrics, from the reset
         self._memo: dict[tuple[str, RowKey], float | None] = {}
 
     def row_keys(self) -> list[RowKey]:
         """Every period of the spine; with dimensions, every combination seen in the range."""
         if self.n_dims == 0:
             return [(p,) for p in self.periods]
-        combos = {k[1:] for leaf in self.values.values() for k in leaf}
+        sources = [self.values] + ([self.extended.values] if self.extended else [])
+        combos = {k[1:] for values in sources for leaf in values.values() for k in leaf}
         ordered = sorted(combos, key=lambda c: tuple((v is None, str(v)) for v in c))
         return [(p, *c) for p in self.periods for c in ordered]
 
@@ -82,8 +88,24 @@ class Composer:
             return self.leaf(node.key, key, m.measure.agg in ADDITIVE)
         if m.type in (MetricType.CONVERSION, MetricType.RATIO):
             return _div(*self.parts(node, key))
+        if m.type is MetricType.CUMULATIVE:
+            return self._running(node, key)
         assert m.expr is not None
         return evaluate(m.expr, lambda name: self.value(node.children[name], key))
+
+    def _running(self, node: Node, key: RowKey) -> float | None:
+        """The part's total from the reset point through the end of this row's period."""
+        ext = self.extended
+        assert ext is not None and node.metric.metric is not None
+        child, dims = node.children[node.metric.metric], key[1:]
+        if self.grain is None:
+            return ext.value(child, (ext.periods[0], *dims))
+        end = min(next_bucket(key[0], self.grain) - timedelta(days=1), self.range.end)
+        reset = date.min
+        if node.metric.reset == "year":
+            reset = bucket_start(end, Grain.YEAR, self.fiscal_start_month)
+        parts = [ext.value(child, (p, *dims)) for p in ext.periods if reset <= p <= key[0]]
+        return sum(v for v in parts if v is not None)
 
 
 def evaluate(text: str, lookup: Callable[[str], float | None]) -> float | None:

@@ -14,13 +14,20 @@ from typing import Any
 import ibis
 import pyarrow as pa
 
-from salesmetrics.domain.periods import DateRange, bucket_start, buckets, comparison_range
+from salesmetrics.domain.periods import (
+    DateRange,
+    Grain,
+    bucket_start,
+    buckets,
+    comparison_range,
+)
 from salesmetrics.metrics.catalog import Catalog
 from salesmetrics.metrics.compile import Context, Leaf, compile_group
 from salesmetrics.metrics.compose import Composer, RowKey
 from salesmetrics.metrics.plan import MetricRequest, Node, Planner, all_leaves
 from salesmetrics.metrics.result import MetricResult, build_result
 from salesmetrics.metrics.rollups import fresh_rollups, serve
+from salesmetrics.metrics.spec import MetricType
 from salesmetrics.storage.protocol import Store
 from salesmetrics.storage.repositories import rollups as rollups_repo
 
@@ -43,6 +50,12 @@ class Plan:
     roots: list[Node]
     queries: list[Query]
     comparison: list[Query] = field(default_factory=list)
+    # cumulative metrics: their parts over each range extended back to the reset point
+    extended: list[Query] = field(default_factory=list)
+    extended_comparison: list[Query] = field(default_factory=list)
+
+    def all_queries(self) -> list[Query]:
+        return [*self.queries, *self.comparison, *self.extended, *self.extended_comparison]
 
 
 class Engine:
@@ -67,12 +80,30 @@ class Engine:
 
     def plan(self, request: MetricRequest) -> Plan:
         roots = Planner(self.catalog).plan(request)
-        leaves = all_leaves(roots)
+        leaves, cumulative = all_leaves(roots), all_leaves(roots, cumulative=True)
         plan = Plan(request, roots, self._queries(leaves, self.context(request, request.range)))
-        if request.compare is not None:
-            other = comparison_range(request.range, request.compare)
+        other = comparison_range(request.range, request.compare) if request.compare else None
+        if other is not None:
             plan.comparison = self._queries(leaves, self.context(request, other))
+        if cumulative:
+            ext = self.extend(request.range, request, roots)
+            plan.extended = self._queries(cumulative, self.context(request, ext))
+            if other is not None:
+                ext_other = self.extend(other, request, roots)
+                plan.extended_comparison = self._queries(
+                    cumulative, self.context(request, ext_other)
+                )
         return plan
+
+    def extend(self, rng: DateRange, request: MetricRequest, roots: list[Node]) -> DateRange:
+        """The range reaching back to the earliest reset point a cumulative metric needs."""
+        resets = {n.metric.reset for n in _walk(roots) if n.metric.type is MetricType.CUMULATIVE}
+        if "never" in resets:
+            return DateRange(EPOCH, rng.end)
+        first = buckets(rng, request.grain, self.fiscal_start_month)[0]
+        anchor = first.end if request.grain else rng.end
+        start = bucket_start(anchor, Grain.YEAR, self.fiscal_start_month)
+        return DateRange(min(start, rng.start) if request.grain else start, rng.end)
 
     def _queries(self, leaves: list[Leaf], ctx: Context) -> list[Query]:
         dialect = self.store.dialect.value
@@ -104,13 +135,20 @@ class Engine:
     def run(self, request: MetricRequest) -> MetricResult:
         started = time.perf_counter()
         plan = self.plan(request)
-        tables = self._fetch([*plan.queries, *plan.comparison])
+        tables = self._fetch(plan.all_queries())
         current = self._compose(plan, plan.queries, tables, request.range)
+        if plan.extended:
+            current.extended = self._compose(
+                plan, plan.extended, tables, self.extend(request.range, request, plan.roots)
+            )
         previous = None
         if request.compare is not None:
-            previous = self._compose(
-                plan, plan.comparison, tables, comparison_range(request.range, request.compare)
-            )
+            other = comparison_range(request.range, request.compare)
+            previous = self._compose(plan, plan.comparison, tables, other)
+            if plan.extended_comparison:
+                previous.extended = self._compose(
+                    plan, plan.extended_comparison, tables, self.extend(other, request, plan.roots)
+                )
         elapsed = time.perf_counter() - started
         return build_result(plan.roots, request, current, previous, self.catalog, elapsed)
 
@@ -141,13 +179,33 @@ class Engine:
             if plan.request.grain else rng.start
             for b in buckets(rng, plan.request.grain, self.fiscal_start_month)
         ]  # fmt: skip
-        return Composer(values, periods, len(plan.request.by), fx_missing)
+        return Composer(
+            values, periods, len(plan.request.by), fx_missing, plan.request.grain,
+            self.fiscal_start_month, rng,
+        )  # fmt: skip
 
 
 @functools.cache
 def _pool() -> ThreadPoolExecutor:
     """One small pool per process: its threads keep their read cursors between queries."""
     return ThreadPoolExecutor(max_workers=READ_THREADS, thread_name_prefix="metrics-read")
+
+
+EPOCH = date(1970, 1, 1)
+
+
+def _walk(roots: list[Node]) -> list[Node]:
+    out: dict[str, Node] = {}
+
+    def visit(node: Node) -> None:
+        if node.key not in out:
+            out[node.key] = node
+            for child in node.children.values():
+                visit(child)
+
+    for root in roots:
+        visit(root)
+    return list(out.values())
 
 
 def _as_date(value: Any) -> date:

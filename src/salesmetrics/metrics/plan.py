@@ -80,7 +80,7 @@ class Planner:
 
     @staticmethod
     def _parts(metric: MetricDef) -> list[str]:
-        refs = [r for r in (metric.numerator, metric.denominator) if r]
+        refs = [r for r in (metric.numerator, metric.denominator, metric.metric) if r]
         if metric.type is MetricType.DERIVED and metric.expr:
             refs += sorted(ex.names(metric.expr))
         if metric.interval:
@@ -103,17 +103,20 @@ class Planner:
                     )
 
 
-def all_leaves(roots: list[Node]) -> list[Leaf]:
+def all_leaves(roots: list[Node], *, cumulative: bool = False) -> list[Leaf]:
+    """Leaves to compute over the request's range, or (cumulative=True) the leaves under
+    cumulative metrics, computed over the range extended back to the reset point."""
     seen: dict[str, Leaf] = {}
 
-    def walk(node: Node) -> None:
-        for leaf in node.leaves:
-            seen.setdefault(leaf.key, leaf)
+    def walk(node: Node, under: bool) -> None:
+        if under == cumulative:
+            for leaf in node.leaves:
+                seen.setdefault(leaf.key, leaf)
         for child in node.children.values():
-            walk(child)
+            walk(child, under or node.metric.type is MetricType.CUMULATIVE)
 
     for root in roots:
-        walk(root)
+        walk(root, False)
     return list(seen.values())
 
 

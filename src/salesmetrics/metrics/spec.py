@@ -18,6 +18,7 @@ class MetricType(enum.StrEnum):
     RATIO = "ratio"
     DERIVED = "derived"
     CONVERSION = "conversion"
+    CUMULATIVE = "cumulative"
 
 
 class Agg(enum.StrEnum):
@@ -123,6 +124,10 @@ class MetricDef(_Frozen):
     converted: str | None = Field(default=None, description="conversion: the converted condition")
     expr: str | None = None
     interval: Interval | None = None
+    metric: Name | None = Field(default=None, description="cumulative: the metric added up")
+    reset: Literal["year", "never"] = Field(
+        default="year", description="cumulative: restart at each fiscal year, or never"
+    )
     dimensions: list[str] | None = None
     variants: dict[Name, Axis] = {}
     hidden: bool = False
