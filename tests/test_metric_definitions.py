@@ -148,3 +148,24 @@ metrics:
     with pytest.raises(DefinitionError) as err:
         catalog_from_texts(files)
     assert any("refers to itself: a1 -> b1 -> a1" in p for p in err.value.problems)
+
+
+def test_expressions_that_would_fail_later_are_refused_now() -> None:
+    text = """\
+metrics:
+  - {name: m1, label: {en: A, uk: А}, description: {en: a, uk: а}, type: derived, expr: "max(revenue, orders)", unit: count}
+  - {name: m2, label: {en: B, uk: Б}, description: {en: b, uk: б}, type: simple, source: orders, measure: {agg: count}, filters: ["ordered_at < period_end"], unit: count}
+  - {name: m3, label: {en: C, uk: В}, description: {en: c, uk: в}, type: simple, source: orders, measure: {expr: "count()", agg: sum}, unit: count}
+  - {name: m4, label: {en: D, uk: Г}, description: {en: d, uk: г}, type: simple, source: orders, measure: {expr: totl_minor, agg: sum}, unit: money}
+"""  # noqa: E501
+    files = [(n, t, True) for n, t in builtin_files()] + [("x.yaml", text, False)]
+    with pytest.raises(DefinitionError) as err:
+        catalog_from_texts(files)
+    problems = err.value.problems
+    assert [p.split(":")[1] for p in problems] == ["2", "3", "4", "5"]  # sorted by line
+    assert "between metrics use + - * /" in problems[0]
+    assert "period_start and period_end exist only" in problems[1]
+    assert "aggregates (any, count, sum …) belong only" in problems[2]
+    assert (
+        "unknown column 'totl_minor'" in problems[3] and "did you mean total_minor" in problems[3]
+    )

@@ -10,11 +10,12 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from salesmetrics.cli.options import DbOption, FormatOption, OutputFormat
 from salesmetrics.cli.render import console, emit_json
-from salesmetrics.domain.errors import DefinitionError
+from salesmetrics.domain.errors import DefinitionError, QueryError
 from salesmetrics.domain.periods import NAMED_PERIODS
 from salesmetrics.metrics.result import MetricResult
 from salesmetrics.metrics.spec import json_schema
@@ -38,18 +39,20 @@ Period = Annotated[
     typer.Option(help="YYYY-MM-DD..YYYY-MM-DD, YYYY-MM, YYYY or a name: "
                  + ", ".join(NAMED_PERIODS) + "."),
 ]  # fmt: skip
-Grain = Annotated[str | None, typer.Option(help="day, week, month, quarter, year [none: one row].")]
+Grain = Annotated[
+    str | None, typer.Option(help="day, week, month, quarter, year (default: one row).")
+]
 By = Annotated[list[str] | None, typer.Option("--by", help="Break down by a dimension (repeat).")]
 Filter = Annotated[
     list[str] | None,
-    typer.Option("--filter", help="DIMENSION=VALUE[|VALUE], or DIMENSION!=VALUE (repeat)."),
+    typer.Option("--filter", help="DIMENSION=VALUE, DIMENSION=A|B or DIMENSION!=VALUE (repeat)."),
 ]
 Compare = Annotated[str | None, typer.Option(help="previous or year_ago.")]
 Variant = Annotated[
     list[str] | None, typer.Option("--variant", help="AXIS=OPTION, e.g. returns=gross.")
 ]
 AsOf = Annotated[
-    str | None, typer.Option(help="The day named periods count from [today], YYYY-MM-DD.")
+    str | None, typer.Option(help="The day named periods count from, YYYY-MM-DD (default: today).")
 ]
 
 
@@ -60,8 +63,17 @@ def _options(
     return {
         "period": period, "grain": grain, "by": by or [], "filters": filters or [],
         "compare": compare, "variants": parse_variants(variant or []),
-        "as_of": date.fromisoformat(as_of) if as_of else None,
+        "as_of": _as_of(as_of),
     }  # fmt: skip
+
+
+def _as_of(text: str | None) -> date | None:
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise QueryError(f"--as-of '{text}' is not a date: use YYYY-MM-DD") from None
 
 
 def kpi(
@@ -120,6 +132,8 @@ def fmt_value(value: Any, unit: str, currency: str) -> str:
         return f"{value * 100:.1f} %"
     if unit == "days":
         return f"{value:.1f} d"
+    if unit == "score":
+        return f"{value:.1f}"
     if unit == "count":
         return f"{value:,}".replace(",", " ")
     return f"{value:.2f}"
@@ -131,14 +145,14 @@ def _print_table(result: MetricResult, currency: str) -> None:
     if len(rows) == 1 and not r.by:
         _print_vertical(result, rows[0], currency)
         return
-    table = Table(title=f"{r.range}" + (f" by {r.grain.value}" if r.grain else ""))
+    table = Table(title=_title(result))
     table.add_column("period")
     for d in r.by:
         table.add_column(d)
     for m in result.metrics:
         table.add_column(m.label["en"], justify="right")
     for row in result.rows():
-        cells = [row["period"].isoformat(), *("" if row[d] is None else row[d] for d in r.by)]
+        cells = [row["period"].isoformat(), *("(none)" if row[d] is None else row[d] for d in r.by)]
         for m in result.metrics:
             cells.append(_cell(row, m.name, m.unit, m.interval, currency))
         table.add_row(*cells)
@@ -147,7 +161,7 @@ def _print_table(result: MetricResult, currency: str) -> None:
 
 def _print_vertical(result: MetricResult, row: dict[str, Any], currency: str) -> None:
     r = result.request
-    table = Table("metric", "value", title=str(r.range))
+    table = Table("metric", "value", title=_title(result))
     compare = r.compare is not None
     if compare:
         table.add_column("previous")
@@ -155,13 +169,32 @@ def _print_vertical(result: MetricResult, row: dict[str, Any], currency: str) ->
     for m in result.metrics:
         cells = [m.label["en"], _cell(row, m.name, m.unit, m.interval, currency, with_prev=False)]
         if compare:
-            pct = row[f"{m.name}__delta_pct"]
             noise = {True: " (beyond noise)", False: " (within noise)", None: ""}
-            cells += [fmt_value(row[f"{m.name}__previous"], m.unit, currency),
-                      ("—" if pct is None else f"{pct * 100:+.1f} %")
-                      + noise[row[f"{m.name}__significant"]]]  # fmt: skip
+            change = _change(row, m.name, m.unit) + noise[row[f"{m.name}__significant"]]
+            cells += [fmt_value(row[f"{m.name}__previous"], m.unit, currency), change]
         table.add_row(*cells)
     console.print(table)
+
+
+def _title(result: MetricResult) -> str:
+    r = result.request
+    text = str(r.range) + (f" by {r.grain.value}" if r.grain else "")
+    if r.comparison is not None:
+        text += f" vs {r.comparison}"
+    return text
+
+
+def _change(row: dict[str, Any], name: str, unit: str) -> str:
+    """Rates and scores change in points; everything else in percent."""
+    if unit in ("percent", "score"):
+        delta = row[f"{name}__delta"]
+        if delta is None:
+            return "—"
+        if unit == "percent":
+            return f"{delta * 100:+.1f} pp"
+        return f"{delta:+.1f} points"
+    pct = row[f"{name}__delta_pct"]
+    return "—" if pct is None else f"{pct * 100:+.1f} %"
 
 
 def _cell(
@@ -174,8 +207,7 @@ def _cell(
         scale = 100 if unit == "percent" else 1
         text += f" [{low * scale:.1f}–{high * scale:.1f}]"
     if with_prev and f"{name}__previous" in row:
-        pct = row[f"{name}__delta_pct"]
-        change = "—" if pct is None else f"{pct * 100:+.1f} %"
+        change = _change(row, name, unit)
         noise = {True: ", beyond noise", False: ", within noise", None: ""}[
             row[f"{name}__significant"]
         ]
@@ -223,10 +255,18 @@ def show(
     console.print(f"[bold]{metric.name}[/bold] — {metric.label.en} / {metric.label.uk}  ({where})")
     console.print(metric.description.en)
     console.print(metric.description.uk)
-    for key in ("type", "source", "measure", "filters", "time", "at_period_end", "numerator",
-                "denominator", "proportion", "converted", "expr", "unit", "direction"):  # fmt: skip
-        if key in data:
-            console.print(f"  {key}: {data[key]}")
+    if metric.measure is not None:
+        m = metric.measure
+        console.print(escape(f"  measure: {m.agg.value}({m.expr or 'rows'})"
+                             + (f" per {m.per}" if m.per else "")))  # fmt: skip
+    for key in ("type", "source", "filters", "time", "at_period_end", "window", "numerator",
+                "denominator", "proportion", "converted", "expr", "metric", "unit",
+                "direction"):  # fmt: skip
+        value = getattr(metric, key)
+        if value not in (None, [], False, {}):
+            console.print(escape(f"  {key}: {getattr(value, 'value', value)}"))
+    if metric.metric:
+        console.print(f"  reset: {metric.reset}")
     for axis, spec in metric.variants.items():
         console.print(f"  variant {axis} (default {spec.default}):")
         for option, detail in spec.options.items():
@@ -258,19 +298,23 @@ def explain(
                   f"{', '.join(data['by']) or 'nothing'}")  # fmt: skip
     for d in data["definitions"]:
         variants = ", ".join(f"{a}={o}" for a, o in d["variants"].items()) or "no variants"
-        console.print(f"[bold]{d['key']}[/bold] ({d['type']}; {variants}; {d['defined_at']})")
-        console.print(f"  {d['description']}")
+        console.print(
+            f"[bold]{escape(d['key'])}[/bold] ({d['type']}; {escape(variants)}; "
+            f"{escape(d['defined_at'])})"
+        )
+        console.print(f"  {escape(d['description'])}")
     for q in data["queries"]:
-        console.print(f"\n-- {q['range']} {q['period']}: {', '.join(q['leaves'])}")
+        console.print(escape(f"\n-- {q['range']} {q['period']}: {', '.join(q['leaves'])}"))
         print(q["sql"])
     for note in data["notes"]:
-        console.print(f"note: {note}")
+        console.print(escape(f"note: {note}"))
 
 
 @metrics_app.command("validate")
 def validate(
     paths: Annotated[
-        list[Path] | None, typer.Argument(help="YAML files or folders [the workspace's own].")
+        list[Path] | None,
+        typer.Argument(help="YAML files or folders (default: the workspace's own)."),
     ] = None,
     db: DbOption = None,
 ) -> None:
@@ -278,7 +322,15 @@ def validate(
     if not paths:
         from salesmetrics.services.metrics import metrics_dir
 
-        paths = [metrics_dir(ws_service.resolve_url(db))]
+        folder = metrics_dir(ws_service.resolve_url(db))
+        if not folder.exists():
+            problems = validate_files([])
+            if problems:
+                raise DefinitionError(problems)
+            typer.echo(f"ok: the built-in catalog is valid; no workspace metrics ({folder} "
+                       "does not exist: put *.yaml files there to add KPIs)")  # fmt: skip
+            return
+        paths = [folder]
     problems = validate_files(paths)
     if problems:
         raise DefinitionError(problems)

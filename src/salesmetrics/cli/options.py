@@ -13,7 +13,7 @@ DbOption = Annotated[
         "--db",
         envvar="SALESMETRICS_DB",
         help="Workspace: a DuckDB file path or a postgresql:// URL "
-        "[default: ./salesmetrics.duckdb].",
+        "(default: ./salesmetrics.duckdb).",
         show_default=False,
     ),
 ]

@@ -177,20 +177,24 @@ def _named(name: str, today: date, fy: int) -> DateRange:
     return table[name]()
 
 
-def comparison_range(rng: DateRange, compare: Compare) -> DateRange:
-    """The range to compare with: like for like, so a month to date meets the same days before."""
+def comparison_range(rng: DateRange, compare: Compare, fiscal_start_month: int = 1) -> DateRange:
+    """The range to compare with, like for like: whole months meet the months before, a
+    year, quarter, month or week to date meets the same stretch of the one before, and any
+    other range the same number of days just before it."""
     if compare is Compare.YEAR_AGO:
         return DateRange(add_months(rng.start, -12), add_months(rng.end, -12))
     months = _whole_months(rng)
     if months:
-        return DateRange(
-            add_months(rng.start, -months), add_months(rng.start, 0) - timedelta(days=1)
-        )
-    if rng.start.day == 1 and rng.end.month == rng.start.month:
-        # month to date: the same days of the previous month
-        start = add_months(rng.start, -1)
-        return DateRange(start, min(add_months(rng.end, -1), rng.start - timedelta(days=1)))
-    return DateRange(rng.start - timedelta(days=rng.days), rng.start - timedelta(days=1))
+        return DateRange(add_months(rng.start, -months), rng.start - timedelta(days=1))
+    day = timedelta(days=1)
+    for grain, span in ((Grain.YEAR, 12), (Grain.QUARTER, 3), (Grain.MONTH, 1)):
+        start = bucket_start(rng.start, grain, fiscal_start_month)
+        if start == rng.start and rng.end < next_bucket(start, grain):
+            return DateRange(add_months(start, -span),
+                             min(add_months(rng.end, -span), start - day))  # fmt: skip
+    if rng.start.weekday() == 0 and rng.days <= 7:
+        return DateRange(rng.start - 7 * day, rng.end - 7 * day)
+    return DateRange(rng.start - rng.days * day, rng.start - day)
 
 
 def _whole_months(rng: DateRange) -> int:

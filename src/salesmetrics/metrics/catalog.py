@@ -78,17 +78,30 @@ class Catalog:
 
     def check_choices(self, names: Iterable[str], choices: Mapping[str, str]) -> None:
         """Every chosen axis must belong to one of the requested metrics."""
-        axes = {a for n in names for a in self.get(n).variants}
+        tree = self._closure(names)
+        axes = {a for n in tree for a in self.get(n).variants}
         unknown = sorted(set(choices) - axes)
         if unknown:
             known = ", ".join(sorted(axes)) or "none"
             raise QueryError(f"unknown variant {', '.join(unknown)}; these metrics have: {known}")
         for axis, option in choices.items():
-            options = {o for n in names for o in self.get(n).variants.get(axis, _NO_AXIS).options}
+            options = {o for n in tree for o in self.get(n).variants.get(axis, _NO_AXIS).options}
             if option not in options:
                 raise QueryError(
                     f"no variant {axis}={option}; options: {', '.join(sorted(options))}"
                 )
+
+    def _closure(self, names: Iterable[str]) -> list[str]:
+        """The metrics and every metric they are computed from."""
+        seen: dict[str, None] = {}
+        todo = list(names)
+        while todo:
+            name = todo.pop()
+            if name in seen or name not in self.entries:
+                continue
+            seen[name] = None
+            todo += references(self.entries[name].metric)
+        return list(seen)
 
 
 def apply_option(metric: MetricDef, option: Option) -> MetricDef:
@@ -152,8 +165,15 @@ def catalog_from_texts(files: list[tuple[str, str, bool]]) -> Catalog:
             problems.append(f"{loc_file.where((*loc, *field))}: metric '{name}': {message}")
     problems += _cycles(catalog)
     if problems:
-        raise DefinitionError(problems)
+        raise DefinitionError(sorted(problems, key=_by_place))
     return catalog
+
+
+def _by_place(problem: str) -> tuple[str, int, str]:
+    """Sort problems by file, then line."""
+    file, _, rest = problem.partition(":")
+    line, _, _ = rest.partition(":")
+    return (file, int(line) if line.isdigit() else 0, problem)
 
 
 def references(metric: MetricDef) -> list[str]:
@@ -222,6 +242,7 @@ def _check_shape(catalog: Catalog, m: MetricDef) -> list[Problem]:
         return [(("expr",), "a derived metric needs 'expr' over other metrics")]
     try:
         used = ex.names(m.expr)
+        ex.check_between_metrics(m.expr)
     except ex.ExprError as exc:
         return [(("expr",), str(exc))]
     return [
@@ -272,6 +293,7 @@ def _check_simple(m: MetricDef) -> list[Problem]:
     for name, extra in (("at_period_end", m.at_period_end), ("window", m.window)):
         if extra:
             texts.append(((name,), extra))
+    per_period = bool(m.at_period_end or m.window)
     for field, text in texts:
         try:
             used = ex.names(text)
@@ -279,10 +301,19 @@ def _check_simple(m: MetricDef) -> list[Problem]:
             problems.append((field, str(exc)))
             continue
         for col in sorted(used - allowed):
+            close = difflib.get_close_matches(col, sorted(columns), n=2)
+            hint = f"did you mean {' or '.join(close)}? " if close else ""
             problems.append(
-                (field, f"unknown column '{col}' in '{text}'; {m.source} has: "
+                (field, f"unknown column '{col}' in '{text}'; {hint}{m.source} has: "
                  + ", ".join(sorted(columns)))
             )  # fmt: skip
+        if used & PERIOD_NAMES and not per_period:
+            problems.append((field, "period_start and period_end exist only in metrics "
+                             "measured per period (at_period_end or window)"))  # fmt: skip
+        inner = field == ("measure", "expr") and m.measure is not None and m.measure.per
+        if not inner and ex.uses_aggregate(text):
+            problems.append((field, f"'{text}': aggregates (any, count, sum …) belong only "
+                             "in the measure.expr of a measure with 'per'"))  # fmt: skip
     if m.time and m.time not in source.time:
         problems.append((("time",), f"'{m.time}' is not a time column of {m.source}; use "
                          + " or ".join(source.time)))  # fmt: skip

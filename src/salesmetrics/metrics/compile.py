@@ -91,6 +91,9 @@ class Context:
     range: DateRange
     by: tuple[str, ...]
     filters: tuple[DimFilter, ...]
+    # a second, earlier range read by the same scan (grain none with a comparison): its rows
+    # are labelled with its own start date
+    earlier: DateRange | None = None
 
     def instant(self, day: date) -> datetime:
         """Local midnight at the start of `day`, as a naive UTC datetime."""
@@ -109,7 +112,8 @@ def compile_group(leaves: list[Leaf], ctx: Context, bucket: DateRange | None = N
     params = _params(first, ctx, bucket)
     rel = source.fact(_needed(leaves, ctx))
     if source.scoped:
-        scope = "rep" if "rep" in ctx.by else "team" if "team" in ctx.by else "company"
+        dims = {*ctx.by, *(f.dimension for f in ctx.filters)}
+        scope = "rep" if "rep" in dims else "team" if "team" in dims else "company"
         rel = rel.filter(rel.scope == scope)
     rel = _time_filter(rel, first, ctx, params, bucket)
     rel = _convert_money(rel, leaves, ctx, bucket)
@@ -167,10 +171,24 @@ def _time_filter(
         conds = [comp.compile(t) for t in (leaf.metric.at_period_end, leaf.metric.window) if t]
         return rel.filter(*conds)
     col = rel[leaf.time]
+    ranges = [ctx.range] + ([ctx.earlier] if ctx.earlier else [])
+    cond = None
+    for rng in ranges:
+        if leaf.source.time[leaf.time]:
+            lo, hi = ctx.instant(rng.start), ctx.instant(rng.end_exclusive)
+            part = (col >= _utc(lo)) & (col < _utc(hi))
+        else:
+            part = (col >= rng.start) & (col <= rng.end)
+        cond = part if cond is None else cond | part
+    if ctx.earlier is None:
+        return rel.filter(cond)
+    # the envelope of both ranges first: a plain range the database can prune blocks with
+    first, last = ctx.earlier.start, ctx.range.end_exclusive
     if leaf.source.time[leaf.time]:
-        lo, hi = ctx.instant(ctx.range.start), ctx.instant(ctx.range.end_exclusive)
-        return rel.filter(col >= _utc(lo), col < _utc(hi))
-    return rel.filter(col >= ctx.range.start, col <= ctx.range.end)
+        envelope = (col >= _utc(ctx.instant(first))) & (col < _utc(ctx.instant(last)))
+    else:
+        envelope = (col >= first) & (col < last)
+    return rel.filter(envelope, cond)
 
 
 def _local_day(rel: ir.Table, leaf: Leaf, ctx: Context, bucket: DateRange | None) -> ir.Value:
@@ -248,7 +266,15 @@ def _period(rel: ir.Table, leaf: Leaf, ctx: Context, bucket: DateRange | None) -
     if bucket is not None:
         return ibis.literal(_label(bucket.start, ctx))
     if ctx.grain is None:
-        return ibis.literal(ctx.range.start)
+        if ctx.earlier is None:
+            return ibis.literal(ctx.range.start)
+        col = rel[leaf.time]
+        start = (
+            _utc(ctx.instant(ctx.range.start))
+            if leaf.source.time[leaf.time]
+            else (ibis.literal(ctx.range.start))
+        )
+        return ibis.ifelse(col >= start, ctx.range.start, ctx.earlier.start)
     col = rel[leaf.time]
     local = local_time(ctx.time_zone, col) if leaf.source.time[leaf.time] else col.cast("timestamp")
     unit = {

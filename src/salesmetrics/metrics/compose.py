@@ -54,10 +54,19 @@ class Composer:
         """Every period of the spine; with dimensions, every combination seen in the range."""
         if self.n_dims == 0:
             return [(p,) for p in self.periods]
-        sources = [self.values] + ([self.extended.values] if self.extended else [])
-        combos = {k[1:] for values in sources for leaf in values.values() for k in leaf}
-        ordered = sorted(combos, key=lambda c: tuple((v is None, str(v)) for v in c))
+        mine = set(self.periods)
+        combos = {k[1:] for leaf in self.values.values() for k in leaf if k[0] in mine}
+        if self.extended is not None:
+            combos |= {k[1:] for leaf in self.extended.values.values() for k in leaf}
+        ordered = sorted(combos, key=lambda c: tuple((v is None, collation_key(v)) for v in c))
         return [(p, *c) for p in self.periods for c in ordered]
+
+    def days(self, label: date) -> int:
+        """How many days of the range the period labelled `label` covers."""
+        if self.grain is None:
+            return self.range.days
+        end = min(next_bucket(label, self.grain) - timedelta(days=1), self.range.end)
+        return (end - max(label, self.range.start)).days + 1
 
     def value(self, node: Node, key: RowKey) -> float | None:
         memo_key = (node.key, key)
@@ -106,6 +115,17 @@ class Composer:
             reset = bucket_start(end, Grain.YEAR, self.fiscal_start_month)
         parts = [ext.value(child, (p, *dims)) for p in ext.periods if reset <= p <= key[0]]
         return sum(v for v in parts if v is not None)
+
+
+UKRAINIAN = "абвгґдеєжзиіїйклмнопрстуфхцчшщьюя"
+_RANK = {ch: i for i, ch in enumerate(UKRAINIAN)}
+
+
+def collation_key(value: Any) -> tuple[tuple[int, int], ...]:
+    """Sort names as people read them: Ukrainian letters in alphabet order (І after И, not
+    before А as in code points), other letters after them, case ignored."""
+    text = "" if value is None else str(value).casefold()
+    return tuple((0, _RANK[ch]) if ch in _RANK else (1, ord(ch)) for ch in text)
 
 
 def evaluate(text: str, lookup: Callable[[str], float | None]) -> float | None:

@@ -7,7 +7,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -19,7 +19,6 @@ from salesmetrics.domain.periods import (
     Grain,
     bucket_start,
     buckets,
-    comparison_range,
 )
 from salesmetrics.metrics.catalog import Catalog
 from salesmetrics.metrics.compile import Context, Leaf, compile_group
@@ -42,6 +41,7 @@ class Query:
     sql: str
     leaves: tuple[Leaf, ...]
     bucket: DateRange | None = None
+    range: DateRange | None = None  # the range it reads (with `earlier`, from that start)
 
 
 @dataclass
@@ -53,6 +53,7 @@ class Plan:
     # cumulative metrics: their parts over each range extended back to the reset point
     extended: list[Query] = field(default_factory=list)
     extended_comparison: list[Query] = field(default_factory=list)
+    shared: list[Query] = field(default_factory=list)  # also answer the comparison range
 
     def all_queries(self) -> list[Query]:
         return [*self.queries, *self.comparison, *self.extended, *self.extended_comparison]
@@ -81,10 +82,20 @@ class Engine:
     def plan(self, request: MetricRequest) -> Plan:
         roots = Planner(self.catalog).plan(request)
         leaves, cumulative = all_leaves(roots), all_leaves(roots, cumulative=True)
-        plan = Plan(request, roots, self._queries(leaves, self.context(request, request.range)))
-        other = comparison_range(request.range, request.compare) if request.compare else None
-        if other is not None:
-            plan.comparison = self._queries(leaves, self.context(request, other))
+        other = request.comparison
+        ctx = self.context(request, request.range)
+        if other is not None and request.grain is None:
+            # one scan answers both ranges; only period-end states need their own queries
+            merged = replace(ctx, earlier=other)
+            flows = [leaf for leaf in leaves if not leaf.per_period]
+            states = [leaf for leaf in leaves if leaf.per_period]
+            plan = Plan(request, roots, self._queries(flows, merged) + self._queries(states, ctx))
+            plan.shared = [q for q in plan.queries if q.bucket is None]
+            plan.comparison = self._queries(states, self.context(request, other))
+        else:
+            plan = Plan(request, roots, self._queries(leaves, ctx))
+            if other is not None:
+                plan.comparison = self._queries(leaves, self.context(request, other))
         if cumulative:
             ext = self.extend(request.range, request, roots)
             plan.extended = self._queries(cumulative, self.context(request, ext))
@@ -118,7 +129,9 @@ class Engine:
         for group in groups.values():
             periods = buckets(ctx.range, ctx.grain, ctx.fiscal_start_month)
             for bucket in periods if group[0].per_period else [None]:
-                out.append(Query(self._sql(group, ctx, bucket, dialect), tuple(group), bucket))
+                rng = DateRange(ctx.earlier.start, ctx.range.end) if ctx.earlier else ctx.range
+                sql = self._sql(group, ctx, bucket, dialect)
+                out.append(Query(sql, tuple(group), bucket, rng))
         return out
 
     def _sql(self, group: list[Leaf], ctx: Context, bucket: DateRange | None, dialect: str) -> str:
@@ -143,8 +156,9 @@ class Engine:
             )
         previous = None
         if request.compare is not None:
-            other = comparison_range(request.range, request.compare)
-            previous = self._compose(plan, plan.comparison, tables, other)
+            other = request.comparison
+            assert other is not None
+            previous = self._compose(plan, [*plan.comparison, *plan.shared], tables, other)
             if plan.extended_comparison:
                 previous.extended = self._compose(
                     plan, plan.extended_comparison, tables, self.extend(other, request, plan.roots)

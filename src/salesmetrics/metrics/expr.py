@@ -62,6 +62,28 @@ def names(text: str) -> set[str]:
     }
 
 
+BETWEEN_METRICS = ("positive", "abs", "coalesce")
+
+
+def check_between_metrics(text: str) -> None:
+    """Derived metrics combine values with + - * /, numbers and positive/abs/coalesce only."""
+    tree = parse(text)
+    for node in ast.walk(tree):
+        ok = isinstance(node, (ast.BinOp, ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Name,
+                               ast.Load, ast.USub, ast.Call)) or (
+            isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub)
+        ) or (isinstance(node, ast.Constant) and isinstance(node.value, (int, float)))  # fmt: skip
+        if isinstance(node, ast.Call) and (
+            not isinstance(node.func, ast.Name) or node.func.id not in BETWEEN_METRICS
+        ):
+            ok = False
+        if not ok:
+            raise ExprError(
+                f"'{text}': between metrics use + - * /, numbers and "
+                f"{', '.join(BETWEEN_METRICS)} only"
+            )
+
+
 def uses_aggregate(text: str) -> bool:
     tree = parse(text)
     return any(

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from salesmetrics.domain.errors import QueryError
-from salesmetrics.domain.periods import Compare, DateRange, Grain
+from salesmetrics.domain.periods import Compare, DateRange, Grain, comparison_range
 from salesmetrics.metrics import expr as ex
 from salesmetrics.metrics.catalog import Catalog
 from salesmetrics.metrics.compile import DimFilter, Leaf
@@ -25,6 +25,14 @@ class MetricRequest:
     filters: tuple[DimFilter, ...] = ()
     compare: Compare | None = None
     variants: Mapping[str, str] = field(default_factory=dict)
+    fiscal_start_month: int = 1
+
+    @property
+    def comparison(self) -> DateRange | None:
+        """The range the comparison reads, if any."""
+        if self.compare is None:
+            return None
+        return comparison_range(self.range, self.compare, self.fiscal_start_month)
 
 
 @dataclass
@@ -75,7 +83,7 @@ class Planner:
             node.leaves = [Leaf(f"{key}#total", metric), converted]
         else:
             for ref in self._parts(metric):
-                node.children[ref] = self.node(ref, in_force)
+                node.children[ref] = self.node(ref, {**wanted, **in_force})
         return node
 
     @staticmethod

@@ -78,7 +78,8 @@ def _significant(node: Node, cur: Composer, prev: Composer, k1: RowKey, k2: RowK
         and node.metric.measure
         and (node.metric.measure.agg in (Agg.COUNT, Agg.COUNT_DISTINCT, Agg.COUNT_TRUE))
     ):
-        p = poisson_p(cur.value(node, k1) or 0, prev.value(node, k2) or 0)
+        p = poisson_p(cur.value(node, k1) or 0, prev.value(node, k2) or 0,
+                      cur.days(k1[0]), prev.days(k2[0]))  # fmt: skip
     else:
         return None
     return None if p is None else p < NOISE_P

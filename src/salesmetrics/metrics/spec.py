@@ -82,6 +82,7 @@ class Option(_Frozen):
     proportion: bool | None = None
     converted: str | None = None
     params: dict[str, float] | None = None
+    unit: Unit | None = None
 
 
 class Axis(_Frozen):

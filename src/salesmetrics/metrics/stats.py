@@ -43,11 +43,14 @@ def two_proportion_p(x1: float, n1: float, x2: float, n2: float) -> float | None
     return math.erfc(z / math.sqrt(2))
 
 
-def poisson_p(count1: float, count2: float) -> float | None:
-    """Two-sided p-value that two counts over equal exposure differ (normal approximation of
-    the conditional binomial test); None without data."""
+def poisson_p(
+    count1: float, count2: float, exposure1: float = 1.0, exposure2: float = 1.0
+) -> float | None:
+    """Two-sided p-value that two counts differ in rate, given their exposures (days):
+    the normal approximation of the conditional binomial test; None without data."""
     total = count1 + count2
-    if total <= 0:
+    if total <= 0 or exposure1 <= 0 or exposure2 <= 0:
         return None
-    z = abs(count1 - count2) / math.sqrt(total)
+    share = exposure1 / (exposure1 + exposure2)
+    z = abs(count1 - total * share) / math.sqrt(total * share * (1 - share))
     return math.erfc(z / math.sqrt(2))

@@ -14,7 +14,6 @@ from zoneinfo import ZoneInfo
 from salesmetrics.domain.errors import DefinitionError, QueryError
 from salesmetrics.domain.periods import (
     DateRange,
-    comparison_range,
     parse_compare,
     parse_grain,
     parse_period,
@@ -89,7 +88,7 @@ class Explanation:
             "by": list(r.by),
             "filters": [str(f) for f in r.filters],
             "compare": r.compare.value if r.compare else None,
-            "comparison_period": str(comparison_range(r.range, r.compare)) if r.compare else None,
+            "comparison_period": str(r.comparison) if r.comparison else None,
             "definitions": self.definitions,
             "queries": self.queries,
             "notes": self.notes,
@@ -140,6 +139,7 @@ class MetricsService:
             metrics=tuple(metrics), range=rng, grain=parse_grain(grain), by=tuple(by),
             filters=tuple(f if isinstance(f, DimFilter) else parse_filter(f) for f in filters),
             compare=parse_compare(compare), variants=dict(variants or {}),
+            fiscal_start_month=s.fiscal_year_start_month,
         )  # fmt: skip
 
     def query(self, metrics: Sequence[str], **options: Any) -> MetricResult:
@@ -165,14 +165,14 @@ class MetricsService:
                 "denominator": m.denominator, "expr": m.expr, "at_period_end": m.at_period_end,
                 "defined_at": self.catalog.entries[m.name].where,
             })  # fmt: skip
+        parts = [("current", plan.queries), ("comparison", plan.comparison),
+                 ("cumulative parts, from the reset point", plan.extended),
+                 ("cumulative parts of the comparison", plan.extended_comparison)]  # fmt: skip
         queries = [
-            {"range": "current", "leaves": [leaf.key for leaf in q.leaves],
-             "period": str(q.bucket) if q.bucket else str(request.range), "sql": q.sql}
-            for q in plan.queries
-        ] + [
-            {"range": "comparison", "leaves": [leaf.key for leaf in q.leaves],
-             "period": str(q.bucket) if q.bucket else "comparison", "sql": q.sql}
-            for q in plan.comparison
+            {"range": label, "leaves": [leaf.key for leaf in q.leaves],
+             "reads": sorted({leaf.metric.source or "" for leaf in q.leaves}),
+             "period": str(q.bucket or q.range), "sql": q.sql}
+            for label, group in parts for q in group
         ]  # fmt: skip
         s = self.ws.settings
         notes = [
@@ -225,6 +225,8 @@ def validate_files(paths: Sequence[Path]) -> list[str]:
     """Check metric files together with the built-ins; every problem, each with file:line."""
     files: list[tuple[str, str, bool]] = [(n, t, True) for n, t in builtin_files()]
     for path in paths:
+        if not path.exists():
+            return [f"{path}: no such file or folder"]
         targets = sorted(path.glob("*.y*ml")) if path.is_dir() else [path]
         for p in targets:
             try:
