@@ -42,7 +42,7 @@ class _TimedWrites:
         self._profile = profile
         store.write = self
 
-    def __call__(self, work: Callable[[Any], Any]) -> Any:
+    def __call__(self, work: Callable[[Any], Any], **options: Any) -> Any:
         body = work
         if self._profile is not None:
             profile = self._profile
@@ -54,7 +54,7 @@ class _TimedWrites:
 
         start = time.perf_counter()
         try:
-            return self._write(body)
+            return self._write(body, **options)
         finally:
             self.seconds += time.perf_counter() - start
 

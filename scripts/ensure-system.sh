@@ -4,6 +4,7 @@ set -euo pipefail
 need=()
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 command -v runuser >/dev/null 2>&1 || need+=(util-linux)
+[ -x /usr/bin/chromium ] || need+=(chromium)  # browser tests (playwright cannot download one)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then
     echo "missing system packages: ${need[*]} (install them, or run make test as root)" >&2; exit 1

@@ -37,13 +37,13 @@ def test_health_reports_engine_and_schema(client: TestClient, store_url: str) ->
     assert body["engine"] == ("postgres" if store_url.startswith("postgresql") else "duckdb")
 
 
-def test_home_page_shows_the_workspace_summary(client: TestClient) -> None:
-    page = client.get("/")
+def test_workspace_page_shows_the_workspace_summary(client: TestClient) -> None:
+    page = client.get("/workspace")
     assert page.status_code == 200
     assert "Квіткова крамниця" in page.text
     assert "Огляд робочого простору" in page.text
     assert "1\u00a0234" in page.text  # Ukrainian grouping: a no-break space
-    english = client.get("/?lang=en").text
+    english = client.get("/workspace?lang=en").text
     assert "Workspace summary" in english and "1,234" in english
 
 

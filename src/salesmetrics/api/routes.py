@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter
 
 from salesmetrics.api.deps import WorkspaceDep
 from salesmetrics.api.schemas import Health, WorkspacePublic
+from salesmetrics.services.overview import overview
 from salesmetrics.services.workspace import describe, schema_version
 
 router = APIRouter()
@@ -15,6 +18,12 @@ router = APIRouter()
 def health(ws: WorkspaceDep) -> Health:
     """Liveness and a database round trip."""
     return Health(status="ok", engine=ws.store.dialect.value, schema_version=schema_version(ws))
+
+
+@router.get("/api/v1/overview", tags=["overview"])
+def overview_data(ws: WorkspaceDep) -> dict[str, Any]:
+    """The Overview page as JSON: KPI cards against last month, revenue trend, reps."""
+    return overview(ws).as_dict()
 
 
 @router.get("/api/v1/workspace", response_model=WorkspacePublic, tags=["workspace"])

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
+import plotly
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from salesmetrics.api.deps import WorkspaceDep
+from salesmetrics.services.overview import overview
 from salesmetrics.services.workspace import describe
 from salesmetrics.web import i18n
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 router = APIRouter(include_in_schema=False)
+PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 
 
 def _locale(request: Request, default: str) -> str:
@@ -22,6 +26,35 @@ def _locale(request: Request, default: str) -> str:
 
 
 @router.get("/", response_class=HTMLResponse)
+def overview_page(request: Request, ws: WorkspaceDep) -> HTMLResponse:
+    """The Overview: KPI cards against last month, the revenue trend, revenue by rep."""
+    settings = ws.settings
+    locale = _locale(request, settings.locale)
+    data = overview(ws)
+    trend = {
+        "x": [p.isoformat() for p, _ in data.trend],
+        "y": [None if v is None else v / 100 for _, v in data.trend],
+        "name": i18n.labels(locale)["revenue"],
+    }
+    context = {
+        "name": settings.name,
+        "o": data,
+        "t": i18n.labels(locale),
+        "locale": locale,
+        "value": lambda v, unit: i18n.metric_value(v, unit, data.currency, locale),
+        "change": lambda c: i18n.change(c.delta, c.delta_pct, c.unit, locale),
+        "trend_json": json.dumps(trend),
+    }
+    return templates.TemplateResponse(request, "overview.html", context)
+
+
+@router.get("/static/vendor/plotly.min.js")
+def plotly_js() -> FileResponse:
+    """plotly.js from the installed plotly package (never copied into the repository)."""
+    return FileResponse(PLOTLY_JS, media_type="text/javascript")
+
+
+@router.get("/workspace", response_class=HTMLResponse)
 def home(request: Request, ws: WorkspaceDep) -> HTMLResponse:
     """The workspace summary: settings, tables with row counts and date ranges."""
     info = describe(ws)

@@ -1,0 +1,117 @@
+"""The metric API and the Overview page over a demo workspace, on both engines."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+from fastapi.testclient import TestClient
+
+from salesmetrics.domain.enums import DemoSize
+from salesmetrics.services.demo import create_demo
+from salesmetrics.services.workspace import open_workspace
+from salesmetrics.web.app import create_app
+
+AS_OF = date(2026, 11, 26)
+
+
+@pytest.fixture(scope="module", params=("duckdb", "postgres"))
+def client(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[TestClient]:
+    folder = tmp_path_factory.mktemp("web")
+    cwd = Path.cwd()
+    os.chdir(folder)
+    admin = None
+    if request.param == "duckdb":
+        url = str(folder / "ws.duckdb")
+    else:
+        admin = request.getfixturevalue("pg_admin_url")
+        name = f"sm_web_{uuid.uuid4().hex[:10]}"
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        url = admin.rpartition("/")[0] + "/" + name
+    ws = open_workspace(url, create=True)
+    create_demo(ws, DemoSize.SMALL, seed=3, as_of=AS_OF)
+    ws.close()
+    with TestClient(create_app(url)) as c:
+        yield c
+    os.chdir(cwd)
+    if admin is not None:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{url.rpartition("/")[2]}" WITH (FORCE)')
+
+
+def post(client: TestClient, path: str, body: dict[str, Any]) -> Any:
+    return client.post(path, json={"as_of": AS_OF.isoformat(), **body})
+
+
+def test_metric_list_and_definition(client: TestClient) -> None:
+    body = client.get("/api/v1/metrics").json()
+    names = [m["name"] for m in body["data"]]
+    assert body["count"] == len(names) and "win_rate" in names and "won_amount_squared" not in names
+    shown = client.get("/api/v1/metrics/win_rate").json()
+    assert shown["numerator"] == "deals_won" and shown["defined_at"].startswith("builtin:")
+
+
+def test_query_matches_the_python_api(client: TestClient) -> None:
+    body = {"metrics": ["revenue", "win_rate"], "period": "2026-10", "by": ["channel"],
+            "compare": "previous"}  # fmt: skip
+    got = post(client, "/api/v1/metrics/query", body).json()
+    assert got["period"] == "2026-10-01..2026-10-31"
+    assert got["comparison_period"] == "2026-09-01..2026-09-30"
+    ws = client.app.state.workspace  # type: ignore[attr-defined]
+    direct = ws.metrics.query(["revenue", "win_rate"], period="2026-10", by=["channel"],
+                              compare="previous", as_of=AS_OF).rows()  # fmt: skip
+    assert [r["revenue"] for r in got["rows"]] == [r["revenue"] for r in direct]
+    rated = [r for r in got["rows"] if r["win_rate"] is not None]
+    assert rated and all(r["win_rate__low"] <= r["win_rate"] <= r["win_rate__high"] for r in rated)
+
+
+def test_explain_returns_sql(client: TestClient) -> None:
+    got = post(client, "/api/v1/metrics/explain", {"metrics": ["aov"], "period": "2026-10"})
+    assert got.status_code == 200
+    assert {d["metric"] for d in got.json()["definitions"]} == {"aov", "revenue", "orders"}
+    assert all(q["sql"].startswith("SELECT") for q in got.json()["queries"])
+
+
+@pytest.mark.parametrize(
+    ("body", "detail"),
+    [
+        ({"metrics": ["revenu"]}, "unknown metric 'revenu'"),
+        ({"metrics": ["revenue"], "by": ["colour"]}, "cannot be broken down by 'colour'"),
+        ({"metrics": ["revenue"], "as_of": "26.11.2026"}, "is not a date"),
+    ],
+)
+def test_bad_queries_are_problem_json(
+    client: TestClient, body: dict[str, Any], detail: str
+) -> None:
+    response = client.post("/api/v1/metrics/query", json=body)
+    assert response.status_code == 422
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert detail in response.json()["detail"]
+
+
+def test_overview_page_in_both_languages(client: TestClient) -> None:
+    uk = client.get("/?lang=uk")
+    assert uk.status_code == 200
+    assert "Виручка" in uk.text and "Частка виграних угод" in uk.text and "₴" in uk.text
+    en = client.get("/?lang=en").text
+    assert "Revenue" in en and "Win rate" in en and "Revenue by rep this month" in en
+    data = client.get("/api/v1/overview").json()
+    assert [c["name"] for c in data["cards"]][:3] == ["revenue", "orders", "aov"]
+    assert len(data["trend"]) == 24
+    assert client.get("/static/vendor/plotly.min.js").status_code == 200
+
+
+def test_openapi_lists_the_metric_endpoints(client: TestClient) -> None:
+    paths = client.get("/openapi.json").json()["paths"]
+    for path in ("/api/v1/metrics", "/api/v1/metrics/query", "/api/v1/metrics/explain",
+                 "/api/v1/overview"):  # fmt: skip
+        assert path in paths
