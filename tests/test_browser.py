@@ -20,7 +20,8 @@ from salesmetrics.domain.enums import DemoSize
 from salesmetrics.services.demo import create_demo_workspace
 
 CHROMIUM = "/usr/bin/chromium"
-PAGES = ("/", "/workspace")
+PAGES = ("/", "/explore", "/explore?metric=win_rate&by=channel&grain=quarter&compare=previous",
+         "/workspace")  # fmt: skip
 SIZES = {"desktop": (1280, 900), "phone": (390, 844)}
 
 pytestmark = pytest.mark.skipif(
@@ -78,7 +79,8 @@ def test_every_page_loads_clean(server: str, lang: str, size: str) -> None:
             page.on("response", lambda r: problems.append(f"{r.status}: {r.url}")
                     if r.status >= 400 else None)  # fmt: skip
             for path in PAGES:
-                page.goto(f"{server}{path}?lang={lang}")
+                sep = "&" if "?" in path else "?"
+                page.goto(f"{server}{path}{sep}lang={lang}")
                 page.wait_for_load_state("networkidle")
                 assert page.evaluate("document.documentElement.lang") == lang
                 wide = page.evaluate("document.documentElement.scrollWidth")
@@ -86,6 +88,12 @@ def test_every_page_loads_clean(server: str, lang: str, size: str) -> None:
             page.goto(f"{server}/?lang={lang}")
             page.wait_for_selector("#trend .main-svg", timeout=10_000)
             assert page.locator("[data-metric]").count() == 12
+            page.goto(f"{server}/explore?lang={lang}")
+            page.select_option("select[name=metric]", "orders")
+            page.select_option("select[name=by]", "channel")
+            page.click("button[type=submit]")
+            page.wait_for_selector("#explore-chart .main-svg", timeout=10_000)
+            assert "metric=orders" in page.url and page.locator("[data-testid=rows] tr").count() > 5
             assert problems == []
         finally:
             browser.close()

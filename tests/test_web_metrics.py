@@ -115,3 +115,13 @@ def test_openapi_lists_the_metric_endpoints(client: TestClient) -> None:
     for path in ("/api/v1/metrics", "/api/v1/metrics/query", "/api/v1/metrics/explain",
                  "/api/v1/overview"):  # fmt: skip
         assert path in paths
+
+
+def test_explorer_page_csv_and_errors(client: TestClient) -> None:
+    page = client.get("/explore?metric=win_rate&by=channel&grain=quarter&period=2026&lang=uk")
+    assert page.status_code == 200 and "Частка виграних угод" in page.text and "SELECT" in page.text
+    csv_text = client.get("/explore.csv?metric=revenue&by=rep&period=2026-10").text
+    header, *rows = csv_text.strip().splitlines()
+    assert header == "period,rep,revenue" and len(rows) >= 5
+    bad = client.get("/explore?metric=revenue&by=colour&lang=en")
+    assert bad.status_code == 422 and "cannot be broken down by" in bad.text

@@ -14,6 +14,7 @@ from salesmetrics.api import errors as api_errors
 from salesmetrics.api.metrics import router as metrics_router
 from salesmetrics.api.routes import router as api_router
 from salesmetrics.services.workspace import open_workspace
+from salesmetrics.web.explorer import router as explorer_router
 from salesmetrics.web.pages import router as pages_router
 
 STATIC = Path(__file__).parent / "static"
@@ -41,5 +42,6 @@ def create_app(url: str | None = None) -> FastAPI:
     app.include_router(api_router)
     app.include_router(metrics_router)
     app.include_router(pages_router)
+    app.include_router(explorer_router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

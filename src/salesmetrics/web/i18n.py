@@ -31,6 +31,23 @@ LABELS: dict[str, dict[str, str]] = {
         "beyond_noise": "поза межами шуму",
         "how": "Як це пораховано",
         "no_data": "Немає даних за цей період.",
+        "explore": "Дослідник KPI",
+        "metric": "Показник",
+        "period": "Період",
+        "grain": "Крок",
+        "by": "Розбивка",
+        "compare": "Порівняння",
+        "none": "немає",
+        "show": "Показати",
+        "csv": "Завантажити CSV",
+        "value": "Значення",
+        "interval": "95 % інтервал",
+        "change": "Зміна",
+        "sql": "SQL",
+        "definition": "Визначення",
+        "previous_period": "попередній період",
+        "year_ago": "рік тому",
+        "grain_none": "увесь період",
     },
     "en": {
         "summary": "Workspace summary",
@@ -58,10 +75,42 @@ LABELS: dict[str, dict[str, str]] = {
         "beyond_noise": "beyond noise",
         "how": "How this is computed",
         "no_data": "No data for this period.",
+        "explore": "KPI explorer",
+        "metric": "Metric",
+        "period": "Period",
+        "grain": "Grain",
+        "by": "Breakdown",
+        "compare": "Compare",
+        "none": "none",
+        "show": "Show",
+        "csv": "Download CSV",
+        "value": "Value",
+        "interval": "95 % interval",
+        "change": "Change",
+        "sql": "SQL",
+        "definition": "Definition",
+        "previous_period": "previous period",
+        "year_ago": "a year ago",
+        "grain_none": "whole period",
     },
 }
 
 _BABEL = {"uk": "uk_UA", "en": "en_US"}
+
+WORDS: dict[str, dict[str, str]] = {
+    "uk": {
+        "day": "день", "week": "тиждень", "month": "місяць", "quarter": "квартал", "year": "рік",
+        "rep": "менеджер", "team": "команда", "channel": "канал", "product": "товар",
+        "category": "категорія", "region": "регіон", "stage": "етап",
+        "lead_source": "джерело ліда", "pipeline": "воронка",
+    },
+    "en": {"lead_source": "lead source"},
+}  # fmt: skip
+
+
+def word(key: str, locale: str) -> str:
+    """A grain or dimension name in the page's language."""
+    return WORDS.get(locale, {}).get(key, key)
 
 
 def labels(locale: str) -> dict[str, str]:

@@ -20,7 +20,8 @@ router = APIRouter(include_in_schema=False)
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 
 
-def _locale(request: Request, default: str) -> str:
+def locale_of(request: Request, default: str) -> str:
+    """The page language: ?lang=uk|en, else the workspace's locale."""
     asked = request.query_params.get("lang")
     return asked if asked in i18n.LABELS else default
 
@@ -29,7 +30,7 @@ def _locale(request: Request, default: str) -> str:
 def overview_page(request: Request, ws: WorkspaceDep) -> HTMLResponse:
     """The Overview: KPI cards against last month, the revenue trend, revenue by rep."""
     settings = ws.settings
-    locale = _locale(request, settings.locale)
+    locale = locale_of(request, settings.locale)
     data = overview(ws)
     trend = {
         "x": [p.isoformat() for p, _ in data.trend],
@@ -58,7 +59,7 @@ def plotly_js() -> FileResponse:
 def home(request: Request, ws: WorkspaceDep) -> HTMLResponse:
     """The workspace summary: settings, tables with row counts and date ranges."""
     info = describe(ws)
-    locale = _locale(request, info.settings.locale)
+    locale = locale_of(request, info.settings.locale)
     context = {
         "info": info,
         "t": i18n.labels(locale),

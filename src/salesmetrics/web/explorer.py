@@ -1,0 +1,106 @@
+"""The KPI explorer: any metric by grain, breakdown, period and comparison; chart, table,
+how it is computed, CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+
+from salesmetrics.api.deps import WorkspaceDep
+from salesmetrics.domain.errors import SalesmetricsError
+from salesmetrics.domain.periods import NAMED_PERIODS
+from salesmetrics.services.metrics import MetricsService
+from salesmetrics.web import i18n
+from salesmetrics.web.pages import locale_of, templates
+
+router = APIRouter(include_in_schema=False)
+GRAINS = ("", "day", "week", "month", "quarter", "year")
+BREAKDOWNS = ("", "rep", "team", "channel", "product", "category", "region", "stage",
+              "lead_source", "pipeline")  # fmt: skip
+MAX_SERIES = 8
+
+
+def _params(request: Request) -> dict[str, str]:
+    q = request.query_params
+    return {
+        "metric": q.get("metric", "revenue"),
+        "period": q.get("period", "trailing_12_months"),
+        "grain": q.get("grain", "month"),
+        "by": q.get("by", ""),
+        "compare": q.get("compare", ""),
+    }
+
+
+def _run(metrics: MetricsService, p: dict[str, str]) -> tuple[Any, Any]:
+    options: dict[str, Any] = {
+        "period": p["period"], "grain": p["grain"] or None, "by": [p["by"]] if p["by"] else [],
+        "compare": p["compare"] or None,
+    }  # fmt: skip
+    result = metrics.query([p["metric"]], **options)
+    return result, metrics.explain([p["metric"]], **options)
+
+
+def _chart(result: Any, metric: str, unit: str) -> dict[str, Any]:
+    rows = result.rows()
+    by = result.request.by
+    scale = 0.01 if unit in ("money", "money_per_day") else 100 if unit == "percent" else 1
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        key = "" if not by else (row[by[0]] if row[by[0]] is not None else "—")
+        groups.setdefault(key, []).append(row)
+    ranked = sorted(groups, key=lambda k: -sum(abs(r[metric] or 0) for r in groups[k]))
+    return {
+        "series": [
+            {"name": k or metric, "x": [r["period"].isoformat() for r in groups[k]],
+             "y": [None if r[metric] is None else r[metric] * scale for r in groups[k]]}
+            for k in ranked[:MAX_SERIES]
+        ],
+        "bar": not result.request.grain,
+    }  # fmt: skip
+
+
+@router.get("/explore", response_class=HTMLResponse)
+def explore(request: Request, ws: WorkspaceDep) -> HTMLResponse:
+    """Pick a metric, grain, breakdown, period and comparison; see a chart and a table."""
+    settings = ws.settings
+    locale = locale_of(request, settings.locale)
+    p = _params(request)
+    context: dict[str, Any] = {
+        "p": p, "t": i18n.labels(locale), "locale": locale, "name": settings.name,
+        "metrics": ws.metrics.list(), "grains": GRAINS, "breakdowns": BREAKDOWNS,
+        "periods": list(NAMED_PERIODS), "error": None, "result": None, "word": i18n.word,
+    }  # fmt: skip
+    try:
+        result, explanation = _run(ws.metrics, p)
+    except SalesmetricsError as exc:
+        context["error"] = exc.message
+        return templates.TemplateResponse(request, "explore.html", context, status_code=422)
+    info = result.metrics[0]
+    context.update(
+        result=result, info=info, rows=result.rows(), explain=explanation.as_dict(),
+        chart_json=json.dumps(_chart(result, info.name, info.unit)),
+        value=lambda v: i18n.metric_value(v, info.unit, settings.base_currency, locale),
+        change=lambda r: i18n.change(r.get(f"{info.name}__delta"),
+                                     r.get(f"{info.name}__delta_pct"), info.unit, locale),
+        csv_query=str(request.url.query),
+    )  # fmt: skip
+    return templates.TemplateResponse(request, "explore.html", context)
+
+
+@router.get("/explore.csv")
+def explore_csv(request: Request, ws: WorkspaceDep) -> Response:
+    """The explorer's table as CSV (raw values: money in minor units, rates as fractions)."""
+    result, _ = _run(ws.metrics, _params(request))
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(result.table.column_names)
+    for row in result.rows():
+        writer.writerow(["" if v is None else v for v in row.values()])
+    name = f"{result.metrics[0].name}.csv"
+    return Response(out.getvalue(), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})  # fmt: skip
