@@ -45,6 +45,11 @@ FROM (
     WHERE
       "t0"."closed_at" >= CAST('2025-12-31 22:00:00' AS TIMESTAMPTZ)
       AND "t0"."closed_at" < CAST('2026-06-30 21:00:00' AS TIMESTAMPTZ)
+      AND (
+        (
+          "t0"."status" = 'won'
+        ) OR "t0"."status" IN ('won', 'lost')
+      )
   ) AS "t1"
 ) AS "t2"
 GROUP BY

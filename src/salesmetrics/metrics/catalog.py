@@ -51,6 +51,7 @@ class Catalog:
     def __init__(self, entries: Mapping[str, Entry]) -> None:
         self.entries = dict(entries)
         self.compiled: dict[Any, str] = {}  # compiled SQL by (leaves, context, dialect)
+        self.currencies: dict[Any, bool] = {}  # (store, table, base, data version) -> foreign?
 
     def names(self, *, include_hidden: bool = False) -> list[str]:
         return [n for n, e in self.entries.items() if include_hidden or not e.metric.hidden]

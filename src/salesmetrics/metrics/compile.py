@@ -94,6 +94,8 @@ class Context:
     # a second, earlier range read by the same scan (grain none with a comparison): its rows
     # are labelled with its own start date
     earlier: DateRange | None = None
+    # sources holding amounts in other currencies (None: assume any may)
+    convert: frozenset[str] | None = None
 
     def instant(self, day: date) -> datetime:
         """Local midnight at the start of `day`, as a naive UTC datetime."""
@@ -116,13 +118,16 @@ def compile_group(leaves: list[Leaf], ctx: Context, bucket: DateRange | None = N
         scope = "rep" if "rep" in dims else "team" if "team" in dims else "company"
         rel = rel.filter(rel.scope == scope)
     rel = _time_filter(rel, first, ctx, params, bucket)
+    shared = [] if first.per else _shared_filters(leaves)
+    if not first.per:
+        rel = _envelope(rel, leaves, params)
     rel = _convert_money(rel, leaves, ctx, bucket)
     rel = _join_dimensions(rel, source, ctx)
     rel = rel.mutate(period=_period(rel, first, ctx, bucket))
     keys = ["period", *ctx.by]
     if first.per:
         return _per_entity(rel, first, keys, params)
-    aggs = {f"v{i}": _aggregate(rel, leaf, params) for i, leaf in enumerate(leaves)}
+    aggs = {f"v{i}": _aggregate(rel, leaf, params, shared) for i, leaf in enumerate(leaves)}
     if "__fx_missing" in rel.columns:
         aggs["fx_missing"] = ibis.ifelse(rel.__fx_missing, 1, 0).sum()
     return rel.group_by(keys).aggregate(**aggs)
@@ -213,6 +218,8 @@ def _convert_money(
     money = [m for m in source.money if m in used]
     if not money or source.currency is None:
         return rel
+    if ctx.convert is not None and source.name not in ctx.convert:
+        return rel  # every amount is already in the base currency: nothing to join
     fx = table("fx_rates")
     w = ibis.window(group_by=fx.currency, order_by=fx.rate_on)
     rates = fx.select(
@@ -299,10 +306,38 @@ def _label(day: date, ctx: Context) -> date:
     return bucket_start(day, ctx.grain, ctx.fiscal_start_month)
 
 
-def _aggregate(rel: ir.Table, leaf: Leaf, params: dict[str, Any]) -> ir.Value:
+def _shared_filters(leaves: list[Leaf]) -> list[str]:
+    """Filters every leaf of the group has: a WHERE the database can apply while it reads (as a
+    FILTER on each aggregate it would read every row first). Money filters stay per aggregate,
+    since they compare converted amounts."""
+    money = set(leaves[0].source.money)
+    return [
+        text
+        for text in leaves[0].filters
+        if all(text in leaf.filters for leaf in leaves[1:]) and not ex.names(text) & money
+    ]
+
+
+def _envelope(rel: ir.Table, leaves: list[Leaf], params: dict[str, Any]) -> ir.Table:
+    """Keep only rows some aggregate counts: the OR of each leaf's (non-money) filters."""
+    money = set(leaves[0].source.money)
+    comp = _compiler(rel, params)
+    either = None
+    for leaf in leaves:
+        texts = [t for t in leaf.filters if not ex.names(t) & money]
+        if not texts:
+            return rel  # this aggregate reads every row
+        conj = comp.compile(texts[0])
+        for text in texts[1:]:
+            conj = conj & comp.compile(text)
+        either = conj if either is None else either | conj
+    return rel if either is None else rel.filter(either)
+
+
+def _aggregate(rel: ir.Table, leaf: Leaf, params: dict[str, Any], shared: list[str]) -> ir.Value:
     comp = _compiler(rel, params)
     where = None
-    for text in leaf.filters:
+    for text in (t for t in leaf.filters if t not in shared):
         cond = comp.compile(text)
         where = cond if where is None else where & cond
     agg = leaf.agg

@@ -119,10 +119,14 @@ class Engine:
     def _queries(self, leaves: list[Leaf], ctx: Context) -> list[Query]:
         dialect = self.store.dialect.value
         groups: dict[tuple[Any, ...], list[Leaf]] = defaultdict(list)
-        fresh = fresh_rollups(*rollups_repo.state(self.store)) if self.use_rollups else {}
+        version, built = rollups_repo.state(self.store)
+        fresh = fresh_rollups(version, built) if self.use_rollups else {}
+        served = []
         for leaf in leaves:
             rollup = fresh.get(leaf.metric.source or "")
-            leaf = (serve(leaf, rollup, ctx) if rollup else None) or leaf
+            served.append((serve(leaf, rollup, ctx) if rollup else None) or leaf)
+        ctx = replace(ctx, convert=self._foreign(served, version))
+        for leaf in served:
             solo = leaf.per or leaf.per_period
             groups[(leaf.metric.source, leaf.time, leaf.key if solo else "")].append(leaf)
         out: list[Query] = []
@@ -133,6 +137,21 @@ class Engine:
                 sql = self._sql(group, ctx, bucket, dialect)
                 out.append(Query(sql, tuple(group), bucket, rng))
         return out
+
+    def _foreign(self, leaves: list[Leaf], version: int) -> frozenset[str]:
+        """Sources with amounts in another currency, checked once per data version."""
+        out = set()
+        cache = self.catalog.currencies
+        for source in {leaf.source.name: leaf.source for leaf in leaves}.values():
+            table = source.currency_table
+            if table is None:
+                continue
+            key = (self.store.url, table, self.base_currency, version)
+            if key not in cache:
+                cache[key] = rollups_repo.has_other_currency(self.store, table, self.base_currency)
+            if cache[key]:
+                out.add(source.name)
+        return frozenset(out)
 
     def _sql(self, group: list[Leaf], ctx: Context, bucket: DateRange | None, dialect: str) -> str:
         """Compiled SQL, cached per catalog: a dashboard asks the same questions again."""

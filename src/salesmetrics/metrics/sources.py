@@ -124,6 +124,7 @@ class Source:
     dimensions: dict[str, Dim]
     money: tuple[str, ...] = ()
     currency: str | None = None
+    currency_table: str | None = None  # the stored table whose currency column that is
     customer_key: str | None = None  # enables customer.<attribute> dimensions
     scoped: bool = False  # targets: rows per company, team or rep
     columns: tuple[str, ...] = field(default=())
@@ -333,18 +334,19 @@ def _sources() -> dict[str, Source]:
                "channel, and the product's unit cost.", _order_lines, {"ordered_at": True},
                "ordered_at", {**_rep(), **_channel(), **_product(), **_customer()},
                money=("line_total_minor", "unit_price_minor", "discount_minor",
-                      "unit_cost_minor"), currency="currency", customer_key="customer_id"),
+                      "unit_cost_minor"), currency="currency", customer_key="customer_id",
+               currency_table="order_lines"),
         Source("orders", "Orders.", _plain("orders"), {"ordered_at": True}, "ordered_at",
                {**_rep(), **_channel(), **_customer(), "status": Dim("status")},
                money=("total_minor", "discount_minor", "tax_minor", "shipping_minor"),
-               currency="currency", customer_key="customer_id"),
+               currency="currency", customer_key="customer_id", currency_table="orders"),
         Source("customers", "Customers, by acquisition time.", _plain("customers"),
                {"acquired_at": True}, "acquired_at",
                {**_rep("owner_rep_id"), **_channel(), **_customer("id")}, customer_key="id"),
         Source("deals", "Deals with their stage's probability, observed stage win rate and "
                "lead's creation time.", _deals, {"closed_at": True, "created_at": True,
                "expected_close_on": False}, "closed_at", deal_dims, money=("amount_minor",),
-               currency="currency", customer_key="customer_id"),
+               currency="currency", customer_key="customer_id", currency_table="deals"),
         Source("leads", "Leads.", _plain("leads"), {"created_at": True, "decided_at": True},
                "created_at", {**_rep("owner_rep_id"), **_channel(),
                               "lead_source": Dim("channel_id", _lookup("channels", "name")),
@@ -361,7 +363,7 @@ def _sources() -> dict[str, Source]:
                scoped=True),
         Source("spend_days", "Marketing spend, each record spread evenly over its days.",
                _spend_days, {"day": False}, "day", _channel(), money=("amount_minor",),
-               currency="currency"),
+               currency="currency", currency_table="marketing_spend"),
         Source("stage_stays", "Stays in a stage: entered at a stage change, left at the "
                "deal's next one.", _stage_stays, {"left_at": True, "entered_at": True},
                "left_at", {**_rep("owner_rep_id"), **_channel(),
@@ -402,7 +404,7 @@ class Rollup:
         return Source(
             self.table, f"Daily rollup of {self.source}.", _plain(self.table), {"day": False},
             "day", dims, money=tuple(m for m in base.money if m in self.measures),
-            currency="currency",
+            currency="currency", currency_table=self.table,
         )  # fmt: skip
 
 

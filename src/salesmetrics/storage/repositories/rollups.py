@@ -15,6 +15,15 @@ def state(store: Store) -> tuple[int, dict[str, int]]:
     return (int(rows[0][0]) if rows else 0), {str(n): int(v) for n, v in built}
 
 
+def has_other_currency(store: Store, table: str, base: str) -> bool:
+    """Whether any row of `table` holds an amount in a currency other than `base`."""
+    rows = store.fetchall(
+        f"SELECT count(*) FROM (SELECT 1 FROM {q(table)} WHERE currency <> ? LIMIT 1) AS x",
+        (base,),
+    )
+    return bool(rows[0][0])
+
+
 def rebuild(tx: WriteTx, table: str, columns: list[str], select_sql: str) -> int:
     """Replace a rollup's rows and record the data version it now reflects."""
     tx.execute(f"DELETE FROM {q(table)}")
