@@ -112,7 +112,9 @@ def compile_group(leaves: list[Leaf], ctx: Context, bucket: DateRange | None = N
     first = leaves[0]
     source = first.source
     params = _params(first, ctx, bucket)
-    rel = source.fact(_needed(leaves, ctx))
+    early = bucket is None and ctx.grain is not None and first.time == source.early_time
+    period_of = (lambda col: _bucket(col, True, ctx)) if early else None
+    rel = source.fact(_needed(leaves, ctx), period_of=period_of)
     if source.scoped:
         dims = {*ctx.by, *(f.dimension for f in ctx.filters)}
         scope = "rep" if "rep" in dims else "team" if "team" in dims else "company"
@@ -282,8 +284,15 @@ def _period(rel: ir.Table, leaf: Leaf, ctx: Context, bucket: DateRange | None) -
             else (ibis.literal(ctx.range.start))
         )
         return ibis.ifelse(col >= start, ctx.range.start, ctx.earlier.start)
-    col = rel[leaf.time]
-    local = local_time(ctx.time_zone, col) if leaf.source.time[leaf.time] else col.cast("timestamp")
+    if "__period" in rel.columns:
+        return rel["__period"]  # bucketed where the time column lives, once per parent row
+    return _bucket(rel[leaf.time], leaf.source.time[leaf.time], ctx)
+
+
+def _bucket(col: ir.Value, instant: bool, ctx: Context) -> ir.Value:
+    """The start date of the grain bucket holding each value, in the workspace's calendar."""
+    assert ctx.grain is not None
+    local = local_time(ctx.time_zone, col) if instant else col.cast("timestamp")
     unit = {
         Grain.DAY: "D",
         Grain.WEEK: "W",

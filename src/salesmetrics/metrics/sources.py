@@ -118,7 +118,7 @@ class Source:
 
     name: str
     doc: str
-    build: Callable[[frozenset[str] | None], ir.Table]  # columns needed (None: all)
+    build: Callable[..., ir.Table]  # (columns needed or None for all, period_of=None)
     time: dict[str, bool]  # column -> True for UTC instants, False for local dates
     default_time: str
     dimensions: dict[str, Dim]
@@ -128,10 +128,17 @@ class Source:
     customer_key: str | None = None  # enables customer.<attribute> dimensions
     scoped: bool = False  # targets: rows per company, team or rep
     columns: tuple[str, ...] = field(default=())
+    early_time: str | None = None  # a time column the builder can bucket before its join
 
-    def fact(self, needed: frozenset[str] | None = None) -> ir.Table:
+    def fact(
+        self, needed: frozenset[str] | None = None, period_of: PeriodOf | None = None
+    ) -> ir.Table:
         """The fact relation; with `needed`, optional joins that feed no needed column are
-        left out (the database would otherwise still do them)."""
+        left out (the database would otherwise still do them). With `period_of`, a source
+        whose time column comes from a joined parent (order lines from orders) computes the
+        period there, once per parent row, as the column `__period`."""
+        if period_of is not None and self.early_time:
+            return self.build(needed, period_of=period_of)
         return self.build(needed)
 
     def column_names(self) -> list[str]:
@@ -153,13 +160,17 @@ def _wants(needed: frozenset[str] | None, column: str) -> bool:
     return needed is None or column in needed
 
 
-def _order_lines(needed: frozenset[str] | None) -> ir.Table:
+def _order_lines(needed: frozenset[str] | None, period_of: PeriodOf | None = None) -> ir.Table:
     lines, orders = table("order_lines"), table("orders")
+    if period_of is not None:
+        orders = orders.mutate(__period=period_of(orders.ordered_at))
+    extra = {"__period": orders["__period"]} if period_of is not None else {}
     rel = lines.join(orders, lines.order_id == orders.id).select(
         lines.id, lines.order_id, lines.product_id, lines.quantity, lines.unit_price_minor,
         lines.discount_minor, lines.line_total_minor, lines.currency,
         order_status=orders.status, ordered_at=orders.ordered_at,
         customer_id=orders.customer_id, rep_id=orders.rep_id, channel_id=orders.channel_id,
+        **extra,
     )  # fmt: skip
     return _with_extras(
         rel,
@@ -173,6 +184,7 @@ def _order_lines(needed: frozenset[str] | None) -> ir.Table:
 
 
 Extra = tuple[ir.Table, str, str, str]  # other table, our key, its key, its column
+PeriodOf = Callable[[ir.Value], ir.Value]
 
 
 def _with_extras(
@@ -335,7 +347,7 @@ def _sources() -> dict[str, Source]:
                "ordered_at", {**_rep(), **_channel(), **_product(), **_customer()},
                money=("line_total_minor", "unit_price_minor", "discount_minor",
                       "unit_cost_minor"), currency="currency", customer_key="customer_id",
-               currency_table="order_lines"),
+               currency_table="order_lines", early_time="ordered_at"),
         Source("orders", "Orders.", _plain("orders"), {"ordered_at": True}, "ordered_at",
                {**_rep(), **_channel(), **_customer(), "status": Dim("status")},
                money=("total_minor", "discount_minor", "tax_minor", "shipping_minor"),
