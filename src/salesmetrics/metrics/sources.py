@@ -13,6 +13,7 @@ from functools import cache
 import ibis
 import ibis.expr.types as ir
 
+from salesmetrics.metrics.expr import days_between
 from salesmetrics.storage import catalog
 from salesmetrics.storage.schema import ColType
 
@@ -243,8 +244,7 @@ def _stage_stays(needed: frozenset[str] | None = None) -> ir.Table:
     j = stays.join(d, stays.deal_id == d.id)
     return j.select(
         stays.deal_id, stays.stage_id, stays.entered_at, stays.left_at,
-        days_in_stage=stays.left_at.delta(stays.entered_at, unit="second").cast("float64")
-        / 86400.0,
+        days_in_stage=days_between(stays.left_at, stays.entered_at),
         owner_rep_id=d.owner_rep_id, pipeline_id=d.pipeline_id, channel_id=d.channel_id,
     )  # fmt: skip
 
