@@ -118,3 +118,41 @@ def test_import_rejects_with_an_errors_file_then_loads_and_reverts(tmp_path: Pat
     assert sm("imports", "revert", str(report["import_id"]), "--db", db).returncode == 0
     info = json.loads(sm("info", "--db", db, "-f", "json").stdout)
     assert info["tables"]["products"] == 0
+
+
+USER_KPI = """\
+metrics:
+  - name: kyiv_revenue
+    label: {en: "Kyiv revenue", uk: "Виручка Києва"}
+    description: {en: "Paid order lines of Kyiv customers.", uk: "Оплачені рядки клієнтів Києва."}
+    type: simple
+    source: order_lines
+    measure: {expr: line_total_minor, agg: sum}
+    filters: ["order_status == 'paid'", "customer_region == 'м. Київ'"]
+    unit: money
+"""
+
+
+def test_kpi_metrics_and_a_user_kpi_from_the_cli(tmp_path: Path) -> None:
+    db = tmp_path / "shop.duckdb"
+    assert sm("demo", "--db", str(db), "--as-of", "2026-11-26").returncode == 0
+    folder = tmp_path / "shop.metrics"  # beside the workspace file
+    folder.mkdir()
+    (folder / "kyiv.yaml").write_text(USER_KPI, encoding="utf-8")
+    assert sm("metrics", "validate", "--db", str(db)).returncode == 0
+    listed = json.loads(sm("metrics", "list", "--db", str(db), "--format", "json").stdout)
+    assert {"revenue", "win_rate", "kyiv_revenue"} <= {m["name"] for m in listed}
+    out = sm("kpi", "kyiv_revenue", "revenue", "--db", str(db), "--period", "2026-10",
+             "--format", "csv")  # fmt: skip
+    header, row = out.stdout.strip().splitlines()
+    assert header == "period,kyiv_revenue,revenue"
+    kyiv, total = (int(v) for v in row.split(",")[1:])
+    assert 0 < kyiv < total
+    explained = sm("metrics", "explain", "kyiv_revenue", "--db", str(db), "--format", "json")
+    assert "customer_region" in explained.stdout and "shop.metrics/kyiv.yaml:2" in explained.stdout
+    broken = USER_KPI.replace("agg: sum", "agg: total").replace("line_total_minor", "line_totl")
+    (folder / "kyiv.yaml").write_text(broken, encoding="utf-8")
+    bad = sm("kpi", "revenue", "--db", str(db), "--period", "2026-10")
+    assert bad.returncode == 2 and "have 2 problems" in bad.stderr  # every problem at once
+    assert "kyiv.yaml:7: metric 'kyiv_revenue', measure.agg: 'total' is not one of" in bad.stderr
+    assert "kyiv.yaml:7: metric 'kyiv_revenue': unknown column 'line_totl'" in bad.stderr

@@ -173,8 +173,9 @@ def test_a_broken_user_kpi_stops_with_every_problem(ws: Workspace) -> None:
     try:
         with pytest.raises(DefinitionError) as err:
             q(ws, ["revenue"], period="2026-10")
-        assert len(err.value.problems) == 1  # the bad agg stops the metric before its filters
+        assert len(err.value.problems) == 2  # the bad agg and the unknown column, at once
         assert "broken.yaml:8: metric 'kyiv_new_customer_revenue', measure.agg" in str(err.value)
+        assert "unknown column 'order_state'" in str(err.value)
     finally:
         (folder / "broken.yaml").unlink()
         ws.metrics._catalog = None

@@ -140,6 +140,7 @@ def load_catalog(user_folder: Path | None = None) -> Catalog:
 
 def catalog_from_texts(files: list[tuple[str, str, bool]]) -> Catalog:
     problems: list[str] = []
+    patched: list[tuple[MetricDef, Located, Loc]] = []
     entries: dict[str, Entry] = {}
     located: dict[str, tuple[Located, Loc]] = {}
     for name, text, builtin in files:
@@ -150,6 +151,7 @@ def catalog_from_texts(files: list[tuple[str, str, bool]]) -> Catalog:
             continue
         parsed = read_definitions(parsed_yaml)
         problems += parsed.problems
+        patched += [(m, f, loc) for m, f, loc in parsed.patched]
         for metric, loc_file, loc in parsed.metrics:
             where = loc_file.where(loc)
             if metric.name in entries:
@@ -161,9 +163,10 @@ def catalog_from_texts(files: list[tuple[str, str, bool]]) -> Catalog:
             entries[metric.name] = Entry(metric, where, builtin)
             located[metric.name] = (loc_file, loc)
     catalog = Catalog(entries)
-    for name, (loc_file, loc) in located.items():
-        for field, message in check_metric(catalog, catalog.entries[name].metric):
-            problems.append(f"{loc_file.where((*loc, *field))}: metric '{name}': {message}")
+    checks = [(catalog.entries[n].metric, f, loc) for n, (f, loc) in located.items()]
+    for metric, loc_file, loc in checks + patched:
+        for field, message in check_metric(catalog, metric):
+            problems.append(f"{loc_file.where((*loc, *field))}: metric '{metric.name}': {message}")
     problems += _cycles(catalog)
     if problems:
         raise DefinitionError(sorted(problems, key=_by_place))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from copy import deepcopy as copy_deep
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -78,6 +79,9 @@ class Parsed:
 
     metrics: list[tuple[MetricDef, Located, Loc]]
     problems: list[str]
+    # invalid metrics with their bad fields dropped: checked further (so a file's every problem
+    # shows at once), never used
+    patched: list[tuple[MetricDef, Located, Loc]] = field(default_factory=list)
 
 
 def read_definitions(located: Located) -> Parsed:
@@ -88,6 +92,7 @@ def read_definitions(located: Located) -> Parsed:
     extra = sorted(set(data) - {"metrics"})
     problems = [f"{located.where((k,))}: unknown top-level key '{k}'" for k in extra]
     metrics: list[tuple[MetricDef, Located, Loc]] = []
+    patched: list[tuple[MetricDef, Located, Loc]] = []
     for i, raw in enumerate(data["metrics"]):
         loc: Loc = ("metrics", i)
         try:
@@ -98,7 +103,44 @@ def read_definitions(located: Located) -> Parsed:
                 where = located.where((*loc, *err["loc"]))
                 path = ".".join(str(p) for p in err["loc"]) or "(metric)"
                 problems.append(f"{where}: metric '{name}', {path}: {_say(err)}")
-    return Parsed(metrics, problems)
+            rest = _without_errors(raw, exc)
+            if rest is not None:
+                patched.append((rest, located, loc))
+    return Parsed(metrics, problems, patched)
+
+
+_STAND_INS: dict[str, Any] = {
+    "unit": "count",
+    "label": {"en": "-", "uk": "-"},
+    "description": {"en": "-", "uk": "-"},
+}
+
+
+def _without_errors(raw: Any, exc: ValidationError) -> MetricDef | None:
+    """The metric with each invalid value removed, if what is left is valid."""
+    if not isinstance(raw, dict):
+        return None
+    copy = copy_deep(raw)
+    for err in exc.errors():
+        path = err["loc"]
+        node: Any = copy
+        for step in path[:-1]:
+            if isinstance(node, dict):
+                node = node.get(step)
+            elif isinstance(node, list) and isinstance(step, int) and step < len(node):
+                node = node[step]
+            else:
+                node = None
+        if isinstance(node, dict) and path:
+            node.pop(path[-1], None)
+        elif isinstance(node, list) and path and isinstance(path[-1], int):
+            node[path[-1]] = None
+    for key, stand_in in _STAND_INS.items():  # required fields that do not change the checks
+        copy.setdefault(key, stand_in)
+    try:
+        return MetricDef.model_validate(copy)
+    except ValidationError:
+        return None
 
 
 def _say(err: Any) -> str:
