@@ -121,6 +121,9 @@ def compile_group(leaves: list[Leaf], ctx: Context, bucket: DateRange | None = N
         rel = rel.filter(rel.scope == scope)
     rel = _time_filter(rel, first, ctx, params, bucket)
     shared = [] if first.per else _shared_filters(leaves)
+    if shared:  # every aggregate wants these: a plain WHERE
+        comp = _compiler(rel, params)
+        rel = rel.filter(*(comp.compile(text) for text in shared))
     if not first.per:
         rel = _envelope(rel, leaves, params)
     rel = _convert_money(rel, leaves, ctx, bucket)
@@ -328,19 +331,22 @@ def _shared_filters(leaves: list[Leaf]) -> list[str]:
 
 
 def _envelope(rel: ir.Table, leaves: list[Leaf], params: dict[str, Any]) -> ir.Table:
-    """Keep only rows some aggregate counts: the OR of each leaf's (non-money) filters."""
+    """Keep only rows some aggregate may count: the OR of each leaf's first (non-money) filter.
+    Any part of a leaf's filters holds wherever all of them do, so this is a safe superset;
+    the first filter (the kind or status of the record, by convention) keeps it cheap."""
     money = set(leaves[0].source.money)
-    comp = _compiler(rel, params)
-    either = None
+    firsts: list[str] = []
     for leaf in leaves:
         texts = [t for t in leaf.filters if not ex.names(t) & money]
         if not texts:
             return rel  # this aggregate reads every row
-        conj = comp.compile(texts[0])
-        for text in texts[1:]:
-            conj = conj & comp.compile(text)
-        either = conj if either is None else either | conj
-    return rel if either is None else rel.filter(either)
+        if texts[0] not in firsts:
+            firsts.append(texts[0])
+    comp = _compiler(rel, params)
+    either = comp.compile(firsts[0])
+    for text in firsts[1:]:
+        either = either | comp.compile(text)
+    return rel.filter(either)
 
 
 def _aggregate(rel: ir.Table, leaf: Leaf, params: dict[str, Any], shared: list[str]) -> ir.Value:

@@ -72,6 +72,7 @@ class Engine:
         self.base_currency = base_currency
         self.fiscal_start_month = fiscal_start_month
         self.use_rollups = use_rollups
+        self._state: tuple[int, dict[str, int]] = (0, {})
 
     def context(self, request: MetricRequest, rng: DateRange) -> Context:
         return Context(
@@ -82,6 +83,7 @@ class Engine:
     def plan(self, request: MetricRequest) -> Plan:
         roots = Planner(self.catalog).plan(request)
         leaves, cumulative = all_leaves(roots), all_leaves(roots, cumulative=True)
+        self._state = rollups_repo.state(self.store)  # once per plan: a few tiny reads
         other = request.comparison
         ctx = self.context(request, request.range)
         if other is not None and request.grain is None:
@@ -119,7 +121,7 @@ class Engine:
     def _queries(self, leaves: list[Leaf], ctx: Context) -> list[Query]:
         dialect = self.store.dialect.value
         groups: dict[tuple[Any, ...], list[Leaf]] = defaultdict(list)
-        version, built = rollups_repo.state(self.store)
+        version, built = self._state
         fresh = fresh_rollups(version, built) if self.use_rollups else {}
         served = []
         for leaf in leaves:
