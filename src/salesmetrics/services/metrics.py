@@ -18,6 +18,7 @@ from salesmetrics.domain.periods import (
     parse_grain,
     parse_period,
 )
+from salesmetrics.domain.settings import WorkspaceSettings
 from salesmetrics.metrics.catalog import Catalog, catalog_from_texts, load_catalog
 from salesmetrics.metrics.compile import DimFilter
 from salesmetrics.metrics.engine import Engine
@@ -112,8 +113,10 @@ class MetricsService:
             self._catalog = load_catalog(self.folder)
         return self._catalog
 
-    def engine(self, *, use_rollups: bool = True) -> Engine:
-        s = self.ws.settings
+    def engine(
+        self, *, use_rollups: bool = True, settings: WorkspaceSettings | None = None
+    ) -> Engine:
+        s = settings or self.ws.settings
         return Engine(
             self.ws.store, self.catalog, time_zone=s.time_zone,
             base_currency=s.base_currency, fiscal_start_month=s.fiscal_year_start_month,
@@ -131,10 +134,11 @@ class MetricsService:
         self, metrics: Sequence[str], *, period: str = "this_month", grain: str | None = None,
         by: Sequence[str] = (), filters: Sequence[str | DimFilter] = (),
         compare: str | None = None, variants: Mapping[str, str] | None = None,
-        as_of: date | None = None,
+        as_of: date | None = None, settings: WorkspaceSettings | None = None,
     ) -> MetricRequest:  # fmt: skip
-        s = self.ws.settings
-        rng: DateRange = parse_period(period, as_of or self.today(), s.fiscal_year_start_month)
+        s = settings or self.ws.settings
+        today = as_of or datetime.now(ZoneInfo(s.time_zone)).date()
+        rng: DateRange = parse_period(period, today, s.fiscal_year_start_month)
         return MetricRequest(
             metrics=tuple(metrics), range=rng, grain=parse_grain(grain), by=tuple(by),
             filters=tuple(f if isinstance(f, DimFilter) else parse_filter(f) for f in filters),
@@ -144,7 +148,9 @@ class MetricsService:
 
     def query(self, metrics: Sequence[str], **options: Any) -> MetricResult:
         """Compute metrics; see `request` for the options (period, grain, by, filters ...)."""
-        return self.engine().run(self.request(metrics, **options))
+        settings = self.ws.settings  # read once per query
+        request = self.request(metrics, settings=settings, **options)
+        return self.engine(settings=settings).run(request)
 
     def run(self, request: MetricRequest) -> MetricResult:
         return self.engine().run(request)

@@ -10,9 +10,12 @@ from salesmetrics.storage.protocol import Store, WriteTx
 
 def state(store: Store) -> tuple[int, dict[str, int]]:
     """The current data version (0 before the first write) and each rollup's build version."""
-    rows = store.fetchall("SELECT value FROM workspace_state WHERE key = 'data_version'")
-    built = store.fetchall("SELECT name, data_version FROM rollup_state")
-    return (int(rows[0][0]) if rows else 0), {str(n): int(v) for n, v in built}
+    rows = store.fetchall(
+        "SELECT '', value FROM workspace_state WHERE key = 'data_version' "
+        "UNION ALL SELECT name, data_version FROM rollup_state"
+    )
+    current = next((int(v) for n, v in rows if n == ""), 0)
+    return current, {str(n): int(v) for n, v in rows if n != ""}
 
 
 def has_other_currency(store: Store, table: str, base: str) -> bool:
