@@ -18,9 +18,9 @@ run by run, `runs` times (p50, p95 ms; interleaved, so a busy moment hits every 
   pandas     the same KPIs on DataFrames loaded once (load time reported, not timed).
 Every way's answer is checked against the engine's (money exact, rates to 1e-9).
 
-The demo is all in UAH (the base currency), so the hand SQL and pandas skip the currency
-conversion the engine's SQL always carries (a left join to fx_rates); that join is part of
-what "generated vs hand" measures.
+The demo is all in UAH (the base currency), so the hand SQL and pandas skip currency
+conversion; so does the engine's SQL, which joins fx_rates only when a table holds amounts in
+another currency (checked once per data version).
 
 `python bench/metrics_bench.py --db PATH [--pg URL] [--as-of YYYY-MM-DD]` writes
 bench/results/metrics.json (--pg figures go under "postgres") and prints a table;
