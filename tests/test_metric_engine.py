@@ -3,22 +3,19 @@
 from __future__ import annotations
 
 import os
-import uuid
 from collections import defaultdict
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-import psycopg
 import pytest
 
-from salesmetrics.domain.enums import DemoSize
+from conftest import DEMO_AS_OF
 from salesmetrics.domain.errors import DefinitionError, QueryError
-from salesmetrics.services.demo import create_demo
 from salesmetrics.services.workspace import Workspace, open_workspace
 
-AS_OF = date(2026, 11, 26)
+AS_OF = DEMO_AS_OF
 SNAPSHOTS = Path(__file__).parent / "snapshots"
 
 USER_KPI = """\
@@ -36,36 +33,17 @@ metrics:
 """
 
 
-@pytest.fixture(scope="module", params=("duckdb", "postgres"))
-def ws(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Workspace]:
-    folder = tmp_path_factory.mktemp("metrics")
+@pytest.fixture(scope="module")
+def ws(demo_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workspace]:
     old = os.environ.get("SALESMETRICS_METRICS_DIR")
-    os.environ["SALESMETRICS_METRICS_DIR"] = str(folder / "user-metrics")
-    cwd = Path.cwd()
-    os.chdir(folder)  # the demo's truth file lands here for PostgreSQL
-    admin = None
-    if request.param == "duckdb":
-        url = str(folder / "ws.duckdb")
-    else:
-        admin = request.getfixturevalue("pg_admin_url")
-        name = f"sm_metrics_{uuid.uuid4().hex[:10]}"
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-        url = admin.rpartition("/")[0] + "/" + name
-    w = open_workspace(url, create=True)
-    create_demo(w, DemoSize.SMALL, seed=7, as_of=AS_OF)
+    os.environ["SALESMETRICS_METRICS_DIR"] = str(tmp_path_factory.mktemp("user-metrics"))
+    w = open_workspace(demo_url)
     yield w
     w.close()
-    os.chdir(cwd)
     if old is None:
         os.environ.pop("SALESMETRICS_METRICS_DIR", None)
     else:
         os.environ["SALESMETRICS_METRICS_DIR"] = old
-    if admin is not None:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{url.rpartition("/")[2]}" WITH (FORCE)')
 
 
 def q(ws: Workspace, metrics: list[str], **kw: Any) -> list[dict[str, Any]]:
@@ -147,7 +125,6 @@ def test_rates_carry_wilson_intervals(ws: Workspace) -> None:
 
 def test_user_kpi_works_in_query_explain_and_cli(ws: Workspace) -> None:
     folder = Path(os.environ["SALESMETRICS_METRICS_DIR"])
-    folder.mkdir(exist_ok=True)
     (folder / "kyiv.yaml").write_text(USER_KPI, encoding="utf-8")
     ws.metrics._catalog = None  # a new file is picked up by a fresh catalog
     try:
@@ -166,7 +143,6 @@ def test_user_kpi_works_in_query_explain_and_cli(ws: Workspace) -> None:
 
 def test_a_broken_user_kpi_stops_with_every_problem(ws: Workspace) -> None:
     folder = Path(os.environ["SALESMETRICS_METRICS_DIR"])
-    folder.mkdir(exist_ok=True)
     broken = USER_KPI.replace("agg: sum", "agg: total").replace("order_status", "order_state")
     (folder / "broken.yaml").write_text(broken, encoding="utf-8")
     ws.metrics._catalog = None

@@ -2,50 +2,22 @@
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Iterator
-from datetime import date
-from pathlib import Path
 from typing import Any
 
-import psycopg
 import pytest
 from fastapi.testclient import TestClient
 
-from salesmetrics.domain.enums import DemoSize
-from salesmetrics.services.demo import create_demo
-from salesmetrics.services.workspace import open_workspace
+from conftest import DEMO_AS_OF
 from salesmetrics.web.app import create_app
 
-AS_OF = date(2026, 11, 26)
+AS_OF = DEMO_AS_OF
 
 
-@pytest.fixture(scope="module", params=("duckdb", "postgres"))
-def client(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[TestClient]:
-    folder = tmp_path_factory.mktemp("web")
-    cwd = Path.cwd()
-    os.chdir(folder)
-    admin = None
-    if request.param == "duckdb":
-        url = str(folder / "ws.duckdb")
-    else:
-        admin = request.getfixturevalue("pg_admin_url")
-        name = f"sm_web_{uuid.uuid4().hex[:10]}"
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-        url = admin.rpartition("/")[0] + "/" + name
-    ws = open_workspace(url, create=True)
-    create_demo(ws, DemoSize.SMALL, seed=3, as_of=AS_OF)
-    ws.close()
-    with TestClient(create_app(url)) as c:
+@pytest.fixture(scope="module")
+def client(demo_url: str) -> Iterator[TestClient]:
+    with TestClient(create_app(demo_url)) as c:
         yield c
-    os.chdir(cwd)
-    if admin is not None:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{url.rpartition("/")[2]}" WITH (FORCE)')
 
 
 def post(client: TestClient, path: str, body: dict[str, Any]) -> Any:

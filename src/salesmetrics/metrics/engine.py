@@ -5,7 +5,6 @@ from __future__ import annotations
 import functools
 import time
 from collections import defaultdict
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -23,7 +22,7 @@ from salesmetrics.domain.periods import (
 from salesmetrics.metrics.catalog import Catalog
 from salesmetrics.metrics.compile import Context, Leaf, compile_group
 from salesmetrics.metrics.compose import Composer, RowKey
-from salesmetrics.metrics.plan import MetricRequest, Node, Planner, all_leaves
+from salesmetrics.metrics.plan import MetricRequest, Node, Planner, all_leaves, nodes
 from salesmetrics.metrics.result import MetricResult, build_result
 from salesmetrics.metrics.rollups import fresh_rollups, serve
 from salesmetrics.metrics.spec import MetricType
@@ -110,7 +109,7 @@ class Engine:
 
     def extend(self, rng: DateRange, request: MetricRequest, roots: list[Node]) -> DateRange:
         """The range reaching back to the earliest reset point a cumulative metric needs."""
-        resets = {n.metric.reset for n in _walk(roots) if n.metric.type is MetricType.CUMULATIVE}
+        resets = {n.metric.reset for n in nodes(roots) if n.metric.type is MetricType.CUMULATIVE}
         if "never" in resets:
             return DateRange(EPOCH, rng.end)
         first = buckets(rng, request.grain, self.fiscal_start_month)[0]
@@ -229,26 +228,9 @@ def _pool() -> ThreadPoolExecutor:
 EPOCH = date(1970, 1, 1)
 
 
-def _walk(roots: list[Node]) -> list[Node]:
-    out: dict[str, Node] = {}
-
-    def visit(node: Node) -> None:
-        if node.key not in out:
-            out[node.key] = node
-            for child in node.children.values():
-                visit(child)
-
-    for root in roots:
-        visit(root)
-    return list(out.values())
-
-
 def _as_date(value: Any) -> date:
     if hasattr(value, "date") and callable(value.date):
         result: date = value.date()
         return result
     assert isinstance(value, date)
     return value
-
-
-Runner = Callable[[MetricRequest], MetricResult]

@@ -10,7 +10,7 @@ from salesmetrics.domain.periods import Compare, DateRange, Grain, comparison_ra
 from salesmetrics.metrics import expr as ex
 from salesmetrics.metrics.catalog import Catalog
 from salesmetrics.metrics.compile import DimFilter, Leaf
-from salesmetrics.metrics.sources import DIMENSION_DOCS, SOURCES
+from salesmetrics.metrics.sources import SOURCES
 from salesmetrics.metrics.spec import MetricDef, MetricType
 
 
@@ -128,5 +128,16 @@ def all_leaves(roots: list[Node], *, cumulative: bool = False) -> list[Leaf]:
     return list(seen.values())
 
 
-def known_dimensions() -> dict[str, str]:
-    return dict(DIMENSION_DOCS)
+def nodes(roots: list[Node]) -> list[Node]:
+    """Every node of the plan once, roots first."""
+    seen: dict[str, Node] = {}
+
+    def visit(node: Node) -> None:
+        if node.key not in seen:
+            seen[node.key] = node
+            for child in node.children.values():
+                visit(child)
+
+    for root in roots:
+        visit(root)
+    return list(seen.values())

@@ -7,7 +7,7 @@ an ibis expression over the workspace tables, built without a connection.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache
 
 import ibis
@@ -128,7 +128,6 @@ class Source:
     currency_table: str | None = None  # the stored table whose currency column that is
     customer_key: str | None = None  # enables customer.<attribute> dimensions
     scoped: bool = False  # targets: rows per company, team or rep
-    columns: tuple[str, ...] = field(default=())
     early_time: str | None = None  # a time column the builder can bucket before its join
 
     def fact(

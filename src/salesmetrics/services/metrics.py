@@ -23,7 +23,7 @@ from salesmetrics.metrics.catalog import Catalog, catalog_from_texts, load_catal
 from salesmetrics.metrics.compile import DimFilter
 from salesmetrics.metrics.engine import Engine
 from salesmetrics.metrics.loader import builtin_files
-from salesmetrics.metrics.plan import MetricRequest
+from salesmetrics.metrics.plan import MetricRequest, nodes
 from salesmetrics.metrics.result import MetricResult
 from salesmetrics.metrics.rollups import build_sql
 from salesmetrics.metrics.sources import ROLLUPS
@@ -161,7 +161,8 @@ class MetricsService:
         request = self.request(metrics, **options)
         plan = engine.plan(request)
         definitions = []
-        for key, node in _nodes(plan.roots):
+        for node in nodes(plan.roots):
+            key = node.key
             m = node.metric
             definitions.append({
                 "metric": m.name, "key": key, "type": m.type.value,
@@ -195,21 +196,6 @@ class MetricsService:
     def show(self, name: str) -> tuple[MetricDef, str]:
         metric = self.catalog.get(name)
         return metric, self.catalog.entries[name].where
-
-
-def _nodes(roots: list[Any]) -> list[tuple[str, Any]]:
-    seen: dict[str, Any] = {}
-
-    def walk(node: Any) -> None:
-        if node.key in seen:
-            return
-        seen[node.key] = node
-        for child in node.children.values():
-            walk(child)
-
-    for root in roots:
-        walk(root)
-    return list(seen.items())
 
 
 def refresh_rollups(ws: Workspace) -> dict[str, int]:
