@@ -16,7 +16,7 @@ from salesmetrics.domain.errors import SalesmetricsError
 from salesmetrics.domain.periods import NAMED_PERIODS
 from salesmetrics.services.metrics import MetricsService
 from salesmetrics.web import i18n
-from salesmetrics.web.pages import locale_of, templates
+from salesmetrics.web.render import locale_of, render
 
 router = APIRouter(include_in_schema=False)
 GRAINS = ("", "day", "week", "month", "quarter", "year")
@@ -71,15 +71,15 @@ def explore(request: Request, ws: WorkspaceDep) -> HTMLResponse:
     locale = locale_of(request, settings.locale)
     p = _params(request)
     context: dict[str, Any] = {
-        "p": p, "t": i18n.labels(locale), "locale": locale, "name": settings.name,
+        "p": p, "name": settings.name,
         "metrics": ws.metrics.list(), "grains": GRAINS, "breakdowns": BREAKDOWNS,
-        "periods": list(NAMED_PERIODS), "error": None, "result": None, "word": i18n.word,
+        "periods": list(NAMED_PERIODS), "error": None, "result": None,
     }  # fmt: skip
     try:
         result, explanation = _run(ws.metrics, p)
     except SalesmetricsError as exc:
         context["error"] = exc.message
-        return templates.TemplateResponse(request, "explore.html", context, status_code=422)
+        return render(request, "explore.html", locale, context, status_code=422)
     info = result.metrics[0]
     context.update(
         result=result, info=info, rows=result.rows(), explain=explanation.as_dict(),
@@ -89,7 +89,7 @@ def explore(request: Request, ws: WorkspaceDep) -> HTMLResponse:
                                      r.get(f"{info.name}__delta_pct"), info.unit, locale),
         csv_query=str(request.url.query),
     )  # fmt: skip
-    return templates.TemplateResponse(request, "explore.html", context)
+    return render(request, "explore.html", locale, context)
 
 
 @router.get("/explore.csv")

@@ -8,22 +8,15 @@ from pathlib import Path
 import plotly
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse
-from fastapi.templating import Jinja2Templates
 
 from salesmetrics.api.deps import WorkspaceDep
 from salesmetrics.services.overview import overview
 from salesmetrics.services.workspace import describe
 from salesmetrics.web import i18n
+from salesmetrics.web.render import locale_of, render
 
-templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 router = APIRouter(include_in_schema=False)
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
-
-
-def locale_of(request: Request, default: str) -> str:
-    """The page language: ?lang=uk|en, else the workspace's locale."""
-    asked = request.query_params.get("lang")
-    return asked if asked in i18n.LABELS else default
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -35,18 +28,16 @@ def overview_page(request: Request, ws: WorkspaceDep) -> HTMLResponse:
     trend = {
         "x": [p.isoformat() for p, _ in data.trend],
         "y": [None if v is None else v / 100 for _, v in data.trend],
-        "name": i18n.labels(locale)["revenue"],
+        "name": i18n.translator(locale).gettext("Revenue"),
     }
     context = {
         "name": settings.name,
         "o": data,
-        "t": i18n.labels(locale),
-        "locale": locale,
         "value": lambda v, unit: i18n.metric_value(v, unit, data.currency, locale),
         "change": lambda c: i18n.change(c.delta, c.delta_pct, c.unit, locale),
         "trend_json": json.dumps(trend),
     }
-    return templates.TemplateResponse(request, "overview.html", context)
+    return render(request, "overview.html", locale, context)
 
 
 @router.get("/static/vendor/plotly.min.js")
@@ -60,10 +51,4 @@ def home(request: Request, ws: WorkspaceDep) -> HTMLResponse:
     """The workspace summary: settings, tables with row counts and date ranges."""
     info = describe(ws)
     locale = locale_of(request, info.settings.locale)
-    context = {
-        "info": info,
-        "t": i18n.labels(locale),
-        "locale": locale,
-        "fmt": lambda n: i18n.number(n, locale),
-    }
-    return templates.TemplateResponse(request, "home.html", context)
+    return render(request, "home.html", locale, {"info": info})

@@ -1,0 +1,38 @@
+"""Rendering a page in the visitor's language: templates get `_`, `ngettext`, the locale and
+the formatters, so no page assembles a translation by hand."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from salesmetrics.web import i18n
+
+templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+
+
+def locale_of(request: Request, default: str) -> str:
+    """The page language: ?lang=uk|en, else the workspace's locale."""
+    return i18n.language(request.query_params.get("lang"), default)
+
+
+def render(
+    request: Request, name: str, locale: str, context: dict[str, Any], status_code: int = 200
+) -> HTMLResponse:
+    """A template with the language's gettext, number formatting and a language switch."""
+    tr = i18n.translator(locale)
+    base = {
+        "_": tr.gettext,
+        "ngettext": tr.ngettext,
+        "locale": locale,
+        "word": lambda key: i18n.word(key, locale),
+        "fmt": lambda n: i18n.number(n, locale),
+        "day": lambda d: i18n.day(d, locale),
+        "lang_url": lambda code: str(request.url.include_query_params(lang=code)),
+        "languages": i18n.LANGUAGES,
+    }
+    return templates.TemplateResponse(request, name, {**base, **context}, status_code=status_code)
