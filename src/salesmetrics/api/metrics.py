@@ -8,19 +8,22 @@ from typing import Any
 from fastapi import APIRouter
 
 from salesmetrics.api.deps import WorkspaceDep
+from salesmetrics.api.errors import problem_responses
 from salesmetrics.api.schemas import (
+    ExplainOut,
+    MetricDefinitionOut,
     MetricInfoOut,
     MetricList,
     MetricQueryIn,
     MetricQueryOut,
     MetricSummary,
 )
-from salesmetrics.domain.errors import QueryError
+from salesmetrics.domain.errors import NotFoundError, QueryError
 
 router = APIRouter(prefix="/api/v1/metrics", tags=["metrics"])
 
 
-@router.get("", response_model=MetricList)
+@router.get("", response_model=MetricList, responses=problem_responses(422))
 def list_metrics(ws: WorkspaceDep, include_hidden: bool = False) -> MetricList:
     """Every metric of the workspace: built-in and its own."""
     catalog = ws.metrics.catalog
@@ -40,9 +43,14 @@ def list_metrics(ws: WorkspaceDep, include_hidden: bool = False) -> MetricList:
     return MetricList(data=data, count=len(data))
 
 
-@router.get("/{name}")
+@router.get("/{name}", response_model=MetricDefinitionOut, responses=problem_responses(404, 422))
 def show_metric(name: str, ws: WorkspaceDep) -> dict[str, Any]:
     """One metric's definition as data, with the file and line it comes from."""
+    if name not in ws.metrics.catalog.entries:
+        try:
+            ws.metrics.catalog.get(name)  # its message suggests the nearest name
+        except QueryError as exc:
+            raise NotFoundError(exc.message) from None
     metric, where = ws.metrics.show(name)
     return {**metric.model_dump(mode="json", exclude_defaults=True), "defined_at": where}
 
@@ -56,7 +64,7 @@ def _options(body: MetricQueryIn) -> dict[str, Any]:
             "compare": body.compare, "variants": body.variants, "as_of": as_of}  # fmt: skip
 
 
-@router.post("/query", response_model=MetricQueryOut)
+@router.post("/query", response_model=MetricQueryOut, responses=problem_responses(422, 503))
 def query(body: MetricQueryIn, ws: WorkspaceDep) -> MetricQueryOut:
     """Compute metrics by period and dimensions, with intervals and an optional comparison."""
     result = ws.metrics.query(body.metrics, **_options(body))
@@ -71,7 +79,7 @@ def query(body: MetricQueryIn, ws: WorkspaceDep) -> MetricQueryOut:
     )  # fmt: skip
 
 
-@router.post("/explain")
+@router.post("/explain", response_model=ExplainOut, responses=problem_responses(422))
 def explain(body: MetricQueryIn, ws: WorkspaceDep) -> dict[str, Any]:
     """How a query is computed: definitions, variants in force and the SQL, without running it."""
     return ws.metrics.explain(body.metrics, **_options(body)).as_dict()

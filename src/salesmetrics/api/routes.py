@@ -7,26 +7,33 @@ from typing import Any
 from fastapi import APIRouter
 
 from salesmetrics.api.deps import WorkspaceDep
-from salesmetrics.api.schemas import Health, WorkspacePublic
+from salesmetrics.api.errors import problem_responses
+from salesmetrics.api.schemas import Health, OverviewOut, WorkspacePublic
 from salesmetrics.services.overview import overview
 from salesmetrics.services.workspace import describe, schema_version
 
 router = APIRouter()
 
 
-@router.get("/healthz", response_model=Health, tags=["health"])
+@router.get("/healthz", response_model=Health, tags=["health"], responses=problem_responses(503))
 def health(ws: WorkspaceDep) -> Health:
     """Liveness and a database round trip."""
     return Health(status="ok", engine=ws.store.dialect.value, schema_version=schema_version(ws))
 
 
-@router.get("/api/v1/overview", tags=["overview"])
+@router.get(
+    "/api/v1/overview", response_model=OverviewOut, tags=["overview"],
+    responses=problem_responses(503),
+)  # fmt: skip
 def overview_data(ws: WorkspaceDep) -> dict[str, Any]:
     """The Overview page as JSON: KPI cards against last month, revenue trend, reps."""
     return overview(ws).as_dict()
 
 
-@router.get("/api/v1/workspace", response_model=WorkspacePublic, tags=["workspace"])
+@router.get(
+    "/api/v1/workspace", response_model=WorkspacePublic, tags=["workspace"],
+    responses=problem_responses(503),
+)  # fmt: skip
 def workspace_info(ws: WorkspaceDep) -> WorkspacePublic:
     """Settings, tables with row counts, and date ranges of the workspace."""
     return WorkspacePublic.model_validate(describe(ws).as_dict())

@@ -1,0 +1,234 @@
+"""Record endpoints: lists with filters, sorting and cursor pagination, and one record by id.
+
+Each list's query string is one pydantic model: unknown parameters, unknown enum values and
+sort fields outside the whitelist are refused with a 422 problem that lists what is allowed.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeAlias
+
+from fastapi import APIRouter, Path, Query, Request
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic.json_schema import SkipJsonSchema
+
+from salesmetrics.api.deps import WorkspaceDep
+from salesmetrics.api.errors import problem_responses
+from salesmetrics.api.schemas import (
+    CustomerOut,
+    CustomerPage,
+    DealOut,
+    DealPage,
+    LeadOut,
+    LeadPage,
+    OrderOut,
+    OrderPage,
+    ProductOut,
+    ProductPage,
+    RepOut,
+    RepPage,
+)
+from salesmetrics.domain.enums import DealStatus, LeadStatus, OrderStatus
+from salesmetrics.services import records
+from salesmetrics.services.records import RecordPage
+
+router = APIRouter(prefix="/api/v1", tags=["records"])
+
+MAX_ID = 2**63 - 1
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+Text = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=r"^[^\x00]+$")]
+Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
+Day = date | SkipJsonSchema[None]
+
+
+def _ids(what: str) -> Any:
+    return Field(default=[], max_length=100, description=f"Only {what} (repeat for several).")
+
+
+def _texts(what: str) -> Any:
+    return Field(default=[], max_length=100, description=f"Only these {what} (exact, repeatable).")
+
+
+def _day(what: str, end: str) -> Any:
+    return Field(default=None, description=f"{what} on or {end} this local date (YYYY-MM-DD).")
+
+
+if TYPE_CHECKING:
+    DealSort: TypeAlias = str
+    LeadSort: TypeAlias = str
+    CustomerSort: TypeAlias = str
+    OrderSort: TypeAlias = str
+    RepSort: TypeAlias = str
+    ProductSort: TypeAlias = str
+else:
+    DealSort, LeadSort, CustomerSort, OrderSort, RepSort, ProductSort = (
+        Literal[records.sort_keys(kind)]
+        for kind in ("deals", "leads", "customers", "orders", "reps", "products")
+    )
+
+_SORT_HELP = "A field to sort by; a leading '-' sorts descending. Ties are broken by id."
+
+
+class ListQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    limit: int = Field(default=records.DEFAULT_LIMIT, ge=1, le=records.MAX_LIMIT,
+                       description="Records per page.")  # fmt: skip
+    cursor: str | SkipJsonSchema[None] = Field(
+        default=None, max_length=1000, pattern=r"^[A-Za-z0-9_-]+$",
+        description="Where the page starts: the `next_cursor` of the previous page.",
+    )  # fmt: skip
+
+    def filters(self) -> dict[str, Any]:
+        return self.model_dump(exclude={"limit", "cursor", "sort"})
+
+
+class DealQuery(ListQuery):
+    status: list[DealStatus] = _ids("deals in these statuses")
+    pipeline_id: list[Id] = _ids("deals in these pipelines")
+    stage_id: list[Id] = _ids("deals in these stages")
+    rep_id: list[Id] = _ids("deals owned by these reps")
+    customer_id: list[Id] = _ids("deals of these customers")
+    channel_id: list[Id] = _ids("deals from these channels")
+    currency: list[Currency] = _texts("currencies")
+    created_from: Day = _day("Created", "after")
+    created_to: Day = _day("Created", "before")
+    closed_from: Day = _day("Closed", "after")
+    closed_to: Day = _day("Closed", "before")
+    sort: DealSort = Field(default="id", description=_SORT_HELP)
+
+
+class LeadQuery(ListQuery):
+    status: list[LeadStatus] = _ids("leads in these statuses")
+    channel_id: list[Id] = _ids("leads from these channels (lead sources)")
+    rep_id: list[Id] = _ids("leads owned by these reps")
+    created_from: Day = _day("Created", "after")
+    created_to: Day = _day("Created", "before")
+    decided_from: Day = _day("Converted or lost", "after")
+    decided_to: Day = _day("Converted or lost", "before")
+    sort: LeadSort = Field(default="id", description=_SORT_HELP)
+
+
+class CustomerQuery(ListQuery):
+    region: list[Text] = _texts("regions")
+    industry: list[Text] = _texts("industries")
+    size_band: list[Text] = _texts("company size bands")
+    channel_id: list[Id] = _ids("customers acquired through these channels")
+    rep_id: list[Id] = _ids("customers owned by these reps")
+    acquired_from: Day = _day("Acquired (first order)", "after")
+    acquired_to: Day = _day("Acquired (first order)", "before")
+    sort: CustomerSort = Field(default="id", description=_SORT_HELP)
+
+
+class OrderQuery(ListQuery):
+    status: list[OrderStatus] = _ids("orders in these statuses")
+    customer_id: list[Id] = _ids("orders of these customers")
+    rep_id: list[Id] = _ids("orders of these reps")
+    channel_id: list[Id] = _ids("orders through these channels")
+    currency: list[Currency] = _texts("currencies")
+    placed_from: Day = _day("Placed", "after")
+    placed_to: Day = _day("Placed", "before")
+    sort: OrderSort = Field(default="id", description=_SORT_HELP)
+
+
+class RepQuery(ListQuery):
+    team_id: list[Id] = _ids("reps of these teams")
+    active: bool | SkipJsonSchema[None] = Field(default=None, description="Only (in)active reps.")
+    sort: RepSort = Field(default="id", description=_SORT_HELP)
+
+
+class ProductQuery(ListQuery):
+    category: list[Text] = _texts("categories")
+    active: bool | SkipJsonSchema[None] = Field(default=None, description="Only (in)active ones.")
+    currency: list[Currency] = _texts("price currencies")
+    sort: ProductSort = Field(default="id", description=_SORT_HELP)
+
+
+RecordId = Annotated[int, Path(ge=1, le=MAX_ID, description="The record's id.")]
+LIST_ERRORS = problem_responses(422, 503)
+ONE_ERRORS = problem_responses(404, 422, 503)
+
+
+def _page(request: Request, ws: WorkspaceDep, kind: str, query: ListQuery) -> dict[str, Any]:
+    sort = str(getattr(query, "sort", "id"))
+    page: RecordPage = records.list_records(ws, kind, filters=query.filters(), sort=sort,
+                                            limit=query.limit, cursor=query.cursor)  # fmt: skip
+    link = None
+    if page.next_cursor:
+        url = request.url.include_query_params(cursor=page.next_cursor)
+        link = f"{url.path}?{url.query}"
+    return {"data": page.rows, "count": page.total, "limit": page.limit, "sort": page.sort,
+            "next": link, "next_cursor": page.next_cursor}  # fmt: skip
+
+
+@router.get("/deals", response_model=DealPage, responses=LIST_ERRORS)
+def list_deals(request: Request, ws: WorkspaceDep, q: Annotated[DealQuery, Query()]) -> Any:
+    """Deals, filtered by status, pipeline, stage, rep, customer, channel, created or closed."""
+    return _page(request, ws, "deals", q)
+
+
+@router.get("/deals/{record_id}", response_model=DealOut, responses=ONE_ERRORS)
+def get_deal(record_id: RecordId, ws: WorkspaceDep) -> Any:
+    """One deal."""
+    return records.get_record(ws, "deals", record_id)
+
+
+@router.get("/leads", response_model=LeadPage, responses=LIST_ERRORS)
+def list_leads(request: Request, ws: WorkspaceDep, q: Annotated[LeadQuery, Query()]) -> Any:
+    """Leads, filtered by status, source channel, rep, and when created or decided."""
+    return _page(request, ws, "leads", q)
+
+
+@router.get("/leads/{record_id}", response_model=LeadOut, responses=ONE_ERRORS)
+def get_lead(record_id: RecordId, ws: WorkspaceDep) -> Any:
+    """One lead."""
+    return records.get_record(ws, "leads", record_id)
+
+
+@router.get("/customers", response_model=CustomerPage, responses=LIST_ERRORS)
+def list_customers(request: Request, ws: WorkspaceDep, q: Annotated[CustomerQuery, Query()]) -> Any:
+    """Customers, filtered by region, industry, size band, channel, rep and acquisition date."""
+    return _page(request, ws, "customers", q)
+
+
+@router.get("/customers/{record_id}", response_model=CustomerOut, responses=ONE_ERRORS)
+def get_customer(record_id: RecordId, ws: WorkspaceDep) -> Any:
+    """One customer."""
+    return records.get_record(ws, "customers", record_id)
+
+
+@router.get("/orders", response_model=OrderPage, responses=LIST_ERRORS)
+def list_orders(request: Request, ws: WorkspaceDep, q: Annotated[OrderQuery, Query()]) -> Any:
+    """Orders, filtered by status, customer, rep, channel, currency and when placed."""
+    return _page(request, ws, "orders", q)
+
+
+@router.get("/orders/{record_id}", response_model=OrderOut, responses=ONE_ERRORS)
+def get_order(record_id: RecordId, ws: WorkspaceDep) -> Any:
+    """One order, with its totals in minor units of its currency."""
+    return records.get_record(ws, "orders", record_id)
+
+
+@router.get("/reps", response_model=RepPage, responses=LIST_ERRORS)
+def list_reps(request: Request, ws: WorkspaceDep, q: Annotated[RepQuery, Query()]) -> Any:
+    """Sales reps, filtered by team and whether active."""
+    return _page(request, ws, "reps", q)
+
+
+@router.get("/reps/{record_id}", response_model=RepOut, responses=ONE_ERRORS)
+def get_rep(record_id: RecordId, ws: WorkspaceDep) -> Any:
+    """One sales rep."""
+    return records.get_record(ws, "reps", record_id)
+
+
+@router.get("/products", response_model=ProductPage, responses=LIST_ERRORS)
+def list_products(request: Request, ws: WorkspaceDep, q: Annotated[ProductQuery, Query()]) -> Any:
+    """Products, filtered by category, currency and whether active."""
+    return _page(request, ws, "products", q)
+
+
+@router.get("/products/{record_id}", response_model=ProductOut, responses=ONE_ERRORS)
+def get_product(record_id: RecordId, ws: WorkspaceDep) -> Any:
+    """One product, with its price and cost in minor units."""
+    return records.get_record(ws, "products", record_id)
