@@ -12,6 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from salesmetrics import __version__
 from salesmetrics.api import errors as api_errors
 from salesmetrics.api.metrics import router as metrics_router
+from salesmetrics.api.records import router as records_router
 from salesmetrics.api.routes import router as api_router
 from salesmetrics.services.workspace import open_workspace
 from salesmetrics.web.explorer import router as explorer_router
@@ -41,6 +42,7 @@ def create_app(url: str | None = None) -> FastAPI:
     api_errors.install(app)
     app.include_router(api_router)
     app.include_router(metrics_router)
+    app.include_router(records_router)
     app.include_router(pages_router)
     app.include_router(explorer_router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
