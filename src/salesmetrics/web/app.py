@@ -14,9 +14,11 @@ from salesmetrics.api import errors as api_errors
 from salesmetrics.api.metrics import router as metrics_router
 from salesmetrics.api.records import router as records_router
 from salesmetrics.api.routes import router as api_router
+from salesmetrics.api.team import router as team_api_router
 from salesmetrics.services.workspace import open_workspace
 from salesmetrics.web.explorer import router as explorer_router
 from salesmetrics.web.pages import router as pages_router
+from salesmetrics.web.team import router as team_router
 
 STATIC = Path(__file__).parent / "static"
 
@@ -45,5 +47,7 @@ def create_app(url: str | None = None) -> FastAPI:
     app.include_router(records_router)
     app.include_router(pages_router)
     app.include_router(explorer_router)
+    app.include_router(team_api_router)
+    app.include_router(team_router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app
