@@ -49,6 +49,13 @@ class StorageError(SalesmetricsError):
     http_status = 503
 
 
+class SignatureError(SalesmetricsError):
+    """A signed request (webhook-style) is unsigned, stale or signed with an unknown secret."""
+
+    exit_code = 2
+    http_status = 401
+
+
 class QueryError(SalesmetricsError):
     """A metric query names something that does not exist or cannot be combined."""
 

@@ -11,6 +11,7 @@ from fastapi.staticfiles import StaticFiles
 
 from salesmetrics import __version__
 from salesmetrics.api import errors as api_errors
+from salesmetrics.api.events import router as events_router
 from salesmetrics.api.metrics import router as metrics_router
 from salesmetrics.api.records import router as records_router
 from salesmetrics.api.routes import router as api_router
@@ -44,6 +45,7 @@ def create_app(url: str | None = None) -> FastAPI:
     api_errors.install(app)
     app.include_router(api_router)
     app.include_router(metrics_router)
+    app.include_router(events_router)
     app.include_router(records_router)
     app.include_router(pages_router)
     app.include_router(explorer_router)

@@ -51,7 +51,7 @@ def resolve(
         if f.type is not FieldType.REF or f.name not in table.column_names or f.ref is None:
             continue
         text = table[f.name]
-        ids = _ids(
+        ids = ids_for(
             tx,
             dialect,
             f.ref,
@@ -74,7 +74,7 @@ def resolve(
     return table
 
 
-def _ids(
+def ids_for(
     tx: WriteTx,
     dialect: Dialect,
     table: str,
@@ -83,6 +83,8 @@ def _ids(
     create: bool,
     links: Links,
 ) -> dict[str, int]:
+    """How imports (and events) name a linked record: value -> id, matched as MATCH_BY says,
+    unknown ones created (with `create`) or left out."""
     found: dict[str, int] = {}
     for column in MATCH_BY[table]:
         left = [v for v in values if v.lower() not in found]

@@ -1,0 +1,135 @@
+"""Events for real-time tracking: receive (signed, idempotent), list, show, replay."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import datetime
+from typing import Annotated, Any, cast
+
+from fastapi import APIRouter, Depends, FastAPI, Query, Request
+from pydantic import BaseModel, Field
+
+from salesmetrics.api.deps import get_workspace
+from salesmetrics.services.events import STATUSES, EventsService
+from salesmetrics.services.events.model import EventsBody, as_list
+from salesmetrics.services.events.signatures import secrets_from_env, verify
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Start the inbox and applier threads with the server (pending events are applied now)."""
+    app.state.event_keys = secrets_from_env()
+    service = EventsService(app.state.workspace).start()
+    app.state.events = service
+    try:
+        yield
+    finally:
+        service.stop()
+
+
+router = APIRouter(prefix="/api/v1/events", tags=["events"], lifespan=lifespan)
+
+
+def get_events(request: Request) -> EventsService:
+    state = request.app.state
+    if getattr(state, "events", None) is None:  # an app run without its lifespan (tests)
+        state.events = EventsService(get_workspace(request)).start()
+    return cast(EventsService, state.events)
+
+
+async def check_signature(request: Request) -> None:
+    """With secrets configured, every POST must carry a valid Standard Webhooks signature."""
+    keys = getattr(request.app.state, "event_keys", None)
+    if keys is None:
+        keys = request.app.state.event_keys = secrets_from_env()
+    if keys:
+        verify(keys, request.headers, await request.body())
+
+
+EventsDep = Annotated[EventsService, Depends(get_events)]
+
+
+class ReceiptOut(BaseModel):
+    id: str = Field(examples=["evt_01JD7Z3K9M"])
+    status: str = Field(examples=["accepted"], description="accepted, or duplicate (seen before)")
+
+
+class ReceiptsOut(BaseModel):
+    data: list[ReceiptOut]
+    count: int
+    accepted: int
+    duplicate: int
+
+
+class EventOut(BaseModel):
+    id: str = Field(examples=["evt_01JD7Z3K9M"])
+    type: str = Field(examples=["deal.stage_changed"])
+    source: str | None = Field(examples=["events"])
+    occurred_at: datetime | None
+    received_at: datetime
+    status: str = Field(examples=["waiting"], description=", ".join(STATUSES))
+    attempts: int
+    error: str | None = Field(examples=[None], description="why it failed")
+    waiting_for: str | None = Field(examples=["deal 'DEAL-000981'"])
+    applied_at: datetime | None
+    payload: dict[str, Any]
+
+
+class EventList(BaseModel):
+    data: list[EventOut]
+    count: int = Field(description="Events matching the filter, in all pages.")
+    limit: int
+    offset: int
+
+
+def _out(row: Any) -> EventOut:
+    return EventOut(
+        id=row.event_id, type=row.type, source=row.source, occurred_at=row.occurred_at,
+        received_at=row.received_at, status=row.status, attempts=row.attempts, error=row.error,
+        waiting_for=row.waiting_for, applied_at=row.applied_at, payload=row.payload,
+    )  # fmt: skip
+
+
+@router.post(
+    "",
+    status_code=202,
+    response_model=ReceiptsOut,
+    dependencies=[Depends(check_signature)],
+    responses={401: {"description": "Signature missing, stale or wrong (problem+json)."}},
+)
+def post_events(body: EventsBody, events: EventsDep) -> ReceiptsOut:
+    """One event, a JSON array of events, or {"events": [...]}: committed to the inbox before
+    this reply, then applied in the background. A repeated id is acknowledged as a duplicate and
+    never applied twice."""
+    receipts = events.receive(as_list(body))
+    data = [ReceiptOut(id=r.id, status=r.status) for r in receipts]
+    accepted = sum(r.status == "accepted" for r in receipts)
+    return ReceiptsOut(data=data, count=len(data), accepted=accepted,
+                       duplicate=len(data) - accepted)  # fmt: skip
+
+
+@router.get("", response_model=EventList)
+def list_events(
+    events: EventsDep,
+    status: Annotated[str | None, Query(description=", ".join(STATUSES))] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> EventList:
+    """The inbox, newest first: pending, applied, waiting (for a record) or failed (with why)."""
+    rows, total = events.page(status, limit, offset)
+    return EventList(data=[_out(r) for r in rows], count=total, limit=limit, offset=offset)
+
+
+@router.get("/{event_id}", response_model=EventOut)
+def show_event(event_id: str, events: EventsDep) -> EventOut:
+    """One event of the inbox, with its status and payload."""
+    return _out(events.get(event_id))
+
+
+@router.post("/{event_id}/replay", response_model=EventOut)
+def replay_event(event_id: str, events: EventsDep) -> EventOut:
+    """Apply a failed or waiting event again (after the data it needs arrived, or a fix);
+    waits up to 5 s for the outcome."""
+    (row,) = events.replay([event_id])
+    return _out(row)

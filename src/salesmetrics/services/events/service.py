@@ -1,0 +1,314 @@
+"""The events use case: commit to the inbox before replying, apply in the background, replay.
+
+Requests hand their events to one inbox thread, which commits everything that arrived
+meanwhile in one transaction (group commit) and only then lets the requests reply. One applier
+thread drains pending events in batches through the single writer, retries waiting events after
+each batch that applied something, and refreshes the rollups once events stop for a moment.
+On start it drains what a previous process left pending, so a kill after a reply loses nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import queue
+import threading
+import time
+from collections.abc import Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import pyarrow as pa
+
+from salesmetrics.domain.errors import InputError, NotFoundError, SalesmetricsError
+from salesmetrics.services.events.apply import Batch, Outcome
+from salesmetrics.services.metrics import refresh_rollups
+from salesmetrics.services.workspace import Workspace
+from salesmetrics.storage.protocol import WriteTx
+from salesmetrics.storage.repositories import events as repo
+
+log = logging.getLogger(__name__)
+STATUSES = ("pending", "applied", "waiting", "failed")
+MAX_EVENTS = 1000  # per request
+
+
+@dataclass(frozen=True, slots=True)
+class Receipt:
+    id: str
+    status: str  # accepted, duplicate
+
+
+@dataclass(frozen=True, slots=True)
+class Drained:
+    batches: int
+    applied: int
+    waiting: int
+    failed: int
+
+
+@dataclass
+class _Submission:
+    events: list[Any]
+    done: Future[list[Receipt]]
+
+
+class EventsService:
+    """Events of one workspace. `start()` runs the threads a server needs; without it (the CLI,
+    tests) `receive` commits directly and `drain` applies in the caller's thread."""
+
+    def __init__(self, ws: Workspace, *, batch_size: int = 500) -> None:
+        self.ws = ws
+        self.batch_size = batch_size
+        self._queue: queue.Queue[_Submission | None] = queue.Queue()
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._apply_lock = threading.Lock()
+        self._dirty = False
+        self._last_applied = 0.0
+        self._refresh_cost = 0.0
+
+    # ---------------------------------------------------------------- lifecycle
+
+    def start(self) -> EventsService:
+        for target, name in (
+            (self._inbox_loop, "events-inbox"),
+            (self._apply_loop, "events-apply"),
+        ):
+            thread = threading.Thread(target=target, name=name, daemon=True)
+            thread.start()
+            self._threads.append(thread)
+        self._wake.set()  # apply whatever a previous run left pending
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._queue.put(None)
+        self._wake.set()
+        for thread in self._threads:
+            thread.join(timeout=30)
+        self._threads.clear()
+
+    @property
+    def running(self) -> bool:
+        return bool(self._threads) and not self._stop.is_set()
+
+    # ---------------------------------------------------------------- receiving
+
+    def receive(self, events: Sequence[Any]) -> list[Receipt]:
+        """Commit events to the inbox (a repeated id is a duplicate); returns once committed."""
+        if len(events) > MAX_EVENTS:
+            raise InputError(f"{len(events)} events in one request; send at most {MAX_EVENTS}")
+        if not events:
+            return []
+        if not self.running:
+            receipts = self.ws.store.write(lambda tx: _insert(tx, [list(events)])[0],
+                                           changes_data=False)  # fmt: skip
+            return receipts
+        sub = _Submission(list(events), Future())
+        self._queue.put(sub)
+        return sub.done.result()
+
+    def _inbox_loop(self) -> None:
+        while (first := self._queue.get()) is not None:
+            group = [first]
+            size = len(first.events)
+            while size < 2000:
+                try:
+                    more = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if more is None:
+                    self._queue.put(None)
+                    break
+                group.append(more)
+                size += len(more.events)
+            self._commit(group)
+
+    def _commit(self, group: list[_Submission]) -> None:
+        try:
+            receipts = self.ws.store.write(
+                lambda tx: _insert(tx, [s.events for s in group]), changes_data=False
+            )
+        except BaseException as exc:  # every waiting request hears of it
+            for sub in group:
+                sub.done.set_exception(exc)
+            return
+        for sub, got in zip(group, receipts, strict=True):
+            sub.done.set_result(got)
+        self._wake.set()
+
+    # ---------------------------------------------------------------- applying
+
+    def _apply_loop(self) -> None:
+        while not self._stop.is_set():
+            self._wake.wait(timeout=0.5)
+            self._wake.clear()
+            if self._stop.is_set():
+                break
+            try:
+                self.drain()
+                self._maybe_refresh()
+            except Exception:  # the loop must survive anything; the inbox keeps the events
+                log.exception("applying events failed; will retry")
+                time.sleep(1)
+
+    def drain(self) -> Drained:
+        """Apply pending events batch by batch until none is left (waiting ones retried after
+        any batch that applied something)."""
+        with self._apply_lock:
+            batches = applied = waiting = failed = 0
+            retry = True
+            while True:
+                rows = repo.next_batch(self.ws.store, ("pending",), self.batch_size)
+                if retry:
+                    rows += repo.next_batch(self.ws.store, ("waiting",), self.batch_size)
+                if not rows or (not retry and not any(r.status == "pending" for r in rows)):
+                    break
+                outcomes = self._apply(rows)
+                batches += 1
+                done = sum(o.status == "applied" for o in outcomes.values())
+                applied += done
+                failed += sum(o.status == "failed" for o in outcomes.values())
+                waiting = sum(o.status == "waiting" for o in outcomes.values())
+                retry = done > 0
+                if done:
+                    self._dirty, self._last_applied = True, time.monotonic()
+                if not done and not any(r.status == "pending" for r in rows):
+                    break
+            return Drained(batches, applied, waiting, failed)
+
+    def _apply(self, rows: list[repo.InboxRow]) -> dict[int, Outcome]:
+        base = self.ws.settings.base_currency
+
+        def work(tx: WriteTx, batch: list[repo.InboxRow]) -> dict[int, Outcome]:
+            outcomes = Batch(tx, self.ws.store.dialect, base).run(batch)
+            repo.set_outcomes(tx, _outcome_table(batch, outcomes))
+            return outcomes
+
+        try:
+            return self.ws.store.write(lambda tx: work(tx, rows))
+        except SalesmetricsError:
+            if len(rows) == 1:
+                raise
+        out: dict[int, Outcome] = {}  # one bad event must not hold the rest back
+        for row in rows:
+            try:
+                out.update(self.ws.store.write(lambda tx, r=row: work(tx, [r])))  # type: ignore[misc]
+            except SalesmetricsError as exc:
+                one = {row.id: Outcome("failed", exc.message)}
+                self.ws.store.write(
+                    lambda tx, r=row, o=one: repo.set_outcomes(tx, _outcome_table([r], o)),  # type: ignore[misc]
+                    changes_data=False,
+                )
+                out.update(one)
+        return out
+
+    def _maybe_refresh(self) -> None:
+        """Rebuild the rollups once events pause (quiet for twice what a rebuild costs)."""
+        quiet = max(1.0, 2 * self._refresh_cost)
+        if not self._dirty or time.monotonic() - self._last_applied < quiet:
+            return
+        start = time.monotonic()
+        refresh_rollups(self.ws)
+        self._refresh_cost = time.monotonic() - start
+        self._dirty = False
+
+    # ---------------------------------------------------------------- inspecting, replaying
+
+    def page(self, status: str | None, limit: int, offset: int) -> tuple[list[repo.InboxRow], int]:
+        if status is not None and status not in STATUSES:
+            raise InputError(f"status '{status}' is not one of {', '.join(STATUSES)}")
+        return repo.listing(self.ws.store, status, limit, offset)
+
+    def get(self, event_id: str) -> repo.InboxRow:
+        row = repo.one(self.ws.store, event_id)
+        if row is None:
+            raise NotFoundError(f"no event '{event_id}' in the inbox")
+        return row
+
+    def counts(self) -> dict[str, int]:
+        return {s: repo.counts(self.ws.store).get(s, 0) for s in STATUSES}
+
+    def replay(self, event_ids: Sequence[str] | None, *, wait: float = 5.0) -> list[repo.InboxRow]:
+        """Send failed or waiting events (those named, or every failed one) through again."""
+        if event_ids is not None:
+            for event_id in event_ids:
+                row = self.get(event_id)
+                if row.status == "applied":
+                    raise InputError(
+                        f"event '{event_id}' is already applied: it is never applied twice"
+                    )
+        statuses = ("failed", "waiting") if event_ids is not None else ("failed",)
+        names = self.ws.store.write(
+            lambda tx: repo.requeue(tx, event_ids, statuses), changes_data=False
+        )
+        if self.running:
+            self._wake.set()
+            deadline = time.monotonic() + wait
+            while time.monotonic() < deadline and any(
+                self.get(n).status == "pending" for n in names
+            ):
+                time.sleep(0.02)
+        else:
+            self.drain()
+            if self._dirty:
+                refresh_rollups(self.ws)
+                self._dirty = False
+        return [self.get(n) for n in names]
+
+
+def _insert(tx: WriteTx, groups: list[list[Any]]) -> list[list[Receipt]]:
+    """Inbox rows for the events not seen before; a receipt per event, per submission."""
+    ids = [e.id for events in groups for e in events]
+    seen = repo.known_event_ids(tx, ids)
+    now = datetime.now(UTC)
+    rows: list[dict[str, Any]] = []
+    out: list[list[Receipt]] = []
+    for events in groups:
+        receipts = []
+        for e in events:
+            if e.id in seen:
+                receipts.append(Receipt(e.id, "duplicate"))
+                continue
+            seen.add(e.id)
+            payload = e.model_dump(mode="json", exclude_unset=True)
+            payload.update(type=e.type, source=e.source)
+            rows.append({"event_id": e.id, "type": e.type, "source": e.source,
+                         "occurred_at": e.occurred_at, "received_at": now,
+                         "payload": json.dumps(payload, ensure_ascii=False)})  # fmt: skip
+            receipts.append(Receipt(e.id, "accepted"))
+        out.append(receipts)
+    if rows:
+        repo.add(tx, pa.Table.from_pylist(rows))
+    return out
+
+
+def _outcome_table(rows: list[repo.InboxRow], outcomes: dict[int, Outcome]) -> pa.Table:
+    now = datetime.now(UTC)
+    picked = [(r, outcomes[r.id]) for r in rows if r.id in outcomes]
+    waiting = [o.status == "waiting" for _, o in picked]
+    return pa.table(
+        {
+            "id": pa.array([r.id for r, _ in picked], pa.int64()),
+            "status": pa.array([o.status for _, o in picked], pa.string()),
+            "error": pa.array(
+                [None if w else o.error for (_, o), w in zip(picked, waiting, strict=True)],
+                pa.string(),
+            ),
+            "waiting_for": pa.array(
+                [
+                    o.error.removeprefix("waiting for ") if w and o.error else None
+                    for (_, o), w in zip(picked, waiting, strict=True)
+                ],
+                pa.string(),
+            ),
+            "attempts": pa.array([r.attempts + 1 for r, _ in picked], pa.int32()),
+            "applied_at": pa.array(
+                [now if o.status == "applied" else None for _, o in picked],
+                pa.timestamp("us", tz="UTC"),
+            ),
+        }
+    )
