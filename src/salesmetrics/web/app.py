@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -12,12 +13,15 @@ from fastapi.staticfiles import StaticFiles
 from salesmetrics import __version__
 from salesmetrics.api import errors as api_errors
 from salesmetrics.api.events import router as events_router
+from salesmetrics.api.live import router as live_router
 from salesmetrics.api.metrics import router as metrics_router
 from salesmetrics.api.records import router as records_router
 from salesmetrics.api.routes import router as api_router
 from salesmetrics.api.team import router as team_api_router
+from salesmetrics.services.live import ChangeFeed, LiveLimits, data_version
 from salesmetrics.services.workspace import open_workspace
 from salesmetrics.web.explorer import router as explorer_router
+from salesmetrics.web.fragments import router as fragments_router
 from salesmetrics.web.pages import router as pages_router
 from salesmetrics.web.team import router as team_router
 
@@ -27,12 +31,15 @@ STATIC = Path(__file__).parent / "static"
 def create_app(url: str | None = None) -> FastAPI:
     """Open the workspace now (so a bad --db fails before serving) and build the app."""
     ws = open_workspace(url)
+    feed = ChangeFeed(functools.partial(data_version, ws), limits=LiveLimits.from_env())
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await feed.start()
         try:
             yield
         finally:
+            await feed.stop()
             ws.close()
 
     app = FastAPI(
@@ -42,12 +49,15 @@ def create_app(url: str | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.workspace = ws
+    app.state.live = feed
     api_errors.install(app)
     app.include_router(api_router)
     app.include_router(metrics_router)
     app.include_router(events_router)
+    app.include_router(live_router)
     app.include_router(records_router)
     app.include_router(pages_router)
+    app.include_router(fragments_router)
     app.include_router(explorer_router)
     app.include_router(team_api_router)
     app.include_router(team_router)

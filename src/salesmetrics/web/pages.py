@@ -10,9 +10,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse
 
 from salesmetrics.api.deps import WorkspaceDep
-from salesmetrics.services.overview import overview
+from salesmetrics.services.overview import keys, overview
 from salesmetrics.services.workspace import describe
-from salesmetrics.web import i18n
+from salesmetrics.web.fragments import charts, formatters
 from salesmetrics.web.render import locale_of, render
 
 router = APIRouter(include_in_schema=False)
@@ -21,21 +21,21 @@ PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 
 @router.get("/", response_class=HTMLResponse)
 def overview_page(request: Request, ws: WorkspaceDep) -> HTMLResponse:
-    """The Overview: KPI cards against last month, the revenue trend, revenue by rep."""
+    """The Overview: KPI cards against last month, the revenue trend, reps and channels; the
+    cards, tables and charts update themselves after each data change (see web/fragments.py)."""
     settings = ws.settings
     locale = locale_of(request, settings.locale)
-    data = overview(ws)
-    trend = {
-        "x": [p.isoformat() for p, _ in data.trend],
-        "y": [None if v is None else v / 100 for _, v in data.trend],
-        "name": i18n.translator(locale).gettext("Revenue"),
-    }
+    k = keys(ws)
+    data = overview(ws, at=k)
     context = {
         "name": settings.name,
         "o": data,
-        "value": lambda v, unit: i18n.metric_value(v, unit, data.currency, locale),
-        "change": lambda c: i18n.change(c.delta, c.delta_pct, c.unit, locale),
-        "trend_json": json.dumps(trend),
+        "cards": data.cards,
+        "by_rep": data.by_rep,
+        "channels": data.channels,
+        "live_version": data.version,
+        "charts_json": json.dumps(charts(ws, k, locale)),
+        **formatters(data.currency, locale),
     }
     return render(request, "overview.html", locale, context)
 

@@ -1,0 +1,301 @@
+"""The live path: the change feed and its coalescing, and GET /api/v1/live through a real server."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import BinaryIO
+
+import httpx2 as httpx
+import pytest
+
+from orders_file import write_orders_csv
+from salesmetrics.domain.errors import ConfigError
+from salesmetrics.services.imports.model import ImportRequest
+from salesmetrics.services.imports.run import run_import
+from salesmetrics.services.live import (
+    ChangeFeed,
+    LiveLimits,
+    Notice,
+    TooManyStreams,
+    data_version,
+    notices,
+)
+from salesmetrics.services.workspace import init_workspace, workspace
+
+
+class Counter:
+    """A data version that the test moves by hand."""
+
+    def __init__(self) -> None:
+        self.value = 7
+
+    def __call__(self) -> int:
+        return self.value
+
+
+def run(coro: object) -> object:
+    return asyncio.run(coro)  # type: ignore[arg-type]
+
+
+# ---------------------------------------------------------------- the feed, in one process
+
+
+def test_wait_change_wakes_on_publish_and_times_out() -> None:
+    async def scenario() -> tuple[int | None, int | None, float]:
+        feed = ChangeFeed(Counter(), poll_seconds=60)  # only the test publishes
+        await feed.start()
+        try:
+            asyncio.get_running_loop().call_later(0.05, feed.publish, 8)
+            woke = await feed.wait_change(7, timeout=2)
+            start = time.monotonic()
+            quiet = await feed.wait_change(8, timeout=0.2)
+            return woke, quiet, time.monotonic() - start
+        finally:
+            await feed.stop()
+
+    woke, quiet, waited = run(scenario())  # type: ignore[misc]
+    assert woke == 8 and quiet is None and 0.15 < waited < 1
+
+
+def test_the_watcher_notices_a_new_version_within_200_ms() -> None:
+    counter = Counter()
+
+    async def scenario() -> float:
+        feed = ChangeFeed(counter, poll_seconds=0.05)
+        await feed.start()
+        try:
+            assert feed.version == 7
+            counter.value = 9
+            start = time.monotonic()
+            assert await feed.wait_change(7, timeout=2) == 9
+            return time.monotonic() - start
+        finally:
+            await feed.stop()
+
+    assert run(scenario()) < 0.2
+
+
+def test_a_burst_reaches_a_subscriber_as_few_notices_ending_with_the_latest() -> None:
+    async def scenario() -> list[Notice]:
+        feed = ChangeFeed(Counter(), poll_seconds=60)
+        await feed.start()
+        heard: list[Notice] = []
+
+        async def listen() -> None:
+            async for notice in notices(feed, max_seconds=1.6, min_gap=0.25):
+                heard.append(notice)
+
+        listener = asyncio.create_task(listen())
+        await asyncio.sleep(0.01)
+        for version in range(8, 1008):  # 1,000 changes in one second
+            feed.publish(version)
+            await asyncio.sleep(0.001)
+        await listener
+        await feed.stop()
+        return heard
+
+    heard: list[Notice] = run(scenario())  # type: ignore[assignment]
+    assert heard[0].kind == "hello" and heard[0].version == 7
+    changes = [n.version for n in heard[1:]]
+    assert all(n.kind == "change" for n in heard[1:])
+    assert 2 <= len(changes) <= 8, changes  # ~1 per 250 ms, not 1,000
+    assert changes == sorted(changes) and changes[-1] == 1007
+
+
+def test_notices_end_after_the_lifetime_and_catch_up_a_returning_client() -> None:
+    async def scenario() -> tuple[list[Notice], float]:
+        feed = ChangeFeed(Counter(), poll_seconds=60, limits=LiveLimits(max_seconds=0.3))
+        await feed.start()
+        start = time.monotonic()
+        heard = [n async for n in notices(feed, last_seen=5)]
+        await feed.stop()
+        return heard, time.monotonic() - start
+
+    heard, took = run(scenario())  # type: ignore[misc]
+    assert [(n.kind, n.version) for n in heard] == [("hello", 7), ("change", 7)]
+    assert 0.25 < took < 1.5
+    assert set(heard[0].as_dict()) == {"version", "at"}
+
+
+def test_streams_are_capped_and_slots_come_back() -> None:
+    feed = ChangeFeed(Counter(), limits=LiveLimits(max_streams=2))
+    first, second = feed.open_stream(), feed.open_stream()
+    with pytest.raises(TooManyStreams, match="limit"):
+        feed.open_stream()
+    first.release()
+    first.release()  # twice is harmless
+    assert feed.streams == 1
+    feed.open_stream()
+    second.release()
+    assert feed.streams == 1
+
+
+def test_limits_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SALESMETRICS_LIVE_MAX_SECONDS", "12.5")
+    monkeypatch.setenv("SALESMETRICS_LIVE_MAX_STREAMS", "40")
+    assert LiveLimits.from_env() == LiveLimits(12.5, 40)
+    monkeypatch.setenv("SALESMETRICS_LIVE_MAX_STREAMS", "many")
+    with pytest.raises(ConfigError, match="SALESMETRICS_LIVE_MAX_STREAMS"):
+        LiveLimits.from_env()
+
+
+def test_every_data_write_moves_the_version_the_watcher_reads(store_url: str) -> None:
+    init_workspace(store_url, {})
+    with workspace(store_url) as ws:
+        before = data_version(ws)
+        ws.store.write(lambda tx: None)  # a data write, even an empty one, bumps it
+        ws.store.write(lambda tx: None, changes_data=False)  # a rollup rebuild does not
+        assert data_version(ws) == before + 1
+
+
+# ---------------------------------------------------------------- SSE through a real server
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def serve(tmp_path: Path) -> Iterator[object]:
+    """Start `salesmetrics serve` on a workspace with extra environment; stop it afterwards."""
+    procs: list[subprocess.Popen[bytes]] = []
+    logs: list[BinaryIO] = []
+
+    def start(url: str, **env: str) -> str:
+        port = _free_port()
+        log = (tmp_path / f"serve-{port}.log").open("wb")
+        logs.append(log)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "salesmetrics", "serve", "--db", url, "--port", str(port)],
+            stdout=log, stderr=subprocess.STDOUT, cwd=tmp_path, env={**os.environ, **env},
+        )  # fmt: skip
+        procs.append(proc)
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
+                    return base
+            except httpx.TransportError:
+                pass
+            assert proc.poll() is None and time.monotonic() < deadline, "the server did not start"
+            time.sleep(0.1)
+
+    yield start
+    for proc in procs:
+        proc.terminate()
+        proc.wait(timeout=20)
+    for log in logs:
+        log.close()
+
+
+def _events(lines: Iterator[str]) -> Iterator[dict[str, str]]:
+    """Server-sent events from a stream of lines (comments and pings skipped)."""
+    event: dict[str, str] = {}
+    for line in lines:
+        if line == "":
+            if event:
+                yield event
+            event = {}
+        elif not line.startswith(":"):
+            name, _, value = line.partition(":")
+            event[name] = value.lstrip(" ")
+
+
+def _order_event(n: int) -> dict[str, object]:
+    return {
+        "id": f"live-test-{n}-{time.time_ns()}", "type": "order.placed",
+        "occurred_at": datetime.now(UTC).isoformat(),
+        "data": {"external_id": f"LIVE-{n}-{time.time_ns()}", "currency": "UAH",
+                 "lines": [{"quantity": 1, "unit_price_minor": 1_000_000}]},
+    }  # fmt: skip
+
+
+@pytest.mark.slow
+def test_sse_on_duckdb_hello_change_after_an_event_then_the_lifetime_ends(
+    tmp_path: Path, serve: object
+) -> None:
+    db = str(tmp_path / "live.duckdb")
+    init_workspace(db, {})
+    base = serve(db, SALESMETRICS_LIVE_MAX_SECONDS="4", SALESMETRICS_LIVE_MAX_STREAMS="2")  # type: ignore[operator]
+    opened = time.monotonic()
+    with httpx.stream("GET", f"{base}/api/v1/live", timeout=10) as response:
+        assert response.headers["content-type"].startswith("text/event-stream")
+        events = _events(response.iter_lines())
+        hello = next(events)
+        assert hello["event"] == "hello" and hello["retry"] == "1000"
+        version = json.loads(hello["data"])["version"]
+        assert hello["id"] == str(version)
+
+        # A third stream is refused while two are open (this one and the next).
+        with httpx.stream("GET", f"{base}/api/v1/live", timeout=10) as second:
+            assert second.status_code == 200
+            full = httpx.get(f"{base}/api/v1/live", timeout=5)
+            assert full.status_code == 503 and full.headers["retry-after"]
+            assert full.headers["content-type"].startswith("application/problem+json")
+            assert full.json()["code"] == "too_many_streams"
+
+        posted = httpx.post(f"{base}/api/v1/events", json=_order_event(1), timeout=5)
+        assert posted.status_code == 202, posted.text
+        replied = time.monotonic()
+        change = next(events)
+        heard = time.monotonic()
+        assert change["event"] == "change" and json.loads(change["data"])["version"] > version
+        assert heard - replied < 1.0
+        for _ in events:  # whatever else comes, the server ends the stream after its lifetime
+            pass
+    lived = time.monotonic() - opened
+    assert 3.5 < lived < 8, lived
+
+
+@pytest.mark.slow
+def test_sse_on_postgres_hears_an_import_made_by_another_process(
+    pg_url: str, tmp_path: Path, serve: object
+) -> None:
+    init_workspace(pg_url, {})
+    base = serve(pg_url)  # type: ignore[operator]
+    orders = write_orders_csv(tmp_path / "orders.csv", 20)
+    with httpx.stream("GET", f"{base}/api/v1/live", timeout=10) as response:
+        events = _events(response.iter_lines())
+        version = json.loads(next(events)["data"])["version"]
+        with workspace(pg_url) as ws:  # this process writes; the server only watches
+            report = run_import(ws, ImportRequest("orders", orders))
+            assert report.rows_read == 20
+            done = time.monotonic()
+            after = data_version(ws)
+        change = next(events)
+        assert change["event"] == "change"
+        assert json.loads(change["data"])["version"] == after > version
+        assert time.monotonic() - done < 1.0
+    # A client that comes back with an old Last-Event-ID hears that it missed a change.
+    with httpx.stream(
+        "GET", f"{base}/api/v1/live", headers={"Last-Event-ID": str(version)}, timeout=10
+    ) as again:
+        events = _events(again.iter_lines())
+        assert next(events)["event"] == "hello"
+        assert json.loads(next(events)["data"])["version"] == after
+
+
+def test_live_is_in_the_openapi(tmp_path: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from salesmetrics.web.app import create_app
+
+    db = str(tmp_path / "w.duckdb")
+    init_workspace(db, {})
+    with TestClient(create_app(db)) as client:
+        op = client.get("/openapi.json").json()["paths"]["/api/v1/live"]["get"]
+    assert "text/event-stream" in op["responses"]["200"]["content"]
+    assert "application/problem+json" in op["responses"]["503"]["content"]
+    assert "SALESMETRICS_LIVE_MAX_SECONDS" in op["description"]
