@@ -73,3 +73,15 @@ class DefinitionError(SalesmetricsError):
         count = f"{len(problems)} problem" + ("s" if len(problems) != 1 else "")
         super().__init__(f"metric definitions have {count}:\n" + "\n".join(problems))
         self.problems = problems
+
+
+class ConflictError(InputError):
+    """The request clashes with the current state (e.g. a later import changed the same rows)."""
+
+    http_status = 409
+
+
+class TooLargeError(InputError):
+    """An upload is larger than the configured limit."""
+
+    http_status = 413

@@ -13,6 +13,7 @@ from fastapi.staticfiles import StaticFiles
 from salesmetrics import __version__
 from salesmetrics.api import errors as api_errors
 from salesmetrics.api.events import router as events_router
+from salesmetrics.api.imports import router as imports_router
 from salesmetrics.api.live import router as live_router
 from salesmetrics.api.metrics import router as metrics_router
 from salesmetrics.api.records import router as records_router
@@ -20,6 +21,7 @@ from salesmetrics.api.routes import router as api_router
 from salesmetrics.api.team import router as team_api_router
 from salesmetrics.services.live import ChangeFeed, LiveLimits, data_version
 from salesmetrics.services.workspace import open_workspace
+from salesmetrics.web.data import router as data_router
 from salesmetrics.web.explorer import router as explorer_router
 from salesmetrics.web.fragments import router as fragments_router
 from salesmetrics.web.pages import router as pages_router
@@ -54,11 +56,13 @@ def create_app(url: str | None = None) -> FastAPI:
     app.include_router(api_router)
     app.include_router(metrics_router)
     app.include_router(events_router)
+    app.include_router(imports_router)
     app.include_router(live_router)
     app.include_router(records_router)
     app.include_router(pages_router)
     app.include_router(fragments_router)
     app.include_router(explorer_router)
+    app.include_router(data_router)
     app.include_router(team_api_router)
     app.include_router(team_router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

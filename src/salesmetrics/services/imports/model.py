@@ -27,6 +27,7 @@ class ImportRequest:
     skip_invalid: bool = False
     create_missing: bool = True  # unknown linked records (rep, customer …) are created
     user_id: int | None = None
+    currency: str | None = None  # money without a currency column or sign is in this one
 
 
 @dataclass

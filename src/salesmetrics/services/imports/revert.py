@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pyarrow as pa
 
-from salesmetrics.domain.errors import InputError, NotFoundError
+from salesmetrics.domain.errors import ConflictError, NotFoundError
 from salesmetrics.services.metrics import refresh_rollups
 from salesmetrics.services.workspace import Workspace
 from salesmetrics.storage import catalog
@@ -24,7 +24,7 @@ def revert_import(ws: Workspace, import_id: int, *, cascade: bool = False) -> li
     if found is None:
         raise NotFoundError(f"no import {import_id}; `salesmetrics imports list` shows them")
     if found["status"] not in ("applied",):
-        raise InputError(
+        raise ConflictError(
             f"import {import_id} is {found['status']}: only an applied import can be reverted"
         )
 
@@ -32,7 +32,7 @@ def revert_import(ws: Workspace, import_id: int, *, cascade: bool = False) -> li
         later = repo.later_touching(tx, import_id)
         if later and not cascade:
             ids = ", ".join(str(i) for i in later)
-            raise InputError(
+            raise ConflictError(
                 f"later import(s) {ids} changed rows of import {import_id}: revert them first "
                 f"(newest first), or pass --cascade to revert {ids} and then {import_id}"
             )

@@ -15,6 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from salesmetrics.domain.errors import InputError
+from salesmetrics.domain.money import check_currency
 from salesmetrics.ingest.convert import Converted, Options, RowIssue, convert
 from salesmetrics.ingest.errors import IngestError
 from salesmetrics.ingest.mapping import Mapping, build_mapping
@@ -44,7 +45,7 @@ class _DryRun(Exception):
 
 
 @dataclass
-class _Plan:
+class Plan:
     raw: RawTable
     req: ImportRequest
     report: ImportReport
@@ -53,7 +54,7 @@ class _Plan:
     sha256: str
 
 
-def prepare(ws: Workspace, req: ImportRequest) -> _Plan:
+def prepare(ws: Workspace, req: ImportRequest) -> Plan:
     """Read, sniff, map and convert; nothing is written."""
     try:
         return _prepare(ws, req)
@@ -63,13 +64,15 @@ def prepare(ws: Workspace, req: ImportRequest) -> _Plan:
         raise IngestError(exc.reason, file=req.path.name, row=exc.row, column=exc.column) from exc
 
 
-def _prepare(ws: Workspace, req: ImportRequest) -> _Plan:
+def _prepare(ws: Workspace, req: ImportRequest) -> Plan:
     raw = read_table(req.path, encoding=req.encoding, sheet=req.sheet, delimiter=req.delimiter)
     if raw.data.num_rows == 0:
         raise IngestError(
             "the file has a header but no data rows: nothing to import", file=req.path.name
         )
     mapping = build_mapping(req.kind, raw.report.columns, req.mapping_file, req.preset, req.source)
+    if req.currency:
+        mapping = replace(mapping, currency=check_currency(req.currency))
     settings = ws.settings
     preset = PRESETS.get(mapping.preset or "")
     zone = preset.time_zone if preset and preset.time_zone else settings.time_zone
@@ -98,13 +101,17 @@ def _prepare(ws: Workspace, req: ImportRequest) -> _Plan:
             f"{req.kind} keep no extra columns: {ignored} ignored "
             "(name them in a mapping file to use them)"
         )
-    return _Plan(raw, req, report, conv, mapping, _sha256(req.path))
+    return Plan(raw, req, report, conv, mapping, _sha256(req.path))
 
 
 def run_import(ws: Workspace, req: ImportRequest) -> ImportReport:
     """Import a file: all or nothing unless skip_invalid; a dry run writes nothing."""
-    plan = prepare(ws, req)
-    report = plan.report
+    return execute(ws, prepare(ws, req))
+
+
+def execute(ws: Workspace, plan: Plan) -> ImportReport:
+    """Apply a prepared plan (what run_import does after reading the file)."""
+    req, report = plan.req, plan.report
     if report.issues and not req.skip_invalid:
         return _rejected(plan)
     try:
@@ -120,7 +127,7 @@ def run_import(ws: Workspace, req: ImportRequest) -> ImportReport:
     return report
 
 
-def _apply(tx: WriteTx, ws: Workspace, plan: _Plan) -> None:
+def _apply(tx: WriteTx, ws: Workspace, plan: Plan) -> None:
     req, report, conv = plan.req, plan.report, plan.conv
     bad = report_rows(report.issues)
     keep = ~np.isin(np.asarray(conv.rows.to_numpy(zero_copy_only=False)), list(bad))
@@ -253,7 +260,7 @@ def _duplicates(conv: Converted) -> None:
                 first[value] = int(row)
 
 
-def _rejected(plan: _Plan) -> ImportReport:
+def _rejected(plan: Plan) -> ImportReport:
     report = plan.report
     report.status = "rejected"
     report.rows_rejected = len(report_rows(report.issues))
@@ -262,7 +269,7 @@ def _rejected(plan: _Plan) -> ImportReport:
     return report
 
 
-def _name_headers(plan: _Plan) -> None:
+def _name_headers(plan: Plan) -> None:
     """Issues found after mapping name a field; the user knows the column by its header."""
     header_of: dict[str, str] = {}
     for header, name in plan.mapping.columns.items():
@@ -276,7 +283,7 @@ def _name_headers(plan: _Plan) -> None:
     ]
 
 
-def _originals(plan: _Plan, limit: int = 10_000) -> None:
+def _originals(plan: Plan, limit: int = 10_000) -> None:
     """Keep the bad rows as read, for the errors file."""
     bad = sorted(report_rows(plan.report.issues))[:limit]
     if not bad:
@@ -331,4 +338,13 @@ def write_errors(report: ImportReport, target: Path) -> Path:
     return target
 
 
-__all__ = ["ImportReport", "ImportRequest", "Shaped", "prepare", "run_import", "write_errors"]
+__all__ = [
+    "ImportReport",
+    "ImportRequest",
+    "Plan",
+    "Shaped",
+    "execute",
+    "prepare",
+    "run_import",
+    "write_errors",
+]
