@@ -111,6 +111,15 @@ def test_comparison_equals_two_separate_queries(ws: Workspace) -> None:
     )
 
 
+def test_a_comparison_overlapping_the_range_equals_two_separate_queries(ws: Workspace) -> None:
+    """A year ago of 18 months overlaps them: each range is still read whole."""
+    names = ["revenue", "win_rate", "pipeline_value", "leads_created"]
+    (both,) = q(ws, names, period="2025-03-01..2026-08-31", compare="year_ago")
+    (before,) = q(ws, names, period="2024-03-01..2025-08-31")
+    assert all(both[f"{m}__previous"] == before[m] for m in names)
+    assert both["revenue__previous"] > 0
+
+
 def test_empty_periods_appear_with_zero_or_nothing(ws: Workspace) -> None:
     rows = q(ws, ["revenue", "aov", "win_rate"], period="2030-01-01..2030-03-31", grain="month")
     assert [r["period"] for r in rows] == [date(2030, 1, 1), date(2030, 2, 1), date(2030, 3, 1)]
@@ -205,13 +214,15 @@ def test_every_public_metric_runs_by_month(ws: Workspace) -> None:
     assert empty == []
 
 
-@pytest.mark.parametrize("case", ["revenue_by_rep_month", "win_rate_quarter"])
+@pytest.mark.parametrize("case", ["revenue_by_rep_month", "win_rate_quarter", "headline_compare"])
 def test_compiled_sql_matches_the_snapshot(ws: Workspace, case: str) -> None:
     requests = {
         "revenue_by_rep_month": (["revenue"], {"period": "2026-01-01..2026-03-31",
                                                "grain": "month", "by": ["rep"]}),
         "win_rate_quarter": (["win_rate"], {"period": "2026-01-01..2026-06-30",
                                             "grain": "quarter"}),
+        "headline_compare": (["pipeline_value", "sales_cycle_days", "csat"],
+                             {"period": "2026-10", "compare": "previous"}),
     }  # fmt: skip
     metrics, kw = requests[case]
     data = ws.metrics.explain(metrics, as_of=AS_OF, **kw).as_dict()
@@ -231,12 +242,16 @@ def test_compiled_sql_matches_the_snapshot(ws: Workspace, case: str) -> None:
 def test_rollups_give_the_same_answers_as_the_base_tables(
     ws: Workspace, grain: str | None, by: list[str], filters: list[str]
 ) -> None:
-    names = ["revenue", "orders", "aov", "gross_margin"]
+    names = ["revenue", "orders", "aov", "gross_margin", "win_rate", "avg_deal_size",
+             "lead_conversion_rate", "nps", "csat"]  # fmt: skip
     if filters == ["status=paid"]:
         names = ["orders"]
     request = ws.metrics.request(names, period="2025-06-01..2026-10-31", grain=grain, by=by,
                                  filters=filters, as_of=AS_OF)  # fmt: skip
     fast = ws.metrics.engine(use_rollups=True)
+    read = {leaf.metric.source for qq in fast.plan(request).queries for leaf in qq.leaves}
+    if names != ["orders"]:
+        assert {"rollup_deals_daily", "rollup_leads_daily", "rollup_feedback_daily"} <= read
     assert any("rollup_" in qq.sql for qq in fast.plan(request).queries)
     assert fast.run(request).rows() == ws.metrics.engine(use_rollups=False).run(request).rows()
 

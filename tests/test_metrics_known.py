@@ -1145,3 +1145,16 @@ def test_variant_known_answer(known_ws: Workspace, case: str, grain: str | None)
     metric, variants, known = VARIANTS[case]
     rows = _query(known_ws, metric, grain, by=known.by, variants=variants)
     check(rows, metric, SPINE[grain], known.table(grain), known.empty, known.by)
+
+
+@pytest.mark.parametrize("metric", sorted(m for m, known in KNOWN.items() if not known.by))
+def test_a_comparison_gives_both_months_known_answers(known_ws: Workspace, metric: str) -> None:
+    """With a comparison one statement reads both months (period-end states: both ends in one
+    scan); each side still equals its month's hand value."""
+    known = KNOWN[metric]
+    months = known.table("month")
+    res = known_ws.metrics.query([metric], period="2025-04", compare="previous")
+    (row,) = res.rows()
+    for column, month in ((metric, "2025-04-01"), (f"{metric}__previous", "2025-03-01")):
+        want = months.get(month, known.empty)
+        assert _same(row[column], want), f"{column}: got {row[column]!r}, expected {want!r}"

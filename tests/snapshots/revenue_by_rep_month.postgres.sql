@@ -4,39 +4,33 @@ SELECT
   SUM("t7"."line_total_minor") AS "v0"
 FROM (
   SELECT
-    "t6"."id",
     "t6"."day",
     "t6"."order_status",
     "t6"."currency",
     "t6"."rep_id",
-    "t6"."channel_id",
     "t6"."line_total_minor",
-    "t6"."quantity",
-    "t6"."discount_minor",
-    "t6"."row_count",
     "t6"."__d0" AS "rep",
     DATE(DATE_TRUNC('MONTH', CAST("t6"."day" AS TIMESTAMP))) AS "period"
   FROM (
     SELECT
-      "t5"."id",
       "t5"."day",
       "t5"."order_status",
       "t5"."currency",
       "t5"."rep_id",
-      "t5"."channel_id",
       "t5"."line_total_minor",
-      "t5"."quantity",
-      "t5"."discount_minor",
-      "t5"."row_count",
       "t4"."__k0",
       "t4"."__d0"
     FROM (
       SELECT
-        *
+        "t0"."day",
+        "t0"."order_status",
+        "t0"."currency",
+        "t0"."rep_id",
+        "t0"."line_total_minor"
       FROM "rollup_order_lines_daily" AS "t0"
       WHERE
         "t0"."day" >= MAKE_DATE(2026, 1, 1)
-        AND "t0"."day" <= MAKE_DATE(2026, 3, 31)
+        AND "t0"."day" < MAKE_DATE(2026, 4, 1)
         AND "t0"."order_status" = 'paid'
     ) AS "t5"
     LEFT OUTER JOIN (

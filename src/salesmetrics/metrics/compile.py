@@ -17,7 +17,7 @@ import ibis.expr.types as ir
 
 from salesmetrics.domain.periods import DateRange, Grain
 from salesmetrics.metrics import expr as ex
-from salesmetrics.metrics.sources import Source, any_source, table
+from salesmetrics.metrics.sources import PeriodOf, Source, any_source, table
 from salesmetrics.metrics.spec import Agg, MetricDef
 
 
@@ -114,18 +114,10 @@ def compile_group(leaves: list[Leaf], ctx: Context, bucket: DateRange | None = N
     params = _params(first, ctx, bucket)
     early = bucket is None and ctx.grain is not None and first.time == source.early_time
     period_of = (lambda col: _bucket(col, True, ctx)) if early else None
-    rel = source.fact(_needed(leaves, ctx), period_of=period_of)
-    if source.scoped:
-        dims = {*ctx.by, *(f.dimension for f in ctx.filters)}
-        scope = "rep" if "rep" in dims else "team" if "team" in dims else "company"
-        rel = rel.filter(rel.scope == scope)
+    rel = _fact(leaves, ctx, period_of)
     rel = _time_filter(rel, first, ctx, params, bucket)
     shared = [] if first.per else _shared_filters(leaves)
-    if shared:  # every aggregate wants these: a plain WHERE
-        comp = _compiler(rel, params)
-        rel = rel.filter(*(comp.compile(text) for text in shared))
-    if not first.per:
-        rel = _envelope(rel, leaves, params)
+    rel = _where(rel, leaves, params, shared)
     rel = _convert_money(rel, leaves, ctx, bucket)
     rel = _join_dimensions(rel, source, ctx)
     rel = rel.mutate(period=_period(rel, first, ctx, bucket))
@@ -136,6 +128,74 @@ def compile_group(leaves: list[Leaf], ctx: Context, bucket: DateRange | None = N
     if "__fx_missing" in rel.columns:
         aggs["fx_missing"] = ibis.ifelse(rel.__fx_missing, 1, 0).sum()
     return rel.group_by(keys).aggregate(**aggs)
+
+
+PERIOD_PARAMS = frozenset({"period_start", "period_end"})
+
+
+def snapshot_ready(leaves: list[Leaf]) -> bool:
+    """Whether one scan can answer several period ends: only the state moves with the end."""
+    return not any(
+        leaf.per or any(ex.names(t) & PERIOD_PARAMS for t in leaf.filters) for leaf in leaves
+    )
+
+
+def compile_snapshots(leaves: list[Leaf], ctx: Context, ends: list[DateRange]) -> ir.Table:
+    """Period-end states at several period ends in one scan (no currency conversion): leaf i
+    at end j in column v{i}_{j}; by dimensions, also n{j}, the rows in that state."""
+    first = leaves[0]
+    every = [_params(first, ctx, bucket) for bucket in ends]
+    rel = _fact(leaves, ctx)
+    rel = rel.filter(_any_state(rel, first, every))
+    shared = _shared_filters(leaves)
+    rel = _join_dimensions(_where(rel, leaves, every[0], shared), first.source, ctx)
+    aggs: dict[str, ir.Value] = {}
+    for j, params in enumerate(every):
+        state = _state(rel, first, params)
+        if ctx.by:  # whether each end would have had a row of these dimension values
+            aggs[f"n{j}"] = rel.count(where=state)
+        for i, leaf in enumerate(leaves):
+            aggs[f"v{i}_{j}"] = _aggregate(rel, leaf, params, shared, state)
+    return rel.group_by(list(ctx.by)).aggregate(**aggs) if ctx.by else rel.aggregate(**aggs)
+
+
+def _state(rel: ir.Table, leaf: Leaf, params: dict[str, Any]) -> ir.BooleanValue:
+    """The leaf's period-end condition (at_period_end and window) at one end."""
+    comp = _compiler(rel, params)
+    conds = [comp.compile(t) for t in (leaf.metric.at_period_end, leaf.metric.window) if t]
+    out: ir.BooleanValue = conds[0]
+    for cond in conds[1:]:
+        out = out & cond
+    return out
+
+
+def _any_state(rel: ir.Table, leaf: Leaf, every: list[dict[str, Any]]) -> ir.BooleanValue:
+    out = _state(rel, leaf, every[0])
+    for params in every[1:]:
+        out = out | _state(rel, leaf, params)
+    return out
+
+
+def _fact(leaves: list[Leaf], ctx: Context, period_of: PeriodOf | None = None) -> ir.Table:
+    """The source's fact relation narrowed to what the leaves read (and scoped for targets)."""
+    source = leaves[0].source
+    needed = _needed(leaves, ctx)
+    rel = _narrow(source.fact(needed, period_of=period_of), source, needed)
+    if source.scoped:
+        dims = {*ctx.by, *(f.dimension for f in ctx.filters)}
+        scope = "rep" if "rep" in dims else "team" if "team" in dims else "company"
+        rel = rel.filter(rel.scope == scope)
+    return rel
+
+
+def _where(
+    rel: ir.Table, leaves: list[Leaf], params: dict[str, Any], shared: list[str]
+) -> ir.Table:
+    """Filters every aggregate wants as a plain WHERE, then the envelope of the others."""
+    if shared:
+        comp = _compiler(rel, params)
+        rel = rel.filter(*(comp.compile(text) for text in shared))
+    return rel if leaves[0].per else _envelope(rel, leaves, params)
 
 
 def _needed(leaves: list[Leaf], ctx: Context) -> frozenset[str]:
@@ -154,6 +214,15 @@ def _needed(leaves: list[Leaf], ctx: Context) -> frozenset[str]:
         if dim is not None:
             out.add(dim.key)
     return frozenset(out)
+
+
+def _narrow(rel: ir.Table, source: Source, needed: frozenset[str]) -> ir.Table:
+    """Only the columns the query reads: a short select list is planned faster, and every
+    statement of a dashboard pays that planning again."""
+    keep = {*needed, "__period", *(["scope"] if source.scoped else [])}
+    if source.currency and needed & set(source.money):
+        keep.add(source.currency)  # for the conversion to the base currency
+    return rel.select(*(c for c in rel.columns if c in keep))
 
 
 def _params(leaf: Leaf, ctx: Context, bucket: DateRange | None) -> dict[str, Any]:
@@ -181,24 +250,17 @@ def _time_filter(
         conds = [comp.compile(t) for t in (leaf.metric.at_period_end, leaf.metric.window) if t]
         return rel.filter(*conds)
     col = rel[leaf.time]
-    ranges = [ctx.range] + ([ctx.earlier] if ctx.earlier else [])
-    cond = None
-    for rng in ranges:
-        if leaf.source.time[leaf.time]:
-            lo, hi = ctx.instant(rng.start), ctx.instant(rng.end_exclusive)
-            part = (col >= _utc(lo)) & (col < _utc(hi))
-        else:
-            part = (col >= rng.start) & (col <= rng.end)
-        cond = part if cond is None else cond | part
-    if ctx.earlier is None:
-        return rel.filter(cond)
-    # the envelope of both ranges first: a plain range the database can prune blocks with
-    first, last = ctx.earlier.start, ctx.range.end_exclusive
-    if leaf.source.time[leaf.time]:
-        envelope = (col >= _utc(ctx.instant(first))) & (col < _utc(ctx.instant(last)))
-    else:
-        envelope = (col >= first) & (col < last)
-    return rel.filter(envelope, cond)
+
+    def cut(day: date) -> ir.Value:  # where `day` begins, in the column's terms
+        return _utc(ctx.instant(day)) if leaf.source.time[leaf.time] else ibis.literal(day)
+
+    earlier = ctx.earlier
+    first = earlier.start if earlier else ctx.range.start
+    # one plain range the database can prune blocks with, less the gap between the two
+    conds = [col >= cut(first), col < cut(ctx.range.end_exclusive)]
+    if earlier is not None and earlier.end_exclusive < ctx.range.start:
+        conds.append((col < cut(earlier.end_exclusive)) | (col >= cut(ctx.range.start)))
+    return rel.filter(*conds)
 
 
 def _local_day(rel: ir.Table, leaf: Leaf, ctx: Context, bucket: DateRange | None) -> ir.Value:
@@ -349,9 +411,11 @@ def _envelope(rel: ir.Table, leaves: list[Leaf], params: dict[str, Any]) -> ir.T
     return rel.filter(either)
 
 
-def _aggregate(rel: ir.Table, leaf: Leaf, params: dict[str, Any], shared: list[str]) -> ir.Value:
+def _aggregate(
+    rel: ir.Table, leaf: Leaf, params: dict[str, Any], shared: list[str],
+    where: ir.BooleanValue | None = None,
+) -> ir.Value:  # fmt: skip
     comp = _compiler(rel, params)
-    where = None
     for text in (t for t in leaf.filters if t not in shared):
         cond = comp.compile(text)
         where = cond if where is None else where & cond

@@ -20,7 +20,13 @@ from salesmetrics.domain.periods import (
     buckets,
 )
 from salesmetrics.metrics.catalog import Catalog
-from salesmetrics.metrics.compile import Context, Leaf, compile_group
+from salesmetrics.metrics.compile import (
+    Context,
+    Leaf,
+    compile_group,
+    compile_snapshots,
+    snapshot_ready,
+)
 from salesmetrics.metrics.compose import Composer, RowKey
 from salesmetrics.metrics.plan import MetricRequest, Node, Planner, all_leaves, nodes
 from salesmetrics.metrics.result import MetricResult, build_result
@@ -41,6 +47,9 @@ class Query:
     leaves: tuple[Leaf, ...]
     bucket: DateRange | None = None
     range: DateRange | None = None  # the range it reads (with `earlier`, from that start)
+    # period-end states at several ends in one scan: (row label, bucket) of each end j, whose
+    # values are in the columns v{i}_{j} (n{j}: the rows in that state)
+    ends: tuple[tuple[date, DateRange], ...] = ()
 
 
 @dataclass
@@ -85,14 +94,10 @@ class Engine:
         self._state = rollups_repo.state(self.store)  # once per plan: a few tiny reads
         other = request.comparison
         ctx = self.context(request, request.range)
-        if other is not None and request.grain is None:
-            # one scan answers both ranges; only period-end states need their own queries
-            merged = replace(ctx, earlier=other)
-            flows = [leaf for leaf in leaves if not leaf.per_period]
-            states = [leaf for leaf in leaves if leaf.per_period]
-            plan = Plan(request, roots, self._queries(flows, merged) + self._queries(states, ctx))
-            plan.shared = [q for q in plan.queries if q.bucket is None]
-            plan.comparison = self._queries(states, self.context(request, other))
+        if other is not None and request.grain is None and other.end < request.range.start:
+            # one scan answers both ranges (its rows labelled with their range's start)
+            plan = Plan(request, roots, self._queries(leaves, replace(ctx, earlier=other)))
+            plan.shared = plan.queries
         else:
             plan = Plan(request, roots, self._queries(leaves, ctx))
             if other is not None:
@@ -130,14 +135,29 @@ class Engine:
         for leaf in served:
             solo = leaf.per or leaf.per_period
             groups[(leaf.metric.source, leaf.time, leaf.key if solo else "")].append(leaf)
+        rng = DateRange(ctx.earlier.start, ctx.range.end) if ctx.earlier else ctx.range
         out: list[Query] = []
         for group in groups.values():
-            periods = buckets(ctx.range, ctx.grain, ctx.fiscal_start_month)
-            for bucket in periods if group[0].per_period else [None]:
-                rng = DateRange(ctx.earlier.start, ctx.range.end) if ctx.earlier else ctx.range
-                sql = self._sql(group, ctx, bucket, dialect)
-                out.append(Query(sql, tuple(group), bucket, rng))
+            if not group[0].per_period:
+                out.append(Query(self._sql(group, ctx, None, dialect), tuple(group), None, rng))
+            elif ctx.earlier is None:
+                out += self._states(group, ctx, dialect)
+            elif snapshot_ready(group) and group[0].metric.source not in (ctx.convert or ()):
+                ends = ((ctx.range.start, ctx.range), (ctx.earlier.start, ctx.earlier))
+                sql = self._snapshot_sql(group, ctx, ends, dialect)
+                out.append(Query(sql, tuple(group), None, rng, ends))
+            else:  # each end on its own: the current range's, then the earlier one's
+                earlier = replace(ctx, range=ctx.earlier, earlier=None)
+                out += self._states(group, replace(ctx, earlier=None), dialect)
+                out += self._states(group, earlier, dialect)
         return out
+
+    def _states(self, group: list[Leaf], ctx: Context, dialect: str) -> list[Query]:
+        """A period-end state per bucket of the range, a statement each."""
+        return [
+            Query(self._sql(group, ctx, bucket, dialect), tuple(group), bucket, ctx.range)
+            for bucket in buckets(ctx.range, ctx.grain, ctx.fiscal_start_month)
+        ]
 
     def _foreign(self, leaves: list[Leaf], version: int) -> frozenset[str]:
         """Sources with amounts in another currency, checked once per data version."""
@@ -163,6 +183,20 @@ class Engine:
             if len(cache) >= COMPILED_CACHE_SIZE:
                 cache.pop(next(iter(cache)))
             sql = cache[key] = ibis.to_sql(compile_group(group, ctx, bucket), dialect=dialect)
+        return sql
+
+    def _snapshot_sql(
+        self, group: list[Leaf], ctx: Context, ends: tuple[tuple[date, DateRange], ...],
+        dialect: str,
+    ) -> str:  # fmt: skip
+        cache = self.catalog.compiled
+        key = (tuple((leaf.key, leaf.metric.source) for leaf in group), ctx, ends, dialect)
+        sql = cache.get(key)
+        if sql is None:
+            if len(cache) >= COMPILED_CACHE_SIZE:
+                cache.pop(next(iter(cache)))
+            rel = compile_snapshots(group, ctx, [bucket for _, bucket in ends])
+            sql = cache[key] = ibis.to_sql(rel, dialect=dialect)
         return sql
 
     def run(self, request: MetricRequest) -> MetricResult:
@@ -202,6 +236,9 @@ class Engine:
             table = tables[id(query)]
             cols = table.to_pydict()
             n = table.num_rows
+            if query.ends:
+                _spread_ends(query, cols, n, plan.request.by, values)
+                continue
             for r in range(n):
                 key: RowKey = (_as_date(cols["period"][r]),
                                *(cols[d][r] for d in plan.request.by))  # fmt: skip
@@ -226,6 +263,19 @@ def _pool() -> ThreadPoolExecutor:
 
 
 EPOCH = date(1970, 1, 1)
+
+
+def _spread_ends(
+    query: Query, cols: dict[str, list[Any]], n: int, by: tuple[str, ...],
+    values: dict[str, dict[RowKey, Any]],
+) -> None:  # fmt: skip
+    """Values of a statement answering several period ends, as rows of each end's label."""
+    for r in range(n):
+        dims = tuple(cols[d][r] for d in by)
+        for j, (label, _) in enumerate(query.ends):
+            if cols.get(f"n{j}", [1] * n)[r]:  # a statement of that end alone has this row
+                for i, leaf in enumerate(query.leaves):
+                    values[leaf.key][(label, *dims)] = cols[f"v{i}_{j}"][r]
 
 
 def _as_date(value: Any) -> date:

@@ -17,11 +17,14 @@ def build_sql(rollup: Rollup, time_zone: str, dialect: str) -> tuple[list[str], 
     source = SOURCES[rollup.source]
     needed = frozenset({source.default_time, *rollup.groups, *rollup.measures})
     fact = source.fact(needed)
-    fact = fact.mutate(day=local_time(time_zone, fact[source.default_time]).date())
+    time = fact[source.default_time]
+    # a record without that time (an open deal has no close) falls in no period
+    fact = fact.filter(time.notnull()).mutate(day=local_time(time_zone, time).date())
     sums = {m: fact[m].sum().cast("int64") for m in rollup.measures}
     rel = fact.group_by(["day", *rollup.groups]).aggregate(**sums, row_count=fact.count())
     columns = ["day", *rollup.groups, *rollup.measures, "row_count"]
-    return columns, ibis.to_sql(rel.select(*columns), dialect=dialect)
+    # stored in day order, so that a query for a few weeks reads only the blocks holding them
+    return columns, ibis.to_sql(rel.select(*columns).order_by("day"), dialect=dialect)
 
 
 def fresh_rollups(data_version: int, built: Mapping[str, int]) -> dict[str, Rollup]:

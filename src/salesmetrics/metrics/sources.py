@@ -318,6 +318,8 @@ def _spend_days(needed: frozenset[str] | None = None) -> ir.Table:
         m.channel_id, m.currency, amount_minor=m.amount_minor.cast("float64") / days,
         day=day.unnest().cast("date"),
     )  # fmt: skip
+    if not _wants(needed, "channel_kind"):
+        return spread.mutate(channel_kind=ibis.null(c.kind.type()))
     j = spread.left_join(c, spread.channel_id == c.id)
     return j.select(spread.channel_id, spread.currency, spread.amount_minor, spread.day,
                     channel_kind=c.kind)  # fmt: skip
@@ -395,35 +397,42 @@ SOURCES: dict[str, Source] = _sources()
 
 @dataclass(frozen=True)
 class Rollup:
-    """A daily rollup of a source: the same measures summed per local day and group columns.
+    """A daily rollup of a source: rows counted and measures summed per local day (of the
+    source's default time column) and group columns.
 
     The engine reads it instead of the source when a query needs nothing else (aggregate
-    awareness); it is rebuilt after every write and used only while it is fresh."""
+    awareness); it is rebuilt after every write and used only while it is fresh. A leaf can
+    be served when its filters and dimensions read group columns only."""
 
     table: str
     source: str
-    status: str
-    measures: tuple[str, ...]
-
-    @property
-    def groups(self) -> tuple[str, ...]:
-        return (self.status, "currency", "rep_id", "channel_id")
+    groups: tuple[str, ...]
+    measures: tuple[str, ...] = ()
 
     def as_source(self) -> Source:
         base = SOURCES[self.source]
         dims = {n: d for n, d in base.dimensions.items() if d.key in self.groups}
+        currency = base.currency if base.currency in self.groups else None
         return Source(
             self.table, f"Daily rollup of {self.source}.", _plain(self.table), {"day": False},
             "day", dims, money=tuple(m for m in base.money if m in self.measures),
-            currency="currency", currency_table=self.table,
+            currency=currency, currency_table=self.table if currency else None,
         )  # fmt: skip
 
 
 ROLLUPS: tuple[Rollup, ...] = (
-    Rollup("rollup_order_lines_daily", "order_lines", "order_status",
+    Rollup("rollup_order_lines_daily", "order_lines",
+           ("order_status", "currency", "rep_id", "channel_id"),
            ("line_total_minor", "quantity", "discount_minor")),
-    Rollup("rollup_orders_daily", "orders", "status",
+    Rollup("rollup_orders_daily", "orders", ("status", "currency", "rep_id", "channel_id"),
            ("total_minor", "discount_minor", "tax_minor", "shipping_minor")),
+    # deals by close day: won, lost and closed counts and amounts (not the cycle's median)
+    Rollup("rollup_deals_daily", "deals", ("status", "currency", "owner_rep_id", "channel_id"),
+           ("amount_minor",)),
+    Rollup("rollup_leads_daily", "leads", ("status", "owner_rep_id", "channel_id")),
+    # scores are few distinct values: NPS 0-10, CSAT 1-5 or 1-7
+    Rollup("rollup_feedback_daily", "feedback",
+           ("kind", "score", "scale_max", "rep_id", "channel_id")),
 )  # fmt: skip
 ROLLUP_SOURCES: dict[str, Source] = {r.table: r.as_source() for r in ROLLUPS}
 

@@ -6,8 +6,9 @@ from salesmetrics.storage.migrations.base import AddColumns, CreateTable, Migrat
 from salesmetrics.storage.migrations.m0001_initial import MIGRATION as M0001
 from salesmetrics.storage.migrations.m0002_change_ranges import MIGRATION as M0002
 from salesmetrics.storage.migrations.m0003_rollups import MIGRATION as M0003
+from salesmetrics.storage.migrations.m0004_more_rollups import MIGRATION as M0004
 from salesmetrics.storage.migrations.m0005_events import MIGRATION as M0005
 
-MIGRATIONS: tuple[Migration, ...] = (M0001, M0002, M0003, M0005)
+MIGRATIONS: tuple[Migration, ...] = (M0001, M0002, M0003, M0004, M0005)
 
 __all__ = ["MIGRATIONS", "AddColumns", "CreateTable", "Migration", "Operation"]
