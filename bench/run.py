@@ -23,6 +23,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
+from events_bench import bench_events, print_events
 from import_bench import bench_import
 from metrics_bench import bench_metrics
 from salesmetrics.storage.open import open_store
@@ -145,6 +146,9 @@ def main() -> None:
             )
             _save("metrics", {**stamp, **m})
             _print_metrics(m)
+            ev = bench_events(work / "demo-large.duckdb", label="large demo")  # 1 event/request
+            _save("events", {**stamp, **ev})
+            print_events(ev)
 
 
 def _print_metrics(m: dict[str, Any]) -> None:

@@ -86,6 +86,7 @@ class Batch:
         self.ids: dict[str, dict[str, int]] = defaultdict(dict)  # table -> ref text -> id
         self.moves: list[dict[str, Any]] = []
         self.stages: dict[int, tuple[int, str, int]] = {}  # id -> pipeline, kind, position
+        self.pipeline: int | None = None  # the default pipeline, when deals are in the batch
         self.named: list[Ref] = []  # every link an applied event names (created if unknown)
 
     def run(self, rows: list[repo.InboxRow]) -> dict[int, Outcome]:
@@ -108,8 +109,8 @@ class Batch:
     # ---------------------------------------------------------------- lookups, in bulk
 
     def _prefetch(self, changes: list[tuple[str, Change]]) -> None:
-        if any(c.table == "deals" for _, c in changes):
-            pipelines.default_pipeline(self.tx)  # Main: New, Won, Lost, when there is none
+        if any(c.table == "deals" for _, c in changes):  # made (Main: New, Won, Lost) if none
+            self.pipeline = pipelines.default_pipeline(self.tx)[0]
         self.stages = {i: (p, k, n) for i, p, k, n in repo.stages(self.tx)}
         keys: dict[tuple[str, str], set[str]] = defaultdict(set)
         refs: dict[str, set[str]] = defaultdict(set)
@@ -233,10 +234,7 @@ class Batch:
         if isinstance(stage, Ref):
             return self._id(stage)
         assert isinstance(stage, StageOf)
-        pipeline = rec.row.get("pipeline_id")
-        if pipeline is None:
-            pipeline, _first = pipelines.default_pipeline(self.tx)
-            self.stages = {i: (p, k, n) for i, p, k, n in repo.stages(self.tx)}
+        pipeline = rec.row.get("pipeline_id") or self.pipeline
         wanted = "open" if stage.kind == "first" else stage.kind
         found = [i for i, (p, k, _) in self.stages.items() if p == pipeline and k == wanted]
         if not found:

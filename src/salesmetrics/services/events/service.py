@@ -58,7 +58,7 @@ class EventsService:
     """Events of one workspace. `start()` runs the threads a server needs; without it (the CLI,
     tests) `receive` commits directly and `drain` applies in the caller's thread."""
 
-    def __init__(self, ws: Workspace, *, batch_size: int = 500) -> None:
+    def __init__(self, ws: Workspace, *, batch_size: int = 200) -> None:
         self.ws = ws
         self.batch_size = batch_size
         self._queue: queue.Queue[_Submission | None] = queue.Queue()
