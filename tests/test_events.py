@@ -102,8 +102,10 @@ def test_one_batch_of_every_type_is_applied(client: TestClient) -> None:
 def test_single_array_and_envelope_bodies_and_duplicates(client: TestClient) -> None:
     one = ev("e1", "order.placed", 0, external_id="O1", lines=[{"unit_price_minor": 100}])
     assert client.post("/api/v1/events", json=one).status_code == 202
-    again = client.post("/api/v1/events", json=[one, ev("e2", "order.changed", 1,
-                                                       external_id="O1", status="cancelled")])
+    again = client.post(
+        "/api/v1/events",
+        json=[one, ev("e2", "order.changed", 1, external_id="O1", status="cancelled")],
+    )
     assert [r["status"] for r in again.json()["data"]] == ["duplicate", "accepted"]
     assert client.post("/api/v1/events", json={"events": [one]}).json()["duplicate"] == 1
     settle(client)
@@ -227,25 +229,43 @@ def mixed_events(seed: int) -> list[dict[str, Any]]:
     for i in range(3):
         add("lead.created", external_id=f"L{i}", name=f"Lead {i}", owner_rep_id="Olena")
     for i in range(4):
-        add("deal.created", external_id=f"D{i}", amount_minor=1000 * (i + 1),
-            owner_rep_id=rng.choice(["Olena", "Taras"]), customer_id=f"c{i}@example.com")
+        add(
+            "deal.created",
+            external_id=f"D{i}",
+            amount_minor=1000 * (i + 1),
+            owner_rep_id=rng.choice(["Olena", "Taras"]),
+            customer_id=f"c{i}@example.com",
+        )
     for i in range(4):
-        add("order.placed", external_id=f"O{i}", customer_id=f"c{i}@example.com",
-            rep_id="Taras", lines=[{"product_id": f"SKU-{j}", "quantity": j + 1,
-                                    "unit_price_minor": 100 * (i + 1)} for j in range(1 + i % 3)])
+        add(
+            "order.placed",
+            external_id=f"O{i}",
+            customer_id=f"c{i}@example.com",
+            rep_id="Taras",
+            lines=[
+                {"product_id": f"SKU-{j}", "quantity": j + 1, "unit_price_minor": 100 * (i + 1)}
+                for j in range(1 + i % 3)
+            ],
+        )
     for _ in range(6):
-        add("deal.stage_changed", deal_id=f"D{rng.randrange(4)}",
-            to_stage_id=rng.choice(["New", "Won", "Lost"]))
+        add(
+            "deal.stage_changed",
+            deal_id=f"D{rng.randrange(4)}",
+            to_stage_id=rng.choice(["New", "Won", "Lost"]),
+        )
     add("deal.won", deal_id="D1", amount_minor=999)
     add("deal.lost", deal_id="D2", lost_reason="price")
     add("order.changed", external_id="O1", status="refunded")
-    add("order.changed", external_id="O2", shipping_minor=700,
-        lines=[{"product_id": "SKU-9", "unit_price_minor": 50}])
+    add(
+        "order.changed",
+        external_id="O2",
+        shipping_minor=700,
+        lines=[{"product_id": "SKU-9", "unit_price_minor": 50}],
+    )
     add("order.changed", external_id="O2", status="cancelled")
     add("lead.converted", lead_id="L0", deal_id="D0", customer_id="c0@example.com")
     for i in range(3):
-        add("activity.logged", external_id=f"A{i}", kind="call", rep_id="Olena",
-            deal_id=f"D{i}")
+        add("activity.logged", external_id=f"A{i}", kind="call", rep_id="Olena", deal_id=f"D{i}")
     add("activity.logged", external_id="A0", kind="meeting", outcome="moved")
     add("feedback.received", score=4, order_id="O3", comment="ok")
     add("feedback.received", external_id="F1", score=10, deal_id="D3")
@@ -351,7 +371,8 @@ def test_repeated_shuffled_concurrent_equals_once_in_order(
         counts = settle(client)
     inbox = client.get("/api/v1/events", params={"limit": 100}).json()["data"]
     assert counts == {"pending": 0, "applied": len(events), "waiting": 0, "failed": 0}, [
-        (e["id"], e["status"], e["error"], e["waiting_for"]) for e in inbox
+        (e["id"], e["status"], e["error"], e["waiting_for"])
+        for e in inbox
         if e["status"] != "applied"
     ]
     got = snapshot(client.app.state.workspace.store)  # type: ignore[attr-defined]
