@@ -100,7 +100,9 @@ async def _validation(request: Request, exc: Exception) -> JSONResponse:
 async def _http(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     status, detail = exc.status_code, str(exc.detail)
-    if status == 404 and detail == HTTPStatus.NOT_FOUND.phrase:
+    if status == 400 and detail == "There was an error parsing the body":
+        detail = "the request body could not be parsed: does it match its Content-Type?"
+    elif status == 404 and detail == HTTPStatus.NOT_FOUND.phrase:
         detail = f"no such endpoint: {request.url.path}"
     elif status == 405:
         allowed = (exc.headers or {}).get("Allow") or (exc.headers or {}).get("allow", "")
@@ -119,7 +121,7 @@ async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
 # ---- OpenAPI: the problem schemas, and every 422 described as a validation problem ----
 
 _EXAMPLES: dict[int, tuple[str, str]] = {
-    400: ("config_error", "the workspace setting 'time_zone' is not a time zone"),
+    400: ("http_error", "the request body could not be parsed: does it match its Content-Type?"),
     404: ("not_found_error", "no deal with id 123"),
     405: ("http_error", "POST is not allowed on /api/v1/deals: use GET"),
     409: ("workspace_locked_error", "the workspace is being written by another process"),
@@ -166,8 +168,19 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
             responses = operation.get("responses", {})
             if _is_fastapi_422(responses.get("422")):
                 responses["422"] = validation
-            if path.startswith("/api/") and "500" not in responses:
-                responses["500"] = problem_responses(500)[500]
+            if not path.startswith("/api/"):
+                continue
+            # What any operation may answer, whether or not its router says so: a body that
+            # does not parse, a record named in the path that is not there, a server fault.
+            implied = [500]
+            implied += [400] if "requestBody" in operation else []
+            implied += [404] if "{" in path else []
+            for status in implied:
+                responses.setdefault(str(status), problem_responses(status)[status])
+            for status, response in responses.items():  # an error declared without a body
+                if status[0] in "45" and not response.get("content"):
+                    documented = problem_responses(int(status))[int(status)]
+                    response["content"] = documented["content"]
     for name in ("HTTPValidationError", "ValidationError"):
         components.pop(name, None)
     app.openapi_schema = schema

@@ -209,9 +209,12 @@ class FieldError(BaseModel):
 
 
 class ValidationProblem(Problem):
-    """A request that does not fit the API's schema: one entry per wrong parameter."""
+    """A 422: a request that does not fit the API's schema (one entry per wrong parameter in
+    `errors`), or values that fit it but not the data (an unknown metric, a bad period)."""
 
-    errors: list[FieldError]
+    errors: list[FieldError] = Field(
+        default=[], description="Each parameter that does not fit (absent for other 422s)."
+    )
 
 
 # ---- records ----

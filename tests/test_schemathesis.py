@@ -1,0 +1,80 @@
+"""The OpenAPI document is the contract: schemathesis generates requests from it (valid and
+invalid ones) and checks that no answer is a server error and every answer fits the document."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, settings
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from conftest import DEMO_AS_OF
+from salesmetrics.domain.enums import DemoSize
+from salesmetrics.services.demo import create_demo
+from salesmetrics.services.workspace import open_workspace
+from salesmetrics.web.app import create_app
+
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+]
+# The live stream never ends, so a request to it would not return.
+STREAMING = "/api/v1/live"
+# Each accepted event is applied at once (a write and a rollup refresh, seconds on the demo):
+# 25 examples took over two minutes. tests/test_events.py covers it.
+EVENTS = "/api/v1/events"
+
+
+@pytest.fixture(scope="module")
+def api_schema(tmp_path_factory: pytest.TempPathFactory) -> Iterator[schemathesis.BaseSchema]:
+    """The API over a small demo workspace (DuckDB), built once for the module."""
+    folder = tmp_path_factory.mktemp("schemathesis")
+    cwd = Path.cwd()
+    os.chdir(folder)
+    try:
+        ws = open_workspace(str(folder / "ws.duckdb"), create=True)
+        create_demo(ws, DemoSize.SMALL, seed=7, as_of=DEMO_AS_OF)
+        ws.close()
+        app = create_app(str(folder / "ws.duckdb"))
+        yield schemathesis.openapi.from_asgi("/openapi.json", app)
+        app.state.workspace.close()
+    finally:
+        os.chdir(cwd)
+
+
+schema = (
+    schemathesis.pytest.from_fixture("api_schema")
+    .exclude(path_regex=f"^{STREAMING}")
+    .exclude(path=EVENTS, method="POST")
+)
+
+
+@pytest.mark.slow
+@schema.parametrize()
+@settings(
+    max_examples=25,
+    derandomize=True,
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+    database=None,
+)
+def test_api_keeps_its_contract(case: schemathesis.Case) -> None:
+    case.call_and_validate(checks=CHECKS)
+
+
+@pytest.fixture(autouse=True)
+def _node_id(request: pytest.FixtureRequest) -> None:
+    """schemathesis 4.32's fixture-based loader renames `request.node._nodeid`, which pytest 9
+    no longer has; give it one so each operation reports under its own name."""
+    request.node._nodeid = request.node.nodeid
