@@ -25,6 +25,7 @@ import pyarrow as pa
 
 from events_bench import bench_events, print_events
 from import_bench import bench_import
+from live_bench import bench_live, print_live
 from metrics_bench import bench_metrics
 from salesmetrics.storage.open import open_store
 from salesmetrics.storage.repositories import bulk
@@ -146,6 +147,9 @@ def main() -> None:
             )
             _save("metrics", {**stamp, **m})
             _print_metrics(m)
+            live = bench_live(str(work / "demo-large.duckdb"))  # Overview render, event to screen
+            _save("live", {**stamp, **live})
+            print_live(live)
             ev = bench_events(work / "demo-large.duckdb", label="large demo")  # 1 event/request
             _save("events", {**stamp, **ev})
             print_events(ev)

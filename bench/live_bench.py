@@ -1,0 +1,212 @@
+"""The Overview page and the live path on the large demo (DuckDB), through a real server.
+
+Budgets (issue "web dashboard, REST API and live updates"):
+  render          GET / full server render, p95 < 300 ms (loopback, after warm-up, no writes
+                  meanwhile: the page's figures are computed once per data version);
+  after_change    the same, for the first GET after each data change (what a reload costs
+                  right after an event; reported, no budget of its own);
+  event_to_screen from the 2xx reply of POST /api/v1/events (one order.placed) until the
+                  revenue card of an open Overview in Chromium shows the new number,
+                  p95 < 1 s.
+
+`python bench/live_bench.py [--db PATH] [--requests 50] [--samples 20]` copies the workspace
+(default: /tmp/big-rollups.duckdb if present, else a new `salesmetrics demo --size large`) so
+the events it posts leave the original alone, serves it, writes bench/results/live.json and
+prints the figures; `bench_live(path)` returns them (bench/run.py uses it on the large demo).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx2 as httpx
+import numpy as np
+from playwright.sync_api import Page, sync_playwright
+
+RESULTS = Path(__file__).parent / "results"
+BIG = Path("/tmp/big-rollups.duckdb")
+CHROMIUM = "/usr/bin/chromium"
+BUDGET = {"render_p95_ms": 300.0, "event_to_screen_p95_ms": 1000.0}
+REVENUE = "[data-testid=value-revenue]"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def served(db: str, log: Path) -> Iterator[str]:
+    """`salesmetrics serve` on the workspace, until the block ends."""
+    port = _free_port()
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "salesmetrics", "serve", "--db", db, "--port", str(port)],
+            stdout=out, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        base = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 120
+            while True:
+                try:
+                    if httpx.get(f"{base}/healthz", timeout=5).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"the server did not start; see {log}")
+                time.sleep(0.2)
+            yield base
+        finally:
+            proc.terminate()
+            proc.wait(timeout=60)
+
+
+def _ms(values: list[float]) -> dict[str, float]:
+    a = np.array(values) * 1000
+    return {
+        "p50_ms": round(float(np.percentile(a, 50)), 1),
+        "p95_ms": round(float(np.percentile(a, 95)), 1),
+        "max_ms": round(float(a.max()), 1),
+        "n": len(values),
+    }
+
+
+def _order(amount_minor: int) -> dict[str, Any]:
+    n = time.time_ns()
+    return {
+        "id": f"bench-live-{n}", "type": "order.placed",
+        "occurred_at": datetime.now(UTC).isoformat(),
+        "data": {"external_id": f"BENCH-LIVE-{n}", "currency": "UAH", "status": "paid",
+                 "lines": [{"quantity": 1, "unit_price_minor": amount_minor}]},
+    }  # fmt: skip
+
+
+def _post(client: httpx.Client, base: str) -> float:
+    reply = client.post(f"{base}/api/v1/events", json=_order(1_234_500))
+    reply.raise_for_status()
+    return time.monotonic()
+
+
+def bench_render(base: str, requests: int) -> dict[str, Any]:
+    """GET / timed after a warm-up; then the first GET after each of a few data changes."""
+    with httpx.Client(timeout=60) as client:
+        for _ in range(5):
+            client.get(f"{base}/?lang=uk").raise_for_status()
+        steady = []
+        for _ in range(requests):
+            start = time.perf_counter()
+            client.get(f"{base}/?lang=uk").raise_for_status()
+            steady.append(time.perf_counter() - start)
+        after = []
+        for _ in range(max(3, requests // 5)):
+            _post(client, base)
+            time.sleep(0.5)  # applied by then (the events API applies in the background)
+            start = time.perf_counter()
+            client.get(f"{base}/?lang=uk").raise_for_status()
+            after.append(time.perf_counter() - start)
+    return {"steady": _ms(steady), "after_change": _ms(after)}
+
+
+def _one(page: Page, client: httpx.Client, base: str) -> float:
+    before = page.inner_text(REVENUE)
+    replied = _post(client, base)
+    page.wait_for_function(
+        "([sel, old]) => document.querySelector(sel).innerText !== old",
+        arg=[REVENUE, before], timeout=30_000, polling=10,
+    )  # fmt: skip
+    return time.monotonic() - replied
+
+
+def bench_event_to_screen(base: str, samples: int) -> dict[str, Any]:
+    """An open Overview in Chromium; one event at a time; time until the card changes."""
+    with sync_playwright() as p, httpx.Client(timeout=60) as client:
+        browser = p.chromium.launch(executable_path=CHROMIUM)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            page.goto(f"{base}/?lang=uk")
+            page.wait_for_selector("[data-live-status].is-live", timeout=60_000)
+            warm = _one(page, client, base)  # the first query after the rollups go stale
+            took = []
+            for _ in range(samples):
+                took.append(_one(page, client, base))
+                time.sleep(0.3)
+            reloaded = page.evaluate("performance.getEntriesByType('navigation').length") != 1
+        finally:
+            browser.close()
+    return {**_ms(took), "first_ms": round(warm * 1000, 1), "page_reloaded": reloaded}
+
+
+def bench_live(db: str, *, requests: int = 50, samples: int = 20) -> dict[str, Any]:
+    """Copy the workspace, serve it and measure; the copy is removed afterwards."""
+    with tempfile.TemporaryDirectory() as tmp:
+        copy = Path(tmp) / "live.duckdb"
+        shutil.copyfile(db, copy)
+        with served(str(copy), Path(tmp) / "serve.log") as base:
+            render = bench_render(base, requests)
+            screen = bench_event_to_screen(base, samples)
+    within = {
+        "render": render["steady"]["p95_ms"] < BUDGET["render_p95_ms"],
+        "event_to_screen": screen["p95_ms"] < BUDGET["event_to_screen_p95_ms"],
+    }
+    return {"db": db, "render": render, "event_to_screen": screen, "budget": BUDGET,
+            "within_budget": within}  # fmt: skip
+
+
+def print_live(m: dict[str, Any]) -> None:
+    r, s, ok = m["render"], m["event_to_screen"], m["within_budget"]
+    print(
+        f"overview render  p50 {r['steady']['p50_ms']:>7.1f} ms  p95 {r['steady']['p95_ms']:>7.1f}"
+        f" ms  (first after a change: p50 {r['after_change']['p50_ms']:.1f} ms, p95 "
+        f"{r['after_change']['p95_ms']:.1f} ms)  {'ok' if ok['render'] else 'OVER BUDGET'}"
+    )
+    print(
+        f"event to screen  p50 {s['p50_ms']:>7.1f} ms  p95 {s['p95_ms']:>7.1f} ms  max "
+        f"{s['max_ms']:.1f} ms  (first {s['first_ms']:.1f} ms)  "
+        f"{'ok' if ok['event_to_screen'] else 'OVER BUDGET'}"
+    )
+
+
+def _large_demo(folder: Path) -> str:
+    path = folder / "demo-large.duckdb"
+    subprocess.run(
+        [sys.executable, "-m", "salesmetrics", "demo", "--size", "large", "--db", str(path)],
+        check=True,
+    )
+    return str(path)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--db", help="a DuckDB workspace (it is copied, never changed)")
+    parser.add_argument("--requests", type=int, default=50)
+    parser.add_argument("--samples", type=int, default=20)
+    args = parser.parse_args()
+    stamp = {
+        "at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": f"{platform.machine()} {platform.python_version()}",
+    }
+    with tempfile.TemporaryDirectory() as tmp:
+        db = args.db or (str(BIG) if BIG.exists() else _large_demo(Path(tmp)))
+        figures = bench_live(db, requests=args.requests, samples=args.samples)
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "live.json").write_text(json.dumps({**stamp, **figures}, indent=2) + "\n")
+    print_live(figures)
+
+
+if __name__ == "__main__":
+    main()
