@@ -31,7 +31,9 @@ CP1251 = (
     "1002;15.03.2024 09:00;petro@example.com;Чайник;1;1 234,50;Петро Іваненко;Оплачено\n"
 )
 BAD_PRODUCTS = "Артикул;Назва;Ціна, грн\nA-1;Кава;12,50\nA-2;Чай;дешево\nA-3;;5\n"
-CUSTOMERS = "id,name,email,city\nC-1,Іван,ivan@example.com,Київ\nC-2,Петро,petro@example.com,Львів\n"
+CUSTOMERS = (
+    "id,name,email,city\nC-1,Іван,ivan@example.com,Київ\nC-2,Петро,petro@example.com,Львів\n"
+)
 PROBLEM = "application/problem+json"
 
 
@@ -48,9 +50,7 @@ def client(url: str) -> Iterator[TestClient]:
         yield c
 
 
-def _upload(
-    client: TestClient, kind: str, name: str, body: bytes, **form: str
-) -> dict[str, Any]:
+def _upload(client: TestClient, kind: str, name: str, body: bytes, **form: str) -> dict[str, Any]:
     r = client.post("/api/v1/imports", data={"kind": kind, **form}, files={"file": (name, body)})
     assert r.status_code == 200, r.text
     data: dict[str, Any] = r.json()
@@ -229,15 +229,16 @@ def test_list_pages_show_cancel_and_not_found(client: TestClient) -> None:
     assert gone.status_code == 404 and gone.headers["content-type"] == PROBLEM
     assert client.get("/api/v1/imports/previews/pv../../etc").status_code == 404
     paths = client.get("/openapi.json").json()["paths"]
-    assert {"/api/v1/imports", "/api/v1/imports/{preview_id}/confirm",
-            "/api/v1/imports/{ref}/errors.csv", "/api/v1/imports/{import_id}/revert"} <= set(paths)  # fmt: skip
+    for tail in ("", "/{preview_id}/confirm", "/{ref}/errors.csv", "/{import_id}/revert"):
+        assert f"/api/v1/imports{tail}" in paths
 
 
 def test_the_data_page_forms_use_the_same_service(client: TestClient, url: str) -> None:
     assert "Імпортувати файл" in client.get("/data").text
     before = _state(url)
-    sent = client.post("/data/upload?lang=en", data={"kind": "products"},
-                       files={"file": ("b.csv", BAD_PRODUCTS.encode())}, follow_redirects=False)  # fmt: skip
+    bad = {"file": ("b.csv", BAD_PRODUCTS.encode())}
+    sent = client.post("/data/upload?lang=en", data={"kind": "products"}, files=bad,
+                       follow_redirects=False)  # fmt: skip
     assert sent.status_code == 303
     page = client.get(sent.headers["location"])
     assert page.status_code == 200 and "дешево" in page.text and "errors.csv" in page.text
