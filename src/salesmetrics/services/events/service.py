@@ -190,15 +190,15 @@ class EventsService:
 
         try:
             return self.ws.store.write(lambda tx: work(tx, rows))
-        except SalesmetricsError:
-            if len(rows) == 1:
-                raise
+        except Exception:  # find the event at fault: each alone, in its own transaction
+            log.warning("a batch of %d events failed; applying them one by one", len(rows))
         out: dict[int, Outcome] = {}  # one bad event must not hold the rest back
         for row in rows:
             try:
                 out.update(self.ws.store.write(lambda tx, r=row: work(tx, [r])))  # type: ignore[misc]
-            except SalesmetricsError as exc:
-                one = {row.id: Outcome("failed", exc.message)}
+            except Exception as exc:  # a poison event must not stop the applier
+                reason = exc.message if isinstance(exc, SalesmetricsError) else f"{exc}"
+                one = {row.id: Outcome("failed", reason)}
                 self.ws.store.write(
                     lambda tx, r=row, o=one: repo.set_outcomes(tx, _outcome_table([r], o)),  # type: ignore[misc]
                     changes_data=False,
