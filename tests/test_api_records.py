@@ -14,6 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from salesmetrics.api import schemas
+from salesmetrics.services import records
 from salesmetrics.services.workspace import init_workspace
 from salesmetrics.storage.open import open_store
 from salesmetrics.storage.repositories import bulk
@@ -233,3 +234,30 @@ def test_duckdb_and_postgres_give_identical_pages(tmp_path: Path, pg_url: str) -
     assert present == sorted(present) and titles[-1] is None  # code point order, nulls last
     assert len(duck["/api/v1/deals?limit=7&sort=-id"]) == 61
     assert date(2026, 1, 1).isoformat() in duck["one"]["created_at"]
+
+
+def test_docs_name_every_filter_and_sort_field() -> None:
+    text = (Path(__file__).resolve().parents[1] / "docs" / "api.md").read_text(encoding="utf-8")
+    filters, sorts = text.split("### Filters")[1].split("### Sorting")
+    for kind in KINDS:
+        row = next(line for line in filters.splitlines() if line.startswith(f"| {kind} |"))
+        assert all(f"`{name}`" in row for name in records.FILTERS[kind]), kind
+        row = next(line for line in sorts.splitlines() if line.startswith(f"| {kind} |"))
+        assert all(f"`{key}`" in row for key in records.sort_keys(kind)[::2]), kind
+        assert f"`GET /api/v1/{kind}`, `GET /api/v1/{kind}/{{id}}`" in text
+
+
+@pytest.mark.parametrize(
+    ("body", "detail"),
+    [
+        ({"as_of": "0001-01-01", "period": "last_month"}, "as_of 0001-01-01 is out of range"),
+        ({"period": "0001", "compare": "previous"}, "period 0001-01-01..0001-12-31 is out of"),
+        ({"period": "2026", "filters": ["rep=\u0000"]}, "String should match pattern"),
+    ],
+)
+def test_metric_queries_beyond_the_calendar_are_422(
+    client: TestClient, body: dict[str, Any], detail: str
+) -> None:
+    for endpoint in ("query", "explain"):
+        got = client.post(f"/api/v1/metrics/{endpoint}", json={"metrics": ["revenue"], **body})
+        assert detail in problem(got, 422)["detail"]

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 
 class Health(BaseModel):
@@ -46,17 +46,23 @@ class MetricList(BaseModel):
     count: int
 
 
+# Text in a query body: no NUL characters (PostgreSQL cannot hold them), a sane length.
+Word = Annotated[str, StringConstraints(max_length=200, pattern=r"^[^\x00]*$")]
+
+
 class MetricQueryIn(BaseModel):
     """A KPI query: metrics x dimensions x grain x period x filters x comparison."""
 
-    metrics: list[str] = Field(min_length=1, examples=[["revenue", "win_rate"]])
-    period: str = Field(default="this_month", examples=["last_month", "2026-01-01..2026-03-31"])
-    grain: str | None = Field(default=None, examples=["month"])
-    by: list[str] = Field(default=[], examples=[["rep"]])
-    filters: list[str] = Field(default=[], examples=[["channel!=SEO"]])
-    compare: str | None = Field(default=None, examples=["previous"])
-    variants: dict[str, str] = Field(default={}, examples=[{"returns": "gross"}])
-    as_of: str | None = Field(default=None, description="YYYY-MM-DD; default today")
+    metrics: list[Word] = Field(min_length=1, max_length=50, examples=[["revenue", "win_rate"]])
+    period: Word = Field(default="this_month", examples=["last_month", "2026-01-01..2026-03-31"])
+    grain: Word | None = Field(default=None, examples=["month"])
+    by: list[Word] = Field(default=[], max_length=10, examples=[["rep"]])
+    filters: list[Word] = Field(default=[], max_length=50, examples=[["channel!=SEO"]])
+    compare: Word | None = Field(default=None, examples=["previous"])
+    variants: dict[Word, Word] = Field(default={}, examples=[{"returns": "gross"}])
+    as_of: Word | None = Field(
+        default=None, description="YYYY-MM-DD, from 1900-01-01 to 2999-12-31; default today"
+    )
 
 
 class MetricInfoOut(BaseModel):
