@@ -66,6 +66,5 @@
     };
   }
 
-  window.addEventListener("pagehide", function () { if (source) { source.close(); } });
   connect();
 })();
