@@ -168,7 +168,7 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
             responses = operation.get("responses", {})
             if _is_fastapi_422(responses.get("422")):
                 responses["422"] = validation
-            if not path.startswith("/api/"):
+            if not path.startswith(("/api/", "/healthz")):
                 continue
             # What any operation may answer, whether or not its router says so: a body that
             # does not parse, a record named in the path that is not there, a server fault.
