@@ -189,6 +189,8 @@ def test_team_api_errors_are_problems(client: TestClient) -> None:
     for path, params, status in (
         ("/api/v1/team", {"sort": "bogus"}, 422),
         ("/api/v1/team", {"period": "someday"}, 422),
+        ("/api/v1/team", {"period": "9999-12"}, 422),
+        ("/api/v1/team/reps/3", {"period": "0001-01"}, 422),
         ("/api/v1/team", {"as_of": "yesterday"}, 422),
         ("/api/v1/team/reps/99999", {}, 404),
     ):
@@ -256,3 +258,16 @@ def test_the_fragment_is_the_table_and_is_computed_once(client: TestClient) -> N
     assert web_team._FRAGMENTS.computed == computed
     page = client.get("/team", params={**params}).text
     assert first.text in page  # the page embeds exactly what the live refresh fetches
+
+
+def test_rep_cards_fragment_is_live(client: TestClient, ws: Workspace) -> None:
+    rep = team.leaderboard(ws, "this_month").reps()[0]
+    page = client.get(f"/team/rep/{rep.rep_id}", params={"lang": "uk"}).text
+    url = f"/team/rep/{rep.rep_id}/cards?period=this_month&amp;lang=uk"
+    assert f'data-live="{url}"' in page and '<script src="/static/live.js" defer></script>' in page
+    cards = client.get(url.replace("&amp;", "&"))
+    assert cards.status_code == 200 and "<html" not in cards.text
+    assert cards.text.count('class="card"') >= 8 and "Виручка" in cards.text
+    missing = client.get("/team/rep/99999/cards")
+    assert missing.status_code == 404
+    assert missing.headers["content-type"] == "application/problem+json"

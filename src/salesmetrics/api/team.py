@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from salesmetrics.api.deps import WorkspaceDep
+from salesmetrics.api.errors import problem_responses
 from salesmetrics.domain.errors import QueryError
 from salesmetrics.services import team
 
 router = APIRouter(prefix="/api/v1/team", tags=["team"])
+MAX_ID = 2**63 - 1
 
 PERIOD_HELP = (
     "this_month (default), last_month, this_quarter, last_30_days, or any period the metric "
@@ -136,7 +138,7 @@ def _day(text: str | None) -> date | None:
         raise QueryError(f"as_of '{text}' is not a date: use YYYY-MM-DD") from None
 
 
-@router.get("", response_model=LeaderboardOut)
+@router.get("", response_model=LeaderboardOut, responses=problem_responses(422, 503))
 def leaderboard(
     ws: WorkspaceDep,
     period: str = Query("this_month", description=PERIOD_HELP),
@@ -151,9 +153,9 @@ def leaderboard(
     return board.sorted(key, descending).as_dict()
 
 
-@router.get("/reps/{rep_id}", response_model=RepOut)
+@router.get("/reps/{rep_id}", response_model=RepOut, responses=problem_responses(404, 422, 503))
 def rep(
-    rep_id: int,
+    rep_id: Annotated[int, Path(ge=1, le=MAX_ID, description="The rep's id")],
     ws: WorkspaceDep,
     period: str = Query("this_month", description=PERIOD_HELP),
     as_of: str | None = Query(None, description="YYYY-MM-DD; default today"),

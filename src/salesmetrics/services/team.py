@@ -10,12 +10,19 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 from typing import Any, Generic, TypeVar
 
 from salesmetrics.domain.errors import NotFoundError, QueryError
-from salesmetrics.domain.periods import DateRange, add_months
+from salesmetrics.domain.periods import (
+    Compare,
+    DateRange,
+    add_months,
+    comparison_range,
+    parse_period,
+)
 from salesmetrics.metrics.compile import DimFilter
 from salesmetrics.metrics.result import MetricInfo, MetricResult
 from salesmetrics.services.overview import Card
@@ -31,6 +38,8 @@ SORTS = ("rank", "name", *METRICS, "change", "attainment")
 REP_CARDS = (*METRICS, "open_deals", "pipeline_value")
 TREND_MONTHS = 12
 RECENT_WON = 10
+
+_POOL = ThreadPoolExecutor(max_workers=3, thread_name_prefix="team")
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
@@ -230,6 +239,19 @@ def targets_apply(period: DateRange) -> bool:
     return period.start.day == 1
 
 
+def check_period(ws: Workspace, period: str, day: date) -> None:
+    """Refuse a period the calendar cannot hold (or whose previous period it cannot) with a
+    message, before any query: `9999-12` would end in the year 10000."""
+    fiscal = ws.settings.fiscal_year_start_month
+    try:
+        rng = parse_period(period, day, fiscal)
+        comparison_range(rng, Compare.PREVIOUS, fiscal)
+    except (ValueError, OverflowError):
+        raise QueryError(
+            f"period '{period}' or the one before it falls outside the calendar (years 1-9999)"
+        ) from None
+
+
 def _query(ws: Workspace, names: Sequence[str], period: str, day: date,
            **options: Any) -> MetricResult:  # fmt: skip
     return ws.metrics.query(list(names), period=period, compare="previous", as_of=day, **options)
@@ -241,11 +263,12 @@ def leaderboard(
     """Reps ranked by revenue, grouped by team with subtotals, against the previous period."""
     started = time.perf_counter()
     day = as_of or ws.metrics.today()
+    check_period(ws, period, day)
     version = data_version(ws)
     wanted = [*METRICS, TARGET, ATTAINMENT]
-    by_rep = _query(ws, wanted, period, day, by=["rep"])
-    by_team = _query(ws, [*METRICS, TARGET], period, day, by=["team"])
-    company = _query(ws, wanted, period, day)
+    # three small queries at once: after a change, a live board waits for the slowest only
+    asked = [(wanted, {"by": ["rep"]}), ([*METRICS, TARGET], {"by": ["team"]}), (wanted, {})]
+    by_rep, by_team, company = _POOL.map(lambda a: _query(ws, a[0], period, day, **a[1]), asked)
     rng, cmp = by_rep.request.range, by_rep.request.comparison
     with_targets = targets_apply(rng)
     rows = {r["rep"]: r for r in by_rep.rows()}
@@ -394,6 +417,7 @@ def rep_page(
     started = time.perf_counter()
     rep = find_rep(ws, rep_id)
     day = as_of or ws.metrics.today()
+    check_period(ws, period, day)
     mine = [DimFilter("rep", (rep.name,))]
     head = _query(ws, [*REP_CARDS, TARGET, ATTAINMENT], period, day, filters=mine)
     row = head.rows()[0] if head.rows() else {}
@@ -417,6 +441,18 @@ def rep_page(
         team_repo.recent_won_deals(ws.store, rep.id, RECENT_WON),
         time.perf_counter() - started,
     )  # fmt: skip
+
+
+_REPS: VersionedCache[tuple[Any, ...], RepPage] = VersionedCache(128)
+
+
+def live_rep_page(
+    ws: Workspace, rep_id: int, period: str = "this_month", as_of: date | None = None
+) -> RepPage:
+    """A rep's page, computed once per (workspace, data version, rep, period, day)."""
+    day = as_of or ws.metrics.today()
+    key = (ws.store.url, data_version(ws), rep_id, period, day)
+    return _REPS.get(key, lambda: rep_page(ws, rep_id, period, day))
 
 
 def _card(m: MetricInfo, row: dict[str, Any]) -> Card:

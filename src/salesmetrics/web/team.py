@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Request
+from babel.numbers import format_currency
+from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse
 
 from salesmetrics.api.deps import WorkspaceDep
@@ -19,6 +20,7 @@ from salesmetrics.web.i18n import N_
 from salesmetrics.web.render import locale_of, render
 
 router = APIRouter(include_in_schema=False)
+RepId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 
 PERIOD_NAMES = {
     "this_month": N_("This month to date"), "last_month": N_("Last month"),
@@ -64,6 +66,8 @@ def _board_context(board: Leaderboard, locale: str, sort: str, descending: bool)
             f = line.figures["revenue"]
             return i18n.change(f.delta, f.delta_pct, "money", locale)
         f = line.figures.get("target_attainment" if key == "attainment" else key)
+        if unit == "money":
+            return whole_money(f.value if f else None, currency, locale)
         return i18n.metric_value(f.value if f else None, unit, currency, locale)
 
     reps = sorted(board.reps(), key=lambda x: x.rank or 0)
@@ -75,11 +79,20 @@ def _board_context(board: Leaderboard, locale: str, sort: str, descending: bool)
     return {
         "board": board, "columns": columns, "sort": sort, "descending": descending,
         "sort_url": sort_url, "cell": cell, "chart_json": _json(chart),
-        "money": lambda v: i18n.metric_value(v, "money", currency, locale),
+        "money": lambda v: whole_money(v, currency, locale),
         "pct": lambda v: i18n.metric_value(v, "percent", currency, locale),
         "rep_url": lambda rid: _url(f"/team/rep/{rid}", period=board.period_name, lang=locale),
         "tone": _tone,
     }  # fmt: skip
+
+
+def whole_money(minor: float | None, currency: str, locale: str) -> str:
+    """Money without the minor units, for a table that must fit a screen: '1 201 081 ₴'."""
+    if minor is None:
+        return "—"
+    where = "uk_UA" if locale == "uk" else "en_US"
+    return format_currency(minor / 100, currency, format="#,##0\u00a0¤", locale=where,
+                           currency_digits=False)  # fmt: skip
 
 
 def _json(data: object) -> str:
@@ -144,10 +157,34 @@ def team_page(request: Request, ws: WorkspaceDep) -> HTMLResponse:
     return render(request, "team.html", locale, context)
 
 
+def _rep_context(ws: Any, rep_id: int, period: str, locale: str) -> dict[str, Any]:
+    """What rep.html and its live cards show; raises NotFoundError for an unknown rep."""
+    version = team.data_version(ws)  # read first: a change meanwhile makes live.js refetch
+    data = team.live_rep_page(ws, rep_id, period)
+    tr = i18n.translator(locale)
+    currency, zone = data.currency, ZoneInfo(ws.settings.time_zone)
+    trend = {
+        "x": [p.isoformat() for p, _ in data.trend],
+        "y": [None if v is None else v / 100 for _, v in data.trend],
+        "name": tr.gettext("Revenue"),
+    }
+    return {
+        "p": data, "version": version, "period_label": period_label(period, locale),
+        "trend_json": _json(trend),
+        "value": lambda v, unit: i18n.metric_value(v, unit, currency, locale),
+        "change": lambda c: i18n.change(c.delta, c.delta_pct, c.unit, locale),
+        "money": lambda v, cur=currency: whole_money(v, cur, locale),
+        "kind": lambda k: tr.gettext(ACTIVITY_KINDS[k]) if k in ACTIVITY_KINDS else k,
+        "local_day": lambda t: i18n.day(t.astimezone(zone).date(), locale),
+        "team_url": _url("/team", period=period, lang=locale),
+        "cards_url": _url(f"/team/rep/{rep_id}/cards", period=period, lang=locale),
+    }  # fmt: skip
+
+
 @router.get("/team/rep/{rep_id}", response_class=HTMLResponse)
-def rep_page(request: Request, rep_id: int, ws: WorkspaceDep) -> HTMLResponse:
-    """One rep: KPI cards against the previous period, revenue by month, activities by kind,
-    open pipeline and recent wins."""
+def rep_page(request: Request, rep_id: RepId, ws: WorkspaceDep) -> HTMLResponse:
+    """One rep: KPI cards against the previous period (live), revenue by month, activities by
+    kind, open pipeline and recent wins."""
     settings = ws.settings
     locale = locale_of(request, settings.locale)
     period = request.query_params.get("period") or "this_month"
@@ -156,27 +193,22 @@ def rep_page(request: Request, rep_id: int, ws: WorkspaceDep) -> HTMLResponse:
         "period": period, "periods": [(p, period_label(p, locale)) for p in team.PERIODS],
     }  # fmt: skip
     try:
-        data = team.rep_page(ws, rep_id, period)
+        context.update(_rep_context(ws, rep_id, period, locale))
     except NotFoundError:
         context["missing"] = True
         return render(request, "rep.html", locale, context, status_code=404)
     except SalesmetricsError as exc:
         context["error"] = exc.message
         return render(request, "rep.html", locale, context, status_code=exc.http_status)
-    tr = i18n.translator(locale)
-    currency, zone = data.currency, ZoneInfo(settings.time_zone)
-    trend = {
-        "x": [p.isoformat() for p, _ in data.trend],
-        "y": [None if v is None else v / 100 for _, v in data.trend],
-        "name": tr.gettext("Revenue"),
-    }
-    context.update(
-        p=data, period_label=period_label(period, locale), trend_json=_json(trend),
-        value=lambda v, unit: i18n.metric_value(v, unit, currency, locale),
-        change=lambda c: i18n.change(c.delta, c.delta_pct, c.unit, locale),
-        money=lambda v, cur=currency: i18n.metric_value(v, "money", cur, locale),
-        kind=lambda k: tr.gettext(ACTIVITY_KINDS[k]) if k in ACTIVITY_KINDS else k,
-        local_day=lambda t: i18n.day(t.astimezone(zone).date(), locale),
-        team_url=_url("/team", period=period, lang=locale),
-    )  # fmt: skip
     return render(request, "rep.html", locale, context)
+
+
+@router.get("/team/rep/{rep_id}/cards", response_class=HTMLResponse)
+def rep_cards(request: Request, rep_id: RepId, ws: WorkspaceDep) -> HTMLResponse:
+    """A rep's KPI cards alone, for live refresh; an unknown rep is a 404 problem."""
+    locale = locale_of(request, ws.settings.locale)
+    period = request.query_params.get("period") or "this_month"
+    context = _rep_context(ws, rep_id, period, locale)
+    page = render(request, "_rep_cards.html", locale, context)
+    page.headers["Cache-Control"] = "no-store"
+    return page
