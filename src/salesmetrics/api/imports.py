@@ -15,6 +15,7 @@ from fastapi.responses import FileResponse
 from fastapi.routing import APIRoute
 
 from salesmetrics.api.deps import WorkspaceDep
+from salesmetrics.api.errors import problem_responses
 from salesmetrics.api.import_schemas import (
     KIND_HELP,
     ConfirmIn,
@@ -85,7 +86,7 @@ def _with_links(data: dict[str, Any]) -> dict[str, Any]:
     return {**data, "errors_csv": f"{PREFIX}/{data['id']}/errors.csv" if has else None}
 
 
-@router.post("", response_model=PreviewOut)
+@router.post("", response_model=PreviewOut, responses=problem_responses(413, 422, 503))
 def upload(
     ws: WorkspaceDep,
     file: Annotated[UploadFile, File(description="CSV/TSV, XLSX, Parquet or JSON lines")],
@@ -120,7 +121,7 @@ def upload(
     return _with_links(result)
 
 
-@router.get("", response_model=ImportList)
+@router.get("", response_model=ImportList, responses=problem_responses(422, 503))
 def list_imports(
     ws: WorkspaceDep,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
@@ -132,13 +133,15 @@ def list_imports(
     return ImportList(data=data, count=total, limit=limit, offset=offset)
 
 
-@router.get("/previews/{preview_id}", response_model=PreviewOut)
+@router.get(
+    "/previews/{preview_id}", response_model=PreviewOut, responses=problem_responses(404, 422)
+)
 def show_preview(preview_id: str, ws: WorkspaceDep) -> dict[str, Any]:
     """A preview still waiting for a confirm, as it was shown after the upload."""
     return _with_links(preview.get(ws, preview_id))
 
 
-@router.get("/{import_id}", response_model=ImportOut)
+@router.get("/{import_id}", response_model=ImportOut, responses=problem_responses(404, 422))
 def show_import(import_id: int, ws: WorkspaceDep) -> dict[str, Any]:
     """One import: counts, status and what it changed per table."""
     return _with_links(log.summary(ws, import_id))
@@ -147,7 +150,10 @@ def show_import(import_id: int, ws: WorkspaceDep) -> dict[str, Any]:
 @router.get(
     "/{ref}/errors.csv",
     response_class=FileResponse,
-    responses={200: {"content": {"text/csv": {}}, "description": "the errors file"}},
+    responses={
+        200: {"content": {"text/csv": {}}, "description": "the errors file"},
+        **problem_responses(404, 422),
+    },
 )
 def errors_csv(ref: str, ws: WorkspaceDep) -> FileResponse:
     """The errors file of a preview (by its id) or of an import that skipped rows (by number):
@@ -157,7 +163,9 @@ def errors_csv(ref: str, ws: WorkspaceDep) -> FileResponse:
     return FileResponse(path, media_type="text/csv; charset=utf-8", filename=f"{ref}.errors.csv")
 
 
-@router.post("/{preview_id}/confirm", response_model=ImportOut)
+@router.post(
+    "/{preview_id}/confirm", response_model=ImportOut, responses=problem_responses(404, 422, 503)
+)
 def confirm(preview_id: str, ws: WorkspaceDep, body: ConfirmIn | None = None) -> dict[str, Any]:
     """Import a previewed file for real. A rejected import writes nothing (422 problem); the
     preview stays, with its errors file."""
@@ -165,14 +173,16 @@ def confirm(preview_id: str, ws: WorkspaceDep, body: ConfirmIn | None = None) ->
     return _with_links(preview.confirm(ws, preview_id, skip_invalid=skip))
 
 
-@router.post("/{preview_id}/cancel", status_code=204)
+@router.post("/{preview_id}/cancel", status_code=204, responses=problem_responses(404, 422))
 def cancel(preview_id: str, ws: WorkspaceDep) -> Response:
     """Forget a preview and its uploaded file."""
     preview.cancel(ws, preview_id)
     return Response(status_code=204)
 
 
-@router.post("/{import_id}/revert", response_model=RevertOut)
+@router.post(
+    "/{import_id}/revert", response_model=RevertOut, responses=problem_responses(404, 409, 422)
+)
 def revert(
     import_id: int,
     ws: WorkspaceDep,

@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from salesmetrics.domain.errors import InputError, NotFoundError
+from salesmetrics.domain.errors import InputError, NotFoundError, SalesmetricsError
 from salesmetrics.domain.money import check_currency
 from salesmetrics.ingest.dates import DateFormat
 from salesmetrics.ingest.kinds import KINDS
@@ -104,6 +104,12 @@ def start(
         )
     except ImportRejectedError:
         raise  # the file stays as a preview: its errors file can be downloaded
+    except SalesmetricsError as exc:
+        uploads.discard(upload)
+        # the user knows the mapping as their text, not as a file in our uploads folder
+        exc.message = exc.message.replace(str(upload.mapping_file), "the mapping")
+        exc.args = (exc.message,)
+        raise
     except BaseException:
         uploads.discard(upload)
         raise
