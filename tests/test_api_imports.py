@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -256,3 +257,12 @@ def test_the_data_page_forms_use_the_same_service(client: TestClient, url: str) 
     back = client.post(f"/data/imports/{import_id}/revert?lang=en", follow_redirects=False)
     assert back.status_code == 303 and f"reverted={import_id}" in back.headers["location"]
     assert _state(url) == before
+
+
+def test_unconfirmed_uploads_expire(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SALESMETRICS_UPLOAD_TTL_HOURS", "0.0001")  # 0.36 s
+    old = _upload(client, "customers", "c.csv", CUSTOMERS.encode())
+    time.sleep(0.5)
+    _upload(client, "customers", "c.csv", CUSTOMERS.encode())  # an upload sweeps the old ones
+    gone = client.post(f"/api/v1/imports/{old['preview_id']}/confirm")
+    assert gone.status_code == 404 and "expired" in gone.json()["detail"]
