@@ -5,6 +5,8 @@ Budgets (issue "web dashboard, REST API and live updates"):
                   meanwhile: the page's figures are computed once per data version);
   after_change    the same, for the first GET after each data change (what a reload costs
                   right after an event; reported, no budget of its own);
+  with_streams    the same render and /healthz while 300 live streams are open, and the time
+                  until one change has reached every one of them (reported);
   event_to_screen from the 2xx reply of POST /api/v1/events (one order.placed) until the
                   revenue card of an open Overview in Chromium shows the new number,
                   p95 < 1 s.
@@ -18,6 +20,7 @@ prints the figures; `bench_live(path)` returns them (bench/run.py uses it on the
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import platform
 import shutil
@@ -25,6 +28,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -151,28 +155,104 @@ def bench_event_to_screen(base: str, samples: int) -> dict[str, Any]:
     return {**_ms(took), "first_ms": round(warm * 1000, 1), "page_reloaded": reloaded}
 
 
-def bench_live(db: str, *, requests: int = 50, samples: int = 20) -> dict[str, Any]:
+class Streams:
+    """`n` open live streams held by one background event loop; records when each hears a
+    `change` after `mark()`."""
+
+    def __init__(self, base: str, n: int) -> None:
+        self.base, self.n = base, n
+        self.open = 0
+        self.heard: list[float] = []
+        self._since = float("inf")
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=lambda: asyncio.run(self._main()), daemon=True)
+
+    def __enter__(self) -> Streams:
+        self._thread.start()
+        deadline = time.monotonic() + 60
+        while self.open < self.n and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=30)
+
+    def mark(self) -> None:
+        self.heard, self._since = [], time.monotonic()
+
+    async def _one(self, client: httpx.AsyncClient) -> None:
+        async with client.stream("GET", f"{self.base}/api/v1/live") as response:
+            self.open += 1
+            async for line in response.aiter_lines():
+                if line == "event: change" and time.monotonic() >= self._since:
+                    self.heard.append(time.monotonic() - self._since)
+
+    async def _main(self) -> None:
+        limits = httpx.Limits(max_connections=self.n + 10)
+        async with httpx.AsyncClient(timeout=None, limits=limits) as client:
+            tasks = [asyncio.create_task(self._one(client)) for _ in range(self.n)]
+            while not self._stop.is_set():
+                await asyncio.sleep(0.1)
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+
+def bench_streams(base: str, n: int, requests: int) -> dict[str, Any]:
+    """GET / and /healthz with `n` streams open, and how fast one change reaches all of them."""
+    with Streams(base, n) as streams, httpx.Client(timeout=60) as client:
+        page, health = [], []
+        for _ in range(requests):
+            start = time.perf_counter()
+            client.get(f"{base}/?lang=uk").raise_for_status()
+            page.append(time.perf_counter() - start)
+            start = time.perf_counter()
+            client.get(f"{base}/healthz").raise_for_status()
+            health.append(time.perf_counter() - start)
+        streams.mark()
+        _post(client, base)
+        deadline = time.monotonic() + 10
+        while len(streams.heard) < streams.open and time.monotonic() < deadline:
+            time.sleep(0.01)
+        fan_out = sorted(streams.heard)
+    return {
+        "streams": streams.open, "render": _ms(page), "healthz": _ms(health),
+        "heard_change": len(fan_out),
+        "all_heard_ms": round(fan_out[-1] * 1000, 1) if fan_out else None,
+    }  # fmt: skip
+
+
+def bench_live(
+    db: str, *, requests: int = 50, samples: int = 20, streams: int = 300
+) -> dict[str, Any]:
     """Copy the workspace, serve it and measure; the copy is removed afterwards."""
     with tempfile.TemporaryDirectory() as tmp:
         copy = Path(tmp) / "live.duckdb"
         shutil.copyfile(db, copy)
         with served(str(copy), Path(tmp) / "serve.log") as base:
             render = bench_render(base, requests)
+            held = bench_streams(base, streams, requests)
             screen = bench_event_to_screen(base, samples)
     within = {
         "render": render["steady"]["p95_ms"] < BUDGET["render_p95_ms"],
         "event_to_screen": screen["p95_ms"] < BUDGET["event_to_screen_p95_ms"],
     }
-    return {"db": db, "render": render, "event_to_screen": screen, "budget": BUDGET,
-            "within_budget": within}  # fmt: skip
+    return {"db": db, "render": render, "with_streams": held, "event_to_screen": screen,
+            "budget": BUDGET, "within_budget": within}  # fmt: skip
 
 
 def print_live(m: dict[str, Any]) -> None:
-    r, s, ok = m["render"], m["event_to_screen"], m["within_budget"]
+    r, s, ok, h = m["render"], m["event_to_screen"], m["within_budget"], m["with_streams"]
     print(
         f"overview render  p50 {r['steady']['p50_ms']:>7.1f} ms  p95 {r['steady']['p95_ms']:>7.1f}"
         f" ms  (first after a change: p50 {r['after_change']['p50_ms']:.1f} ms, p95 "
         f"{r['after_change']['p95_ms']:.1f} ms)  {'ok' if ok['render'] else 'OVER BUDGET'}"
+    )
+    print(
+        f"with {h['streams']} live streams open: render p95 {h['render']['p95_ms']:.1f} ms, "
+        f"healthz p95 {h['healthz']['p95_ms']:.1f} ms; one change reached "
+        f"{h['heard_change']} of them, the last after {h['all_heard_ms']} ms"
     )
     print(
         f"event to screen  p50 {s['p50_ms']:>7.1f} ms  p95 {s['p95_ms']:>7.1f} ms  max "
@@ -195,6 +275,7 @@ def main() -> None:
     parser.add_argument("--db", help="a DuckDB workspace (it is copied, never changed)")
     parser.add_argument("--requests", type=int, default=50)
     parser.add_argument("--samples", type=int, default=20)
+    parser.add_argument("--streams", type=int, default=300, help="live streams held open")
     args = parser.parse_args()
     stamp = {
         "at": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -202,7 +283,7 @@ def main() -> None:
     }
     with tempfile.TemporaryDirectory() as tmp:
         db = args.db or (str(BIG) if BIG.exists() else _large_demo(Path(tmp)))
-        figures = bench_live(db, requests=args.requests, samples=args.samples)
+        figures = bench_live(db, requests=args.requests, samples=args.samples, streams=args.streams)
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "live.json").write_text(json.dumps({**stamp, **figures}, indent=2) + "\n")
     print_live(figures)

@@ -16,9 +16,12 @@ from typing import BinaryIO
 
 import httpx2 as httpx
 import pytest
+from fastapi.testclient import TestClient
 
+from conftest import DEMO_AS_OF
 from orders_file import write_orders_csv
 from salesmetrics.domain.errors import ConfigError
+from salesmetrics.domain.periods import add_months
 from salesmetrics.services.imports.model import ImportRequest
 from salesmetrics.services.imports.run import run_import
 from salesmetrics.services.live import (
@@ -29,7 +32,9 @@ from salesmetrics.services.live import (
     data_version,
     notices,
 )
+from salesmetrics.services.overview import HEADLINE, SPARK_MONTHS, TREND_MONTHS, overview
 from salesmetrics.services.workspace import init_workspace, workspace
+from salesmetrics.web.app import create_app
 
 Serve = Callable[..., str]  # serve(url, **environment) -> base URL of a running server
 
@@ -304,10 +309,6 @@ def test_sse_on_postgres_hears_an_import_made_by_another_process(
 
 
 def test_live_is_in_the_openapi(tmp_path: Path) -> None:
-    from fastapi.testclient import TestClient
-
-    from salesmetrics.web.app import create_app
-
     db = str(tmp_path / "w.duckdb")
     init_workspace(db, {})
     with TestClient(create_app(db)) as client:
@@ -315,3 +316,50 @@ def test_live_is_in_the_openapi(tmp_path: Path) -> None:
     assert "text/event-stream" in op["responses"]["200"]["content"]
     assert "application/problem+json" in op["responses"]["503"]["content"]
     assert "SALESMETRICS_LIVE_MAX_SECONDS" in op["description"]
+
+
+# ---------------------------------------------------------------- the Overview's parts
+
+
+def test_the_overview_in_parts_equals_the_metrics_asked_directly(demo_url: str) -> None:
+    with workspace(demo_url) as ws:
+        o = overview(ws, DEMO_AS_OF)
+        first = DEMO_AS_OF.replace(day=1)
+        months = f"{add_months(first, 1 - TREND_MONTHS)}..{DEMO_AS_OF}"
+        trend = ws.metrics.query(["revenue"], period=months, grain="month", as_of=DEMO_AS_OF)
+        assert o.trend == [(r["period"], r["revenue"]) for r in trend.rows()]
+        months = f"{add_months(first, 1 - SPARK_MONTHS)}..{DEMO_AS_OF}"
+        sparks = ws.metrics.query(list(HEADLINE), period=months, grain="month", as_of=DEMO_AS_OF)
+        rows = sparks.rows()
+        for card in o.cards:
+            assert card.spark == tuple(r[card.name] for r in rows), card.name
+        revenue = next(c.value for c in o.cards if c.name == "revenue")
+        assert sum(c.revenue or 0 for c in o.channels) == revenue
+        assert abs(sum(c.share or 0 for c in o.channels) - 1) < 1e-9
+        assert sum(v or 0 for _, v in o.by_rep) == revenue
+
+
+def test_fragments_show_a_write_at_once_and_are_rendered_once_per_version(
+    store_url: str, tmp_path: Path
+) -> None:
+    init_workspace(store_url, {"locale": "en"})
+    with TestClient(create_app(store_url)) as client:
+        ws = client.app.state.workspace  # type: ignore[attr-defined]
+        empty = client.get("/fragments/overview/cards?lang=uk")
+        assert empty.status_code == 200 and 'data-metric="revenue"' in empty.text
+        assert client.get("/fragments/overview/cards?lang=uk").content == empty.content
+        today = datetime.now(UTC).date().isoformat()
+        orders = tmp_path / "orders.csv"
+        orders.write_text(
+            "order_id,order_date,customer,sku,quantity,unit_price,status,currency\n"
+            f"L-1,{today},a@example.com,SKU-1,2,1500.00,paid,UAH\n",
+            encoding="utf-8",
+        )
+        run_import(ws, ImportRequest("orders", orders))
+        cards = client.get("/fragments/overview/cards?lang=uk").text
+        assert "3\u00a0000,00\u00a0₴" in cards  # 2 x 1,500.00 UAH, formatted for Ukrainian
+        channels = client.get("/fragments/overview/channels?lang=en").text
+        assert "(no channel)" in channels and "3,000.00" in channels
+        charts = client.get("/fragments/overview/charts?lang=en").json()
+        assert charts["trend"]["y"][-1] == 3000 and len(charts["trend"]["x"]) == 24
+        assert charts["version"] == data_version(ws)

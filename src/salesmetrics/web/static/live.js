@@ -1,7 +1,11 @@
 // Live updates over GET /api/v1/live (Server-Sent Events). On each data change it
-//   (a) dispatches document "salesmetrics:change" with {version, at} for scripts that redraw, and
-//   (b) refetches every [data-live="URL"] element's inner HTML from URL: one request per element
-//       at a time; a change that lands meanwhile triggers one more fetch, so the newest wins.
+//   (a) dispatches document "salesmetrics:change" with {version, at} at once, and
+//   (b) refetches every [data-live="URL"] element's inner HTML from URL, one element after the
+//       other in page order (the first part on the page is back soonest: parallel requests would
+//       share the server's cores and all arrive later); while a round runs, a newer change
+//       queues one more round, so the newest data always wins. After each swap the element
+//       dispatches a bubbling "salesmetrics:updated"; after a round, document gets
+//       "salesmetrics:refreshed" (charts redraw then, behind the page's first parts).
 // A [data-live-status] element shows the connection state with the labels the page gives it.
 (function () {
   "use strict";
@@ -22,28 +26,37 @@
     if (title) { status.title = title; }
   }
 
-  function refresh(el, detail) {
-    if (el.liveBusy) { el.liveAgain = true; return; }
-    el.liveBusy = true;
-    el.liveAgain = false;
-    fetch(el.getAttribute("data-live"), { cache: "no-store", headers: { Accept: "text/html" } })
+  var running = false;
+  var again = null;
+
+  function fetchInto(el, detail) {
+    return fetch(el.getAttribute("data-live"), { cache: "no-store", headers: { Accept: "text/html" } })
       .then(function (r) { if (!r.ok) { throw new Error(String(r.status)); } return r.text(); })
       .then(function (html) {
         el.innerHTML = html;
         el.dispatchEvent(new CustomEvent("salesmetrics:updated", { bubbles: true, detail: detail }));
       })
-      .catch(function () { /* the next change fetches again */ })
-      .then(function () {
-        el.liveBusy = false;
-        if (el.liveAgain) { refresh(el, detail); }
-      });
+      .catch(function () { /* the next change fetches again */ });
+  }
+
+  function round(detail) {
+    if (running) { again = detail; return; }
+    running = true;
+    var parts = Array.prototype.slice.call(document.querySelectorAll("[data-live]"));
+    parts.reduce(function (done, el) {
+      return done.then(function () { return fetchInto(el, detail); });
+    }, Promise.resolve()).then(function () {
+      running = false;
+      document.dispatchEvent(new CustomEvent("salesmetrics:refreshed", { detail: detail }));
+      if (again) { var next = again; again = null; round(next); }
+    });
   }
 
   function changed(detail) {
     if (detail.version === seen) { return; }
     seen = detail.version;
     document.dispatchEvent(new CustomEvent("salesmetrics:change", { detail: detail }));
-    document.querySelectorAll("[data-live]").forEach(function (el) { refresh(el, detail); });
+    round(detail);
   }
 
   function connect() {

@@ -1,5 +1,6 @@
 // Draws the Overview's charts (revenue by month, channel mix) from the JSON the page carries and
-// redraws them with fresh data after each data change (live.js dispatches salesmetrics:change).
+// redraws them with fresh data after each data change, once live.js has refreshed the cards and
+// tables (salesmetrics:refreshed), so the numbers come first.
 (function () {
   "use strict";
   var holder = document.getElementById("overview-charts");
@@ -45,5 +46,5 @@
   }
 
   draw(JSON.parse(holder.textContent));
-  document.addEventListener("salesmetrics:change", reload);
+  document.addEventListener("salesmetrics:refreshed", reload);
 })();
