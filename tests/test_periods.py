@@ -85,3 +85,19 @@ def test_bad_periods_say_what_works() -> None:
         parse_period("2026-02-01..2026-01-01", TODAY)
     with pytest.raises(QueryError, match="'2026-02-30' is not a date"):
         parse_period("2026-02-30..2026-03-01", TODAY)
+
+
+@pytest.mark.parametrize(
+    ("text", "as_of", "says"),
+    [
+        ("last_month", date(1, 1, 1), "the as-of date is 0001-01-01"),
+        ("9999-12", date(2026, 11, 26), "period '9999-12' is outside"),
+        ("1899", date(2026, 11, 26), "the start of period '1899' is 1899-01-01"),
+        ("2999-12-01..3000-01-31", date(2026, 11, 26), "the end of period"),
+    ],
+)
+def test_periods_beyond_the_calendar_are_refused_in_words(
+    text: str, as_of: date, says: str
+) -> None:
+    with pytest.raises(QueryError, match=says):
+        parse_period(text, as_of)

@@ -111,9 +111,28 @@ _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 _YEAR = re.compile(r"^(\d{4})$")
 
 
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2999, 12, 31)
+
+
+def supported(d: date, what: str = "date") -> date:
+    """`d` if the calendar arithmetic of periods and comparisons can work with it."""
+    if not FIRST_DAY <= d <= LAST_DAY:
+        raise QueryError(f"{what} is {d.isoformat()}, outside the supported years 1900-2999")
+    return d
+
+
 def parse_period(text: str, as_of: date, fiscal_start_month: int = 1) -> DateRange:
     """A named period, `YYYY-MM-DD..YYYY-MM-DD`, `YYYY-MM` or `YYYY`, seen from `as_of`."""
-    text = text.strip()
+    try:
+        rng = _parse_period(text.strip(), supported(as_of, "the as-of date"), fiscal_start_month)
+    except (OverflowError, ValueError) as exc:  # a month or year next to the calendar's edge
+        raise QueryError(f"period '{text}' is outside the supported years 1900-2999") from exc
+    supported(rng.start, f"the start of period '{text}'")
+    supported(rng.end, f"the end of period '{text}'")
+    return rng
+
+
+def _parse_period(text: str, as_of: date, fiscal_start_month: int) -> DateRange:
     if text in NAMED_PERIODS:
         return _named(text, as_of, fiscal_start_month)
     if m := _RANGE.match(text):
