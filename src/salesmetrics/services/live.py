@@ -31,6 +31,7 @@ MAX_SECONDS_ENV = "SALESMETRICS_LIVE_MAX_SECONDS"
 MAX_STREAMS_ENV = "SALESMETRICS_LIVE_MAX_STREAMS"
 POLL_SECONDS = 0.1
 MIN_GAP_SECONDS = 0.25
+RETRY_SECONDS = 1.0  # between reads while the database does not answer
 DEFAULT_MAX_SECONDS = 300.0
 DEFAULT_MAX_STREAMS = 500
 
@@ -125,13 +126,17 @@ class ChangeFeed:
         return await loop.run_in_executor(self._pool, self._read)
 
     async def _watch(self) -> None:
+        failing = False
         while True:
-            await asyncio.sleep(self.poll_seconds)
+            await asyncio.sleep(self.poll_seconds if not failing else RETRY_SECONDS)
             try:
                 version = await self._poll()
-            except Exception:  # a database hiccup must not end the feed; try again next tick
-                log.warning("live: cannot read the data version", exc_info=True)
+            except Exception:  # a database hiccup must not end the feed: say so once, retry
+                if not failing:
+                    log.warning("live: cannot read the data version", exc_info=True)
+                failing = True
                 continue
+            failing = False
             if version != self.version:
                 self.publish(version)
 
