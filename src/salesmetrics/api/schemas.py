@@ -164,6 +164,9 @@ class OverviewCard(BaseModel):
     high: float | None
     significant: bool | None
     better: bool | None = Field(description="Whether the change is good news for this metric.")
+    spark: list[float | None] = Field(
+        default=[], description="The last 12 months, oldest first; this month to date last."
+    )
 
 
 class TrendPoint(BaseModel):
@@ -176,6 +179,13 @@ class RepRevenue(BaseModel):
     revenue: float | None
 
 
+class ChannelShare(BaseModel):
+    channel: str | None = Field(examples=["Instagram"])
+    revenue: float | None = Field(examples=[1250500.0])
+    new_customers: float | None = Field(examples=[14.0])
+    share: float | None = Field(examples=[0.21], description="Of this month's revenue.")
+
+
 class OverviewOut(BaseModel):
     """The Overview page as JSON; money in minor units of `currency`."""
 
@@ -185,8 +195,12 @@ class OverviewOut(BaseModel):
     cards: list[OverviewCard]
     trend: list[TrendPoint]
     revenue_by_rep: list[RepRevenue]
+    channels: list[ChannelShare] = []
     seconds: float
     warnings: list[str]
+    data_version: int | None = Field(
+        default=None, description="The workspace's data version these figures were computed at."
+    )
 
 
 # ---- errors (RFC 9457 problem details) ----
