@@ -13,6 +13,7 @@ import pytest
 
 from conftest import DEMO_AS_OF
 from salesmetrics.domain.errors import DefinitionError, QueryError
+from salesmetrics.domain.periods import DateRange
 from salesmetrics.services.workspace import Workspace, open_workspace
 
 AS_OF = DEMO_AS_OF
@@ -243,7 +244,8 @@ def test_rollups_give_the_same_answers_as_the_base_tables(
     ws: Workspace, grain: str | None, by: list[str], filters: list[str]
 ) -> None:
     names = ["revenue", "orders", "aov", "gross_margin", "win_rate", "avg_deal_size",
-             "lead_conversion_rate", "nps", "csat"]  # fmt: skip
+             "lead_conversion_rate", "nps", "csat", "pipeline_value", "open_deals",
+             "new_customers"]  # fmt: skip
     if filters == ["status=paid"]:
         names = ["orders"]
     request = ws.metrics.request(names, period="2025-06-01..2026-10-31", grain=grain, by=by,
@@ -251,9 +253,37 @@ def test_rollups_give_the_same_answers_as_the_base_tables(
     fast = ws.metrics.engine(use_rollups=True)
     read = {leaf.metric.source for qq in fast.plan(request).queries for leaf in qq.leaves}
     if names != ["orders"]:
-        assert {"rollup_deals_daily", "rollup_leads_daily", "rollup_feedback_daily"} <= read
+        assert {"rollup_deals_daily", "rollup_leads_daily", "rollup_customers_daily"} <= read
+        # feedback scores, and deals by creation and close day (for period-end states), are
+        # kept company-wide only
+        assert ("rollup_feedback_daily" in read) == ("rollup_deal_days" in read) == (not by)
     assert any("rollup_" in qq.sql for qq in fast.plan(request).queries)
     assert fast.run(request).rows() == ws.metrics.engine(use_rollups=False).run(request).rows()
+
+
+@pytest.mark.parametrize(
+    ("condition", "served"),
+    [("created_at < period_end and (status == 'open' or closed_at >= period_end)", True),
+     ("period_end > created_at and (status == 'open' or period_end <= closed_at)", True),
+     ("created_at <= period_end and status == 'open'", False),  # midnight itself: not a day
+     ("days(period_end - created_at) > 30 and status == 'open'", False),
+     ("created_at < period_end and stage_probability > 0.5", False)],  # not in the rollup
+)  # fmt: skip
+def test_period_end_states_read_days_only_where_that_is_exact(
+    ws: Workspace, condition: str, served: bool
+) -> None:
+    from salesmetrics.metrics.compile import Leaf
+    from salesmetrics.metrics.rollups import serve
+    from salesmetrics.metrics.sources import ROLLUPS
+
+    metric = ws.metrics.catalog.get("pipeline_value").model_copy(
+        update={"at_period_end": condition}
+    )
+    leaf = Leaf("pipeline_value", metric)
+    ctx = ws.metrics.engine().context(ws.metrics.request(["pipeline_value"], as_of=AS_OF),
+                                      DateRange(AS_OF, AS_OF))  # fmt: skip
+    rollups = [r for r in ROLLUPS if r.source == "deals"]
+    assert (serve(leaf, rollups, ctx).metric.source == "rollup_deal_days") is served
 
 
 def test_a_stale_rollup_is_never_read(ws: Workspace) -> None:

@@ -1,60 +1,56 @@
 SELECT
   SUM("t1"."amount_minor") FILTER(WHERE
     (
-      "t1"."created_at" < CAST('2026-10-31T22:00:00+00:00' AS TIMESTAMPTZ)
+      "t1"."created_at" < MAKE_DATE(2026, 11, 1)
     )
     AND (
       (
         "t1"."status" = 'open'
-      )
-      OR (
-        "t1"."closed_at" >= CAST('2026-10-31T22:00:00+00:00' AS TIMESTAMPTZ)
+      ) OR (
+        "t1"."closed_at" >= MAKE_DATE(2026, 11, 1)
       )
     )) AS "v0_0",
   SUM("t1"."amount_minor") FILTER(WHERE
     (
-      "t1"."created_at" < CAST('2026-09-30T21:00:00+00:00' AS TIMESTAMPTZ)
+      "t1"."created_at" < MAKE_DATE(2026, 10, 1)
     )
     AND (
       (
         "t1"."status" = 'open'
-      )
-      OR (
-        "t1"."closed_at" >= CAST('2026-09-30T21:00:00+00:00' AS TIMESTAMPTZ)
+      ) OR (
+        "t1"."closed_at" >= MAKE_DATE(2026, 10, 1)
       )
     )) AS "v0_1"
 FROM (
   SELECT
-    "t0"."status",
-    "t0"."amount_minor",
-    "t0"."currency",
     "t0"."created_at",
-    "t0"."closed_at"
-  FROM "deals" AS "t0"
+    "t0"."closed_at",
+    "t0"."status",
+    "t0"."currency",
+    "t0"."amount_minor"
+  FROM "rollup_deal_days" AS "t0"
   WHERE
     (
       (
-        "t0"."created_at" < CAST('2026-10-31T22:00:00+00:00' AS TIMESTAMPTZ)
+        "t0"."created_at" < MAKE_DATE(2026, 11, 1)
       )
       AND (
         (
           "t0"."status" = 'open'
-        )
-        OR (
-          "t0"."closed_at" >= CAST('2026-10-31T22:00:00+00:00' AS TIMESTAMPTZ)
+        ) OR (
+          "t0"."closed_at" >= MAKE_DATE(2026, 11, 1)
         )
       )
     )
     OR (
       (
-        "t0"."created_at" < CAST('2026-09-30T21:00:00+00:00' AS TIMESTAMPTZ)
+        "t0"."created_at" < MAKE_DATE(2026, 10, 1)
       )
       AND (
         (
           "t0"."status" = 'open'
-        )
-        OR (
-          "t0"."closed_at" >= CAST('2026-09-30T21:00:00+00:00' AS TIMESTAMPTZ)
+        ) OR (
+          "t0"."closed_at" >= MAKE_DATE(2026, 10, 1)
         )
       )
     )

@@ -227,9 +227,12 @@ def _narrow(rel: ir.Table, source: Source, needed: frozenset[str]) -> ir.Table:
 
 def _params(leaf: Leaf, ctx: Context, bucket: DateRange | None) -> dict[str, Any]:
     params: dict[str, Any] = dict(leaf.metric.params)
-    if bucket is not None:
+    if bucket is not None and leaf.source.time[leaf.time]:
         params["period_start"] = ctx.instant(bucket.start)
         params["period_end"] = ctx.instant(bucket.end_exclusive)
+    elif bucket is not None:  # a source of local dates (a states rollup): the days themselves
+        params["period_start"] = bucket.start
+        params["period_end"] = bucket.end_exclusive
     return params
 
 

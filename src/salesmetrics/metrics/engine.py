@@ -129,8 +129,7 @@ class Engine:
         fresh = fresh_rollups(version, built) if self.use_rollups else {}
         served = []
         for leaf in leaves:
-            rollup = fresh.get(leaf.metric.source or "")
-            served.append((serve(leaf, rollup, ctx) if rollup else None) or leaf)
+            served.append(serve(leaf, fresh.get(leaf.metric.source or "", []), ctx))
         ctx = replace(ctx, convert=self._foreign(served, version))
         for leaf in served:
             solo = leaf.per or leaf.per_period

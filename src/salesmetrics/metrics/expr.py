@@ -9,6 +9,7 @@ measured; `days(n)` is an interval of n days and `days(a - b)` the days between 
 from __future__ import annotations
 
 import ast
+import functools
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
@@ -52,15 +53,16 @@ def _check(node: ast.AST, text: str) -> None:
                 raise ExprError(f"'{text}': functions take no keyword arguments")
 
 
-def names(text: str) -> set[str]:
-    """The column and parameter names an expression uses."""
+@functools.lru_cache(maxsize=4096)
+def names(text: str) -> frozenset[str]:
+    """The column and parameter names an expression uses (asked again by every plan)."""
     tree = parse(text)
     called = {id(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call)}
-    return {
+    return frozenset(
         n.id
         for n in ast.walk(tree)
         if isinstance(n, ast.Name) and id(n) not in called and n.id != "null"
-    }
+    )
 
 
 BETWEEN_METRICS = ("positive", "abs", "coalesce")

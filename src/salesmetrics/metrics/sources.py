@@ -308,15 +308,16 @@ def _stage_funnel_entered(needed: frozenset[str] | None = None) -> ir.Table:
 
 def _spend_days(needed: frozenset[str] | None = None) -> ir.Table:
     m, c = table("marketing_spend"), table("channels")
-    days = (m.period_end_on.delta(m.period_start_on, unit="day") + 1).cast("float64")
-    day = ibis.range(
-        m.period_start_on.cast("timestamp"),
-        m.period_end_on.cast("timestamp") + ibis.interval(days=1),
-        ibis.interval(days=1),
-    )
+    days = m.period_end_on.delta(m.period_start_on, unit="day") + 1
+    # day offsets 0..days-1: an integer series is cheaper to make than one of timestamps
     spread = m.select(
-        m.channel_id, m.currency, amount_minor=m.amount_minor.cast("float64") / days,
-        day=day.unnest().cast("date"),
+        m.channel_id, m.currency, m.period_start_on,
+        amount_minor=m.amount_minor.cast("float64") / days.cast("float64"),
+        offset=ibis.range(0, days).unnest(),
+    )  # fmt: skip
+    spread = spread.select(
+        spread.channel_id, spread.currency, spread.amount_minor,
+        day=(spread.period_start_on + spread.offset.as_interval("D")).cast("date"),
     )  # fmt: skip
     if not _wants(needed, "channel_kind"):
         return spread.mutate(channel_kind=ibis.null(c.kind.type()))
@@ -408,14 +409,19 @@ class Rollup:
     source: str
     groups: tuple[str, ...]
     measures: tuple[str, ...] = ()
+    # a states rollup: these time columns kept as local days under their own names (no `day`);
+    # it answers period-end states (open deals at a period's end), not flows
+    times: tuple[str, ...] = ()
 
     def as_source(self) -> Source:
         base = SOURCES[self.source]
         dims = {n: d for n, d in base.dimensions.items() if d.key in self.groups}
         currency = base.currency if base.currency in self.groups else None
+        times = dict.fromkeys(self.times, False) or {"day": False}
+        default = base.default_time if base.default_time in times else next(iter(times))
         return Source(
-            self.table, f"Daily rollup of {self.source}.", _plain(self.table), {"day": False},
-            "day", dims, money=tuple(m for m in base.money if m in self.measures),
+            self.table, f"Daily rollup of {self.source}.", _plain(self.table), times, default,
+            dims, money=tuple(m for m in base.money if m in self.measures),
             currency=currency, currency_table=self.table if currency else None,
         )  # fmt: skip
 
@@ -429,10 +435,14 @@ ROLLUPS: tuple[Rollup, ...] = (
     # deals by close day: won, lost and closed counts and amounts (not the cycle's median)
     Rollup("rollup_deals_daily", "deals", ("status", "currency", "owner_rep_id", "channel_id"),
            ("amount_minor",)),
+    # deals per creation and close day: pipeline value at any period's end (company-wide)
+    Rollup("rollup_deal_days", "deals", ("status", "currency"), ("amount_minor",),
+           times=("created_at", "closed_at")),
+    Rollup("rollup_customers_daily", "customers", ("owner_rep_id", "channel_id")),
     Rollup("rollup_leads_daily", "leads", ("status", "owner_rep_id", "channel_id")),
-    # scores are few distinct values: NPS 0-10, CSAT 1-5 or 1-7
-    Rollup("rollup_feedback_daily", "feedback",
-           ("kind", "score", "scale_max", "rep_id", "channel_id")),
+    # scores are few distinct values (NPS 0-10, CSAT 1-5 or 1-7); company-wide, as by rep and
+    # channel the rows would be many times more
+    Rollup("rollup_feedback_daily", "feedback", ("kind", "score", "scale_max")),
 )  # fmt: skip
 ROLLUP_SOURCES: dict[str, Source] = {r.table: r.as_source() for r in ROLLUPS}
 

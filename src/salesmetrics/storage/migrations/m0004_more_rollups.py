@@ -1,4 +1,5 @@
-"""Version 4: daily rollups of deals (by close day), leads and feedback, for the headline KPIs.
+"""Version 4: daily rollups of deals (by close day, and by creation and close day), customers,
+leads and feedback, for the headline KPIs.
 
 Like the rollups of version 3, each records the data version it was built from (rollup_state)
 and is read only while that is the current one; a workspace migrated to this version reads
@@ -22,7 +23,7 @@ def _rollup(name: str, doc: str, groups: tuple[Column, ...], sums: tuple[str, ..
 
 MIGRATION = Migration(
     4,
-    "daily rollups of deals, leads and feedback",
+    "daily rollups of deals, customers, leads and feedback",
     (
         CreateTable(
             _rollup(
@@ -36,6 +37,31 @@ MIGRATION = Migration(
                     col("channel_id", REF, ref="channels"),
                 ),
                 ("amount_minor",),
+            )
+        ),
+        CreateTable(
+            Table(
+                "rollup_deal_days",
+                (
+                    *ident(source=False),
+                    col("created_at", DATE, null=False),
+                    col("closed_at", DATE),
+                    col("status", TEXT, null=False),
+                    col("currency", CUR, null=False),
+                    col("amount_minor", BIGINT),
+                    col("row_count", BIGINT, null=False),
+                ),
+                (),
+                "Deals counted and summed per local creation day, local close day (none while "
+                "open), status and currency: the pipeline at any period's end.",
+            )
+        ),
+        CreateTable(
+            _rollup(
+                "rollup_customers_daily",
+                "Customers counted per local acquisition day, owner rep and channel.",
+                (col("owner_rep_id", REF, ref="reps"), col("channel_id", REF, ref="channels")),
+                (),
             )
         ),
         CreateTable(
@@ -53,14 +79,8 @@ MIGRATION = Migration(
         CreateTable(
             _rollup(
                 "rollup_feedback_daily",
-                "Feedback responses counted per local day, kind, score, scale, rep and channel.",
-                (
-                    col("kind", TEXT, null=False),
-                    col("score", FLOAT),
-                    col("scale_max", INT),
-                    col("rep_id", REF, ref="reps"),
-                    col("channel_id", REF, ref="channels"),
-                ),
+                "Feedback responses counted per local day, kind, score and scale.",
+                (col("kind", TEXT, null=False), col("score", FLOAT), col("scale_max", INT)),
                 (),
             )
         ),

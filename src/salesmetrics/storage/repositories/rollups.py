@@ -18,6 +18,17 @@ def state(store: Store) -> tuple[int, dict[str, int]]:
     return current, {str(n): int(v) for n, v in rows if n != ""}
 
 
+def existing(store: Store, tables: list[str]) -> set[str]:
+    """Which of these tables the workspace has (a rollup added by a later migration may not)."""
+    marks = ", ".join("?" for _ in tables)
+    rows = store.fetchall(
+        "SELECT table_name FROM information_schema.tables "
+        f"WHERE table_schema = current_schema() AND table_name IN ({marks})",
+        tuple(tables),
+    )
+    return {str(r[0]) for r in rows}
+
+
 def has_other_currency(store: Store, table: str, base: str) -> bool:
     """Whether any row of `table` holds an amount in a currency other than `base`."""
     rows = store.fetchall(
