@@ -1,24 +1,26 @@
 SELECT
   SUM("t1"."amount_minor") FILTER(WHERE
     (
-      "t1"."created_at" < MAKE_DATE(2026, 11, 1)
+      "t1"."created_at" < CAST('2026-11-01' AS DATE)
     )
     AND (
       (
         "t1"."status" = 'open'
-      ) OR (
-        "t1"."closed_at" >= MAKE_DATE(2026, 11, 1)
+      )
+      OR (
+        "t1"."closed_at" >= CAST('2026-11-01' AS DATE)
       )
     )) AS "v0_0",
   SUM("t1"."amount_minor") FILTER(WHERE
     (
-      "t1"."created_at" < MAKE_DATE(2026, 10, 1)
+      "t1"."created_at" < CAST('2026-10-01' AS DATE)
     )
     AND (
       (
         "t1"."status" = 'open'
-      ) OR (
-        "t1"."closed_at" >= MAKE_DATE(2026, 10, 1)
+      )
+      OR (
+        "t1"."closed_at" >= CAST('2026-10-01' AS DATE)
       )
     )) AS "v0_1"
 FROM (
@@ -32,25 +34,27 @@ FROM (
   WHERE
     (
       (
-        "t0"."created_at" < MAKE_DATE(2026, 11, 1)
+        "t0"."created_at" < CAST('2026-11-01' AS DATE)
       )
       AND (
         (
           "t0"."status" = 'open'
-        ) OR (
-          "t0"."closed_at" >= MAKE_DATE(2026, 11, 1)
+        )
+        OR (
+          "t0"."closed_at" >= CAST('2026-11-01' AS DATE)
         )
       )
     )
     OR (
       (
-        "t0"."created_at" < MAKE_DATE(2026, 10, 1)
+        "t0"."created_at" < CAST('2026-10-01' AS DATE)
       )
       AND (
         (
           "t0"."status" = 'open'
-        ) OR (
-          "t0"."closed_at" >= MAKE_DATE(2026, 10, 1)
+        )
+        OR (
+          "t0"."closed_at" >= CAST('2026-10-01' AS DATE)
         )
       )
     )
@@ -69,8 +73,8 @@ FROM (
     "t0"."closed_at",
     CASE
       WHEN "t0"."closed_at" >= CAST('2026-09-30 21:00:00' AS TIMESTAMPTZ)
-      THEN MAKE_DATE(2026, 10, 1)
-      ELSE MAKE_DATE(2026, 9, 1)
+      THEN CAST('2026-10-01' AS DATE)
+      ELSE CAST('2026-09-01' AS DATE)
     END AS "period"
   FROM "deals" AS "t0"
   WHERE
@@ -97,14 +101,14 @@ FROM (
     "t0"."scale_max",
     "t0"."row_count",
     CASE
-      WHEN "t0"."day" >= MAKE_DATE(2026, 10, 1)
-      THEN MAKE_DATE(2026, 10, 1)
-      ELSE MAKE_DATE(2026, 9, 1)
+      WHEN "t0"."day" >= CAST('2026-10-01' AS DATE)
+      THEN CAST('2026-10-01' AS DATE)
+      ELSE CAST('2026-09-01' AS DATE)
     END AS "period"
   FROM "rollup_feedback_daily" AS "t0"
   WHERE
-    "t0"."day" >= MAKE_DATE(2026, 9, 1)
-    AND "t0"."day" < MAKE_DATE(2026, 11, 1)
+    "t0"."day" >= CAST('2026-09-01' AS DATE)
+    AND "t0"."day" < CAST('2026-11-01' AS DATE)
     AND "t0"."kind" = 'csat'
 ) AS "t1"
 GROUP BY

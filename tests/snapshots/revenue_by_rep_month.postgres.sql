@@ -18,8 +18,8 @@ FROM (
       "t5"."currency",
       "t5"."rep_id",
       "t5"."line_total_minor",
-      "t4"."__k0",
-      "t4"."__d0"
+      "t3"."__k0",
+      "t3"."__d0"
     FROM (
       SELECT
         "t0"."day",
@@ -29,8 +29,8 @@ FROM (
         "t0"."line_total_minor"
       FROM "rollup_order_lines_daily" AS "t0"
       WHERE
-        "t0"."day" >= MAKE_DATE(2026, 1, 1)
-        AND "t0"."day" < MAKE_DATE(2026, 4, 1)
+        "t0"."day" >= CAST('2026-01-01' AS DATE)
+        AND "t0"."day" < CAST('2026-04-01' AS DATE)
         AND "t0"."order_status" = 'paid'
     ) AS "t5"
     LEFT OUTER JOIN (
@@ -38,8 +38,8 @@ FROM (
         "t1"."id" AS "__k0",
         "t1"."name" AS "__d0"
       FROM "reps" AS "t1"
-    ) AS "t4"
-      ON "t5"."rep_id" = "t4"."__k0"
+    ) AS "t3"
+      ON "t5"."rep_id" = "t3"."__k0"
   ) AS "t6"
 ) AS "t7"
 GROUP BY

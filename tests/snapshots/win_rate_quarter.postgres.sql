@@ -12,8 +12,8 @@ FROM (
     DATE(DATE_TRUNC('QUARTER', CAST("t0"."day" AS TIMESTAMP))) AS "period"
   FROM "rollup_deals_daily" AS "t0"
   WHERE
-    "t0"."day" >= MAKE_DATE(2026, 1, 1)
-    AND "t0"."day" < MAKE_DATE(2026, 7, 1)
+    "t0"."day" >= CAST('2026-01-01' AS DATE)
+    AND "t0"."day" < CAST('2026-07-01' AS DATE)
     AND (
       (
         "t0"."status" = 'won'

@@ -107,6 +107,12 @@ def _utc(value: datetime) -> ir.Value:
     return ibis.literal(value.isoformat(sep=" "), type="string").cast("timestamp('UTC')")
 
 
+def day_literal(value: date) -> ir.Value:
+    """A date constant as a cast string: the database binds that faster than make_date(y, m, d)
+    (a statement's fixed cost is most of a small one's time)."""
+    return ibis.literal(value.isoformat(), type="string").cast("date")
+
+
 def compile_group(leaves: list[Leaf], ctx: Context, bucket: DateRange | None = None) -> ir.Table:
     """One query computing every leaf; `bucket` binds period_start/period_end per period."""
     first = leaves[0]
@@ -255,7 +261,7 @@ def _time_filter(
     col = rel[leaf.time]
 
     def cut(day: date) -> ir.Value:  # where `day` begins, in the column's terms
-        return _utc(ctx.instant(day)) if leaf.source.time[leaf.time] else ibis.literal(day)
+        return _utc(ctx.instant(day)) if leaf.source.time[leaf.time] else day_literal(day)
 
     earlier = ctx.earlier
     first = earlier.start if earlier else ctx.range.start
@@ -268,7 +274,7 @@ def _time_filter(
 
 def _local_day(rel: ir.Table, leaf: Leaf, ctx: Context, bucket: DateRange | None) -> ir.Value:
     if bucket is not None:
-        return ibis.literal(bucket.end)
+        return day_literal(bucket.end)
     col = rel[leaf.time]
     if leaf.source.time[leaf.time]:
         return local_time(ctx.time_zone, col).date()
@@ -341,17 +347,18 @@ def _join_dimensions(rel: ir.Table, source: Source, ctx: Context) -> ir.Table:
 
 def _period(rel: ir.Table, leaf: Leaf, ctx: Context, bucket: DateRange | None) -> ir.Value:
     if bucket is not None:
-        return ibis.literal(_label(bucket.start, ctx))
+        return day_literal(_label(bucket.start, ctx))
     if ctx.grain is None:
         if ctx.earlier is None:
-            return ibis.literal(ctx.range.start)
+            return day_literal(ctx.range.start)
         col = rel[leaf.time]
         start = (
             _utc(ctx.instant(ctx.range.start))
             if leaf.source.time[leaf.time]
-            else (ibis.literal(ctx.range.start))
+            else day_literal(ctx.range.start)
         )
-        return ibis.ifelse(col >= start, ctx.range.start, ctx.earlier.start)
+        return ibis.ifelse(col >= start, day_literal(ctx.range.start),
+                           day_literal(ctx.earlier.start))  # fmt: skip
     if "__period" in rel.columns:
         return rel["__period"]  # bucketed where the time column lives, once per parent row
     return _bucket(rel[leaf.time], leaf.source.time[leaf.time], ctx)
