@@ -50,7 +50,7 @@ class Catalog:
 
     def __init__(self, entries: Mapping[str, Entry]) -> None:
         self.entries = dict(entries)
-        self.compiled: dict[Any, str] = {}  # compiled SQL by (leaves, context, dialect)
+        self.compiled: dict[Any, Any] = {}  # compiled SQL and planned metric trees
         self.currencies: dict[Any, bool] = {}  # (store, table, base, data version) -> foreign?
 
     def names(self, *, include_hidden: bool = False) -> list[str]:

@@ -31,6 +31,7 @@ from salesmetrics.metrics.compose import Composer, RowKey
 from salesmetrics.metrics.plan import MetricRequest, Node, Planner, all_leaves, nodes
 from salesmetrics.metrics.result import MetricResult, build_result
 from salesmetrics.metrics.rollups import fresh_rollups, serve
+from salesmetrics.metrics.sources import Rollup
 from salesmetrics.metrics.spec import MetricType
 from salesmetrics.storage.protocol import Store
 from salesmetrics.storage.repositories import rollups as rollups_repo
@@ -89,7 +90,7 @@ class Engine:
         )  # fmt: skip
 
     def plan(self, request: MetricRequest) -> Plan:
-        roots = Planner(self.catalog).plan(request)
+        roots = self._roots(request)
         leaves, cumulative = all_leaves(roots), all_leaves(roots, cumulative=True)
         self._state = rollups_repo.state(self.store)  # once per plan: a few tiny reads
         other = request.comparison
@@ -112,6 +113,20 @@ class Engine:
                 )
         return plan
 
+    def _roots(self, request: MetricRequest) -> list[Node]:
+        """The metric trees of a request, cached per catalog: they depend on the metrics,
+        variants and dimensions asked for, not on the dates (read-only once planned)."""
+        cache = self.catalog.compiled
+        key = ("roots", request.metrics, tuple(sorted(request.variants.items())), request.by,
+               request.filters)  # fmt: skip
+        roots: list[Node] | None = cache.get(key)
+        if roots is None:
+            roots = Planner(self.catalog).plan(request)
+            if len(cache) >= COMPILED_CACHE_SIZE:
+                cache.pop(next(iter(cache)))
+            cache[key] = roots
+        return roots
+
     def extend(self, rng: DateRange, request: MetricRequest, roots: list[Node]) -> DateRange:
         """The range reaching back to the earliest reset point a cumulative metric needs."""
         resets = {n.metric.reset for n in nodes(roots) if n.metric.type is MetricType.CUMULATIVE}
@@ -127,9 +142,9 @@ class Engine:
         groups: dict[tuple[Any, ...], list[Leaf]] = defaultdict(list)
         version, built = self._state
         fresh = fresh_rollups(version, built) if self.use_rollups else {}
-        served = []
-        for leaf in leaves:
-            served.append(serve(leaf, fresh.get(leaf.metric.source or "", []), ctx))
+        served = [
+            self._serve(leaf, fresh.get(leaf.metric.source or "", []), ctx) for leaf in leaves
+        ]
         ctx = replace(ctx, convert=self._foreign(served, version))
         for leaf in served:
             solo = leaf.per or leaf.per_period
@@ -158,6 +173,21 @@ class Engine:
             for bucket in buckets(ctx.range, ctx.grain, ctx.fiscal_start_month)
         ]
 
+    def _serve(self, leaf: Leaf, rollups: list[Rollup], ctx: Context) -> Leaf:
+        """The leaf as a fresh rollup answers it (or itself); cached, as the choice depends
+        only on the leaf, the rollups and the dimensions asked for."""
+        if not rollups:
+            return leaf
+        dims = (ctx.by, tuple(f.dimension for f in ctx.filters))
+        key = ("served", leaf.key, leaf.metric.source, tuple(r.table for r in rollups), dims)
+        cache = self.catalog.compiled
+        out: Leaf | None = cache.get(key)
+        if out is None:
+            if len(cache) >= COMPILED_CACHE_SIZE:
+                cache.pop(next(iter(cache)))
+            out = cache[key] = serve(leaf, rollups, ctx)
+        return out
+
     def _foreign(self, leaves: list[Leaf], version: int) -> frozenset[str]:
         """Sources with amounts in another currency, checked once per data version."""
         out = set()
@@ -177,7 +207,7 @@ class Engine:
         """Compiled SQL, cached per catalog: a dashboard asks the same questions again."""
         cache = self.catalog.compiled
         key = (tuple((leaf.key, leaf.metric.source) for leaf in group), ctx, bucket, dialect)
-        sql = cache.get(key)
+        sql: str | None = cache.get(key)
         if sql is None:
             if len(cache) >= COMPILED_CACHE_SIZE:
                 cache.pop(next(iter(cache)))
@@ -190,7 +220,7 @@ class Engine:
     ) -> str:  # fmt: skip
         cache = self.catalog.compiled
         key = (tuple((leaf.key, leaf.metric.source) for leaf in group), ctx, ends, dialect)
-        sql = cache.get(key)
+        sql: str | None = cache.get(key)
         if sql is None:
             if len(cache) >= COMPILED_CACHE_SIZE:
                 cache.pop(next(iter(cache)))
