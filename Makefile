@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run test bench venv system lint types contract pytest format clean docs
+.PHONY: run test bench venv system lint types contract pytest format clean docs screenshots i18n
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -54,3 +54,10 @@ clean:
 
 docs: venv
 	$(PY) scripts/gen_docs.py
+
+screenshots: venv system
+	$(PY) scripts/screenshots.py
+
+i18n: venv
+	$(PY) scripts/i18n.py update
+	$(PY) scripts/i18n.py check

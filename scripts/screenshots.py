@@ -1,0 +1,108 @@
+"""Screenshots of every page for the docs, made from a fresh demo so they stay current.
+
+    .venv/bin/python scripts/screenshots.py [--out docs/screenshots]
+
+Builds the small demo (fixed seed and date) in a temporary folder, serves it, and saves each
+page in Ukrainian and English at desktop width, and the Overview at phone width, through
+Debian's Chromium. docs/screenshots.md shows them."""
+
+from __future__ import annotations
+
+import argparse
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+import httpx2 as httpx
+from playwright.sync_api import Page, sync_playwright
+
+from salesmetrics.domain.enums import DemoSize
+from salesmetrics.services.demo import create_demo_workspace
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = "/usr/bin/chromium"
+AS_OF = date(2026, 11, 26)
+PAGES = {
+    "overview": "/",
+    "explore": "/explore?metric=win_rate&by=channel&grain=quarter&compare=previous",
+    "team": "/team",
+    "rep": None,  # the first rep linked from /team
+    "data": "/data",
+    "workspace": "/workspace",
+}
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 390, "height": 844}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _wait(base: str) -> None:
+    for _ in range(200):
+        try:
+            if httpx.get(f"{base}/healthz").status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    raise SystemExit("the server did not start")
+
+
+def _first_rep(page: Page, base: str) -> str:
+    page.goto(f"{base}/team")
+    link = page.locator("a[href*='/team/rep/']").first
+    href = link.get_attribute("href") or "/team"
+    return href.split("?")[0]
+
+
+def _shoot(page: Page, url: str, path: Path) -> None:
+    page.goto(url)
+    page.wait_for_load_state("networkidle")
+    page.wait_for_timeout(400)  # plotly's transitions
+    page.screenshot(path=str(path), full_page=True)
+    print(f"wrote {path.relative_to(ROOT)}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
+    args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Path(tmp) / "demo.duckdb"
+        create_demo_workspace(str(db), DemoSize.SMALL, seed=7, as_of=AS_OF)
+        port = _free_port()
+        server = subprocess.Popen(
+            [sys.executable, "-m", "salesmetrics", "serve", "--db", str(db), "--port", str(port)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=tmp,
+        )  # fmt: skip
+        base = f"http://127.0.0.1:{port}"
+        try:
+            _wait(base)
+            with sync_playwright() as pw:
+                browser = pw.chromium.launch(executable_path=CHROMIUM)
+                page = browser.new_page(viewport=DESKTOP)
+                pages = {k: v or _first_rep(page, base) for k, v in PAGES.items()}
+                for name, path in pages.items():
+                    for lang in ("uk", "en"):
+                        sep = "&" if "?" in path else "?"
+                        _shoot(
+                            page, f"{base}{path}{sep}lang={lang}", args.out / f"{name}-{lang}.png"
+                        )
+                phone = browser.new_page(viewport=PHONE, device_scale_factor=2)
+                _shoot(phone, f"{base}/?lang=uk", args.out / "overview-phone-uk.png")
+                browser.close()
+        finally:
+            server.terminate()
+            server.wait(timeout=20)
+
+
+if __name__ == "__main__":
+    main()
