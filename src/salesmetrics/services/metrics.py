@@ -25,7 +25,7 @@ from salesmetrics.metrics.engine import Engine
 from salesmetrics.metrics.loader import builtin_files
 from salesmetrics.metrics.plan import MetricRequest, nodes
 from salesmetrics.metrics.result import MetricResult
-from salesmetrics.metrics.rollups import build_sql
+from salesmetrics.metrics.rollups import build_sql, day_ranges, days_sql, for_days, keyed_by
 from salesmetrics.metrics.sources import ROLLUPS
 from salesmetrics.metrics.spec import MetricDef
 from salesmetrics.storage.protocol import WriteTx
@@ -212,6 +212,40 @@ def refresh_rollups(ws: Workspace) -> dict[str, int]:
 
 def _rebuild(tx: WriteTx, *, table: str, columns: list[str], sql: str) -> int:
     return rollups_repo.rebuild(tx, table, columns, sql)
+
+
+Changed = Mapping[str, Sequence[tuple[Mapping[str, Any] | None, Mapping[str, Any]]]]
+
+
+def keep_rollups_fresh(tx: WriteTx, time_zone: str, changed: Changed) -> bool:
+    """Inside a write that changed these records (per table: each one's row before, None when
+    new, and after), move the data version on and bring every rollup that was fresh up to it
+    by rebuilding just the local days the records were or now are on: the same rows a full
+    rebuild gives, without holding the writer for one. Whether every rollup is fresh now (one
+    that was stale before, e.g. never built, waits for a full rebuild)."""
+    was = rollups_repo.built(tx)
+    version = rollups_repo.bump_data_version(tx)
+    fresh: list[str] = []
+    for rollup in ROLLUPS:
+        if was.get(rollup.table) != version - 1:
+            continue
+        home, column = keyed_by(rollup)
+        instants = [
+            row.get(column)
+            for before, after in changed.get(home, ())
+            for row in (before, after)
+            if row is not None
+        ]
+        ranges = day_ranges(instants)
+        if ranges:
+            columns, template = days_sql(rollup, time_zone, tx.dialect.value)
+            key = rollup.times[0] if rollup.times else "day"
+            for days in ranges:
+                sql = for_days(template, days)
+                rollups_repo.replace_days(tx, rollup.table, columns, sql, key, [days])
+        fresh.append(rollup.table)
+    rollups_repo.mark_built(tx, fresh, version)
+    return len(fresh) == sum(1 for r in ROLLUPS if r.table in was)
 
 
 def validate_files(paths: Sequence[Path]) -> list[str]:

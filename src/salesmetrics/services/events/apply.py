@@ -60,6 +60,7 @@ class _Record:
     version_id: int | None
     changed: set[str] = field(default_factory=set)
     lines: list[dict[str, Any]] | None = None
+    before: dict[str, Any] | None = None  # the stored row, for a record that existed
 
 
 def stamp(at: datetime, event_id: str) -> Stamp:
@@ -106,6 +107,15 @@ class Batch:
         self._write()
         return out
 
+    def changed(self) -> dict[str, list[tuple[dict[str, Any] | None, dict[str, Any]]]]:
+        """The records the batch wrote, per table: each one's stored row before (None when
+        new) and its row now (the fields set, for a new one)."""
+        out: dict[str, list[tuple[dict[str, Any] | None, dict[str, Any]]]] = defaultdict(list)
+        for rec in self.records.values():
+            if rec.changed:
+                out[rec.table].append((rec.before, rec.row))
+        return dict(out)
+
     # ---------------------------------------------------------------- lookups, in bulk
 
     def _prefetch(self, changes: list[tuple[str, Change]]) -> None:
@@ -138,7 +148,7 @@ class Batch:
         stored = repo.versions(self.tx, table, sorted(found.values()))
         for row in data:
             vid, text = stored.get(row["id"], (None, "{}"))
-            rec = _Record(table, row["id"], False, row, json.loads(text), vid)
+            rec = _Record(table, row["id"], False, row, json.loads(text), vid, before=dict(row))
             self.records[(table, source, row["external_id"])] = rec
 
     def _resolve(self, table: str, texts: list[str], *, create: bool) -> None:

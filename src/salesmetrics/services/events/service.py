@@ -24,7 +24,7 @@ import pyarrow as pa
 
 from salesmetrics.domain.errors import InputError, NotFoundError, SalesmetricsError
 from salesmetrics.services.events.apply import Batch, Outcome
-from salesmetrics.services.metrics import refresh_rollups
+from salesmetrics.services.metrics import keep_rollups_fresh, refresh_rollups
 from salesmetrics.services.workspace import Workspace
 from salesmetrics.storage.protocol import WriteTx
 from salesmetrics.storage.repositories import events as repo
@@ -175,27 +175,33 @@ class EventsService:
                 waiting = sum(o.status == "waiting" for o in outcomes.values())
                 retry = done > 0
                 if done:
-                    self._dirty, self._last_applied = True, time.monotonic()
+                    self._last_applied = time.monotonic()
                 if not done and not any(r.status == "pending" for r in rows):
                     break
             return Drained(batches, applied, waiting, failed)
 
     def _apply(self, rows: list[repo.InboxRow]) -> dict[int, Outcome]:
-        base = self.ws.settings.base_currency
+        settings = self.ws.settings
+        base, zone = settings.base_currency, settings.time_zone
 
         def work(tx: WriteTx, batch: list[repo.InboxRow]) -> dict[int, Outcome]:
-            outcomes = Batch(tx, self.ws.store.dialect, base).run(batch)
+            applying = Batch(tx, self.ws.store.dialect, base)
+            outcomes = applying.run(batch)
             repo.set_outcomes(tx, _outcome_table(batch, outcomes))
+            applied = any(o.status == "applied" for o in outcomes.values())
+            # the data version moves on here, with the rollups (no multi-second rebuild)
+            if applied and not keep_rollups_fresh(tx, zone, applying.changed()):
+                self._dirty = True  # some rollup was stale already: rebuilt when quiet
             return outcomes
 
         try:
-            return self.ws.store.write(lambda tx: work(tx, rows))
+            return self.ws.store.write(lambda tx: work(tx, rows), changes_data=False)
         except Exception:  # find the event at fault: each alone, in its own transaction
             log.warning("a batch of %d events failed; applying them one by one", len(rows))
         out: dict[int, Outcome] = {}  # one bad event must not hold the rest back
         for row in rows:
             try:
-                out.update(self.ws.store.write(lambda tx, r=row: work(tx, [r])))  # type: ignore[misc]
+                out.update(self.ws.store.write(lambda tx, r=row: work(tx, [r]), changes_data=False))  # type: ignore[misc]
             except Exception as exc:  # a poison event must not stop the applier
                 reason = exc.message if isinstance(exc, SalesmetricsError) else f"{exc}"
                 one = {row.id: Outcome("failed", reason)}
@@ -207,7 +213,9 @@ class EventsService:
         return out
 
     def _maybe_refresh(self) -> None:
-        """Rebuild the rollups once events pause (quiet for twice what a rebuild costs)."""
+        """Rebuild the rollups once events pause (quiet for twice what a rebuild costs), when
+        applying could not keep them fresh (one was stale already: never built, or data was
+        imported since and its rebuild has not run)."""
         quiet = max(1.0, 2 * self._refresh_cost)
         if not self._dirty or time.monotonic() - self._last_applied < quiet:
             return

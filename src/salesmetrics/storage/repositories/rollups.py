@@ -1,11 +1,13 @@
-"""Rollup tables: rebuild one from a SELECT, and read which data version each was built from."""
+"""Rollup tables: rebuild one from a SELECT (whole, or some days of it), and read which data
+version each was built from."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
 
 from salesmetrics.storage.dialect import q
-from salesmetrics.storage.protocol import Store, WriteTx
+from salesmetrics.storage.protocol import BUMP_DATA_VERSION, Store, WriteTx
 
 
 def state(store: Store) -> tuple[int, dict[str, int]]:
@@ -52,3 +54,37 @@ def rebuild(tx: WriteTx, table: str, columns: list[str], select_sql: str) -> int
         (table, current, datetime.now(UTC)),
     )
     return int(rows[0][0])
+
+
+def bump_data_version(tx: WriteTx) -> int:
+    """Move the data version on now (for a write made with changes_data=False that keeps its
+    rollups fresh itself); the new version. Other writers bumping it wait for this commit."""
+    tx.execute(BUMP_DATA_VERSION)
+    return int(tx.fetchall("SELECT value FROM workspace_state WHERE key = 'data_version'")[0][0])
+
+
+def built(tx: WriteTx) -> dict[str, int]:
+    """The data version each built rollup reflects, inside a write."""
+    return {str(n): int(v) for n, v in tx.fetchall("SELECT name, data_version FROM rollup_state")}
+
+
+def replace_days(
+    tx: WriteTx, table: str, columns: list[str], select_sql: str, day_column: str,
+    days: Sequence[tuple[date, date]],
+) -> None:  # fmt: skip
+    """Replace the rows of these day ranges (of `day_column`) with those of a SELECT that
+    yields exactly those days."""
+    where = " OR ".join(f"{q(day_column)} BETWEEN ? AND ?" for _ in days)
+    tx.execute(f"DELETE FROM {q(table)} WHERE {where}", [d for r in days for d in r])
+    names = ", ".join(q(c) for c in columns)
+    tx.execute(f"INSERT INTO {q(table)} ({names}) {select_sql}")  # SQL compiled by ibis
+
+
+def mark_built(tx: WriteTx, tables: Sequence[str], version: int) -> None:
+    """Record that these rollups reflect the data at `version`."""
+    if tables:
+        marks = ", ".join("?" for _ in tables)
+        tx.execute(
+            f"UPDATE rollup_state SET data_version = ?, built_at = ? WHERE name IN ({marks})",
+            (version, datetime.now(UTC), *tables),
+        )
