@@ -56,17 +56,10 @@ def build_sql(
     return columns, ibis.to_sql(rel.select(*columns).order_by(days_[0]), dialect=dialect)
 
 
-def day_ranges(instants: Sequence[datetime | None]) -> list[DayRange]:
-    """The local days, in any zone, that records at these instants can fall on (their UTC day
-    and the days either side), merged into ranges."""
-    wanted: set[date] = set()
-    for at in instants:
-        if at is None:
-            continue
-        day = (at.astimezone(UTC_ZONE) if at.tzinfo else at).date()
-        wanted.update(day + timedelta(days=k) for k in (-1, 0, 1))
+def day_ranges(days: Iterable[date]) -> list[DayRange]:
+    """Days merged into ranges of consecutive ones."""
     ranges: list[DayRange] = []
-    for day in sorted(wanted):
+    for day in sorted(set(days)):
         if ranges and ranges[-1][1] + timedelta(days=1) == day:
             ranges[-1] = (ranges[-1][0], day)
         else:

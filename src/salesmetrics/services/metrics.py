@@ -230,17 +230,16 @@ def keep_rollups_fresh(tx: WriteTx, time_zone: str, changed: Changed) -> bool:
         if was.get(rollup.table) != version - 1:
             continue
         home, column = keyed_by(rollup)
-        instants = [
-            row.get(column)
+        instants = {
+            at
             for before, after in changed.get(home, ())
             for row in (before, after)
-            if row is not None
-        ]
-        ranges = day_ranges(instants)
-        if ranges:
+            if row is not None and (at := row.get(column)) is not None
+        }
+        if instants:
             columns, template = days_sql(rollup, time_zone, tx.dialect.value)
             key = rollup.times[0] if rollup.times else "day"
-            for days in ranges:
+            for days in day_ranges(rollups_repo.local_days(tx, time_zone, sorted(instants))):
                 sql = for_days(template, days)
                 rollups_repo.replace_days(tx, rollup.table, columns, sql, key, [days])
         fresh.append(rollup.table)

@@ -68,6 +68,19 @@ def built(tx: WriteTx) -> dict[str, int]:
     return {str(n): int(v) for n, v in tx.fetchall("SELECT name, data_version FROM rollup_state")}
 
 
+def local_days(tx: WriteTx, zone: str, instants: Sequence[datetime]) -> set[date]:
+    """The local days of these instants in a zone, as the database (and so the rollups) tell
+    them."""
+    if not instants:
+        return set()
+    rows = tx.fetchall(
+        "SELECT DISTINCT CAST(timezone(?, t) AS DATE) "
+        "FROM unnest(CAST(? AS TIMESTAMPTZ[])) AS x(t)",
+        (zone, list(instants)),
+    )
+    return {r[0] for r in rows}
+
+
 def replace_days(
     tx: WriteTx, table: str, columns: list[str], select_sql: str, day_column: str,
     days: Sequence[tuple[date, date]],
