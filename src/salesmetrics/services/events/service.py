@@ -24,9 +24,11 @@ import pyarrow as pa
 
 from salesmetrics.domain.errors import InputError, NotFoundError, SalesmetricsError
 from salesmetrics.services.events.apply import Batch, Outcome
-from salesmetrics.services.metrics import keep_rollups_fresh, refresh_rollups
+from salesmetrics.services.metrics import keep_rollups_fresh, refresh_rollups, warm_up
 from salesmetrics.services.workspace import Workspace
-from salesmetrics.storage.protocol import WriteTx
+from salesmetrics.storage.dialect import Dialect
+from salesmetrics.storage.open import open_store
+from salesmetrics.storage.protocol import Store, WriteTx
 from salesmetrics.storage.repositories import events as repo
 
 log = logging.getLogger(__name__)
@@ -69,10 +71,12 @@ class EventsService:
         self._dirty = False
         self._last_applied = 0.0
         self._refresh_cost = 0.0
+        self._inbox: Store = ws.store
 
     # ---------------------------------------------------------------- lifecycle
 
     def start(self) -> EventsService:
+        self._inbox = _side_store(self.ws.store)
         for target, name in (
             (self._inbox_loop, "events-inbox"),
             (self._apply_loop, "events-apply"),
@@ -90,6 +94,9 @@ class EventsService:
         for thread in self._threads:
             thread.join(timeout=30)
         self._threads.clear()
+        if self._inbox is not self.ws.store:
+            self._inbox.close()
+            self._inbox = self.ws.store
 
     @property
     def running(self) -> bool:
@@ -129,7 +136,7 @@ class EventsService:
 
     def _commit(self, group: list[_Submission]) -> None:
         try:
-            receipts = self.ws.store.write(
+            receipts = self._inbox.write(
                 lambda tx: _insert(tx, [s.events for s in group]), changes_data=False
             )
         except BaseException as exc:  # every waiting request hears of it
@@ -143,6 +150,7 @@ class EventsService:
     # ---------------------------------------------------------------- applying
 
     def _apply_loop(self) -> None:
+        warm_up(self.ws.settings.time_zone, self.ws.store.dialect.value)
         while not self._stop.is_set():
             self._wake.wait(timeout=0.5)
             self._wake.clear()
@@ -266,6 +274,16 @@ class EventsService:
                 refresh_rollups(self.ws)
                 self._dirty = False
         return [self.get(n) for n in names]
+
+
+def _side_store(store: Store) -> Store:
+    """Where the inbox commits. DuckDB runs one transaction at a time per connection: a second
+    connection to the same file commits the inbox while the applier's transaction runs (its
+    appends never touch the rows the applier updates), so a reply never waits for a batch to
+    be applied. PostgreSQL's transactions already run side by side."""
+    if store.dialect is Dialect.DUCKDB and store.url != ":memory:":
+        return open_store(store.url)
+    return store
 
 
 def _insert(tx: WriteTx, groups: list[list[Any]]) -> list[list[Receipt]]:
