@@ -31,9 +31,6 @@ CHECKS = [
 ]
 # The live stream never ends, so a request to it would not return.
 STREAMING = "/api/v1/live"
-# Each accepted event is applied at once (a write and a rollup refresh, seconds on the demo):
-# 25 examples took over two minutes. tests/test_events.py covers it.
-EVENTS = "/api/v1/events"
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +53,6 @@ def api_schema(tmp_path_factory: pytest.TempPathFactory) -> Iterator[schemathesi
 schema = (
     schemathesis.pytest.from_fixture("api_schema")
     .exclude(path_regex=f"^{STREAMING}")
-    .exclude(path=EVENTS, method="POST")
 )
 
 
