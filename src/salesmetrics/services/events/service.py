@@ -9,6 +9,7 @@ On start it drains what a previous process left pending, so a kill after a reply
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import queue
@@ -60,7 +61,7 @@ class EventsService:
     """Events of one workspace. `start()` runs the threads a server needs; without it (the CLI,
     tests) `receive` commits directly and `drain` applies in the caller's thread."""
 
-    def __init__(self, ws: Workspace, *, batch_size: int = 200) -> None:
+    def __init__(self, ws: Workspace, *, batch_size: int = 500) -> None:
         self.ws = ws
         self.batch_size = batch_size
         self._queue: queue.Queue[_Submission | None] = queue.Queue()
@@ -117,6 +118,14 @@ class EventsService:
         sub = _Submission(list(events), Future())
         self._queue.put(sub)
         return sub.done.result()
+
+    async def receive_async(self, events: Sequence[Any]) -> list[Receipt]:
+        """`receive` for an event loop: waits for the group commit without holding a thread."""
+        if len(events) > MAX_EVENTS or not events or not self.running:
+            return await asyncio.to_thread(self.receive, events)
+        sub = _Submission(list(events), Future())
+        self._queue.put(sub)
+        return await asyncio.wrap_future(sub.done)
 
     def _inbox_loop(self) -> None:
         while (first := self._queue.get()) is not None:
