@@ -3,22 +3,16 @@ and every Data page clean in uk and en at desktop and phone sizes."""
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx2 as httpx
 import pytest
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import sync_playwright
 
 from salesmetrics.services.workspace import init_workspace
+from served import CHROMIUM, SIZES, needs_chromium, serving, watch
 
-CHROMIUM = "/usr/bin/chromium"
-SIZES = {"desktop": (1280, 900), "phone": (390, 844)}
 ORDERS = (
     "Номер замовлення;Дата;Клієнт;Товар;Кількість;Ціна, грн;Менеджер;Статус;Примітка\n"
     "1001;01.03.2024 14:30;ivan@example.com;Чайник;2;1 234,50;Олена Коваль;Оплачено;подарунок\n"
@@ -27,16 +21,7 @@ ORDERS = (
 )
 BAD = "Артикул;Назва;Ціна, грн\nA-1;Кава;12,50\nA-2;Чай;дешево\n"
 
-pytestmark = pytest.mark.skipif(
-    not Path(CHROMIUM).exists() and os.environ.get("SALESMETRICS_TEST_SKIP_BROWSER") == "1",
-    reason="no chromium and SALESMETRICS_TEST_SKIP_BROWSER=1",
-)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+pytestmark = needs_chromium
 
 
 @pytest.fixture(scope="module")
@@ -53,37 +38,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     folder = tmp_path_factory.mktemp("browser-data")
     db = folder / "shop.duckdb"
     init_workspace(str(db), {"name": "Крамниця", "locale": "uk"})
-    port = _free_port()
-    log = (folder / "serve.log").open("wb")
-    env = {**os.environ, "SALESMETRICS_UPLOADS_DIR": str(folder / "uploads")}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "salesmetrics", "serve", "--db", str(db), "--port", str(port)],
-        stdout=log, stderr=subprocess.STDOUT, cwd=folder, env=env,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(100):
-            try:
-                if httpx.get(f"{base}/healthz").status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        else:
-            pytest.fail("the server did not start")
+    with serving(db, {"SALESMETRICS_UPLOADS_DIR": str(folder / "uploads")}) as base:
         yield base
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-        log.close()
-
-
-def _watch(page: Page) -> list[str]:
-    problems: list[str] = []
-    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-    page.on("requestfailed", lambda r: problems.append(f"failed: {r.url}"))
-    page.on("response", lambda r: problems.append(f"{r.status}: {r.url}")
-            if r.status >= 400 else None)  # fmt: skip
-    return problems
 
 
 def test_upload_preview_confirm_list_and_revert_in_ukrainian(
@@ -93,7 +49,7 @@ def test_upload_preview_confirm_list_and_revert_in_ukrainian(
         browser = p.chromium.launch(executable_path=CHROMIUM)
         try:
             page = browser.new_page(viewport={"width": 1280, "height": 900})
-            problems = _watch(page)
+            problems = watch(page)
             page.goto(f"{server}/data?lang=uk")
             page.select_option("select[name=kind]", "products")
             page.set_input_files("input[name=file]", str(files["bad"]))
@@ -165,7 +121,7 @@ def test_data_pages_load_clean(data_pages: list[str], server: str, lang: str, si
         browser = p.chromium.launch(executable_path=CHROMIUM)
         try:
             page = browser.new_page(viewport={"width": width, "height": height})
-            problems = _watch(page)
+            problems = watch(page)
             for path in data_pages:
                 page.goto(f"{server}{path}?lang={lang}")
                 page.wait_for_load_state("networkidle")

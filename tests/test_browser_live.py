@@ -3,10 +3,6 @@ a second, without a reload; the live status speaks the page's language."""
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
@@ -18,49 +14,19 @@ from playwright.sync_api import Page, sync_playwright
 
 from salesmetrics.domain.enums import DemoSize
 from salesmetrics.services.demo import create_demo_workspace
+from served import CHROMIUM, SIZES, needs_chromium, serving, watch
 
-CHROMIUM = "/usr/bin/chromium"
-SIZES = {"desktop": (1280, 900), "phone": (390, 844)}
 REVENUE = "[data-testid=value-revenue]"
 
-pytestmark = pytest.mark.skipif(
-    not Path(CHROMIUM).exists() and os.environ.get("SALESMETRICS_TEST_SKIP_BROWSER") == "1",
-    reason="no chromium and SALESMETRICS_TEST_SKIP_BROWSER=1",
-)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+pytestmark = needs_chromium
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    folder = tmp_path_factory.mktemp("browser-live")
-    db = folder / "demo.duckdb"
+    db = tmp_path_factory.mktemp("browser-live") / "demo.duckdb"
     create_demo_workspace(str(db), DemoSize.SMALL, seed=5, as_of=date.today())
-    port = _free_port()
-    log = (folder / "serve.log").open("wb")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "salesmetrics", "serve", "--db", str(db), "--port", str(port)],
-        stdout=log, stderr=subprocess.STDOUT, cwd=folder,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(200):
-            try:
-                if httpx.get(f"{base}/healthz").status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        else:
-            pytest.fail("the server did not start")
+    with serving(db) as base:
         yield base
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
-        log.close()
 
 
 def order_placed(amount_minor: int) -> dict[str, object]:
@@ -93,8 +59,7 @@ def test_an_event_reaches_the_open_overview_within_a_second(server: str) -> None
         browser = p.chromium.launch(executable_path=CHROMIUM)
         try:
             page = browser.new_page(viewport={"width": 1280, "height": 900})
-            problems: list[str] = []
-            page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+            problems = watch(page)
             page.goto(f"{server}/?lang=en")
             page.wait_for_selector("[data-live-status].is-live", timeout=10_000)
             page.wait_for_selector("#trend .main-svg", timeout=10_000)
@@ -126,11 +91,7 @@ def test_the_overview_loads_clean_with_its_live_parts(
         browser = p.chromium.launch(executable_path=CHROMIUM)
         try:
             page = browser.new_page(viewport={"width": width, "height": height})
-            problems: list[str] = []
-            page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-            page.on("requestfailed", lambda r: problems.append(f"failed: {r.url}"))
-            page.on("response", lambda r: problems.append(f"{r.status}: {r.url}")
-                    if r.status >= 400 else None)  # fmt: skip
+            problems = watch(page)
             page.goto(f"{server}/?lang={lang}")
             page.wait_for_selector("[data-live-status].is-live", timeout=10_000)
             assert page.inner_text("[data-live-status] .label") == live

@@ -4,11 +4,7 @@ nothing wider than the screen, the charts drawn."""
 
 from __future__ import annotations
 
-import os
 import re
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
@@ -16,81 +12,21 @@ from pathlib import Path
 
 import httpx2 as httpx
 import pytest
-from playwright.sync_api import Page, Request, sync_playwright
+from playwright.sync_api import Page, sync_playwright
 
 from salesmetrics.domain.enums import DemoSize
 from salesmetrics.services.demo import create_demo_workspace
+from served import CHROMIUM, SIZES, needs_chromium, serving, watch
 
-CHROMIUM = "/usr/bin/chromium"
-SIZES = {"desktop": (1280, 900), "phone": (390, 844)}
-LIVE_JS = Path(__file__).resolve().parents[1] / "src/salesmetrics/web/static/live.js"
-
-pytestmark = pytest.mark.skipif(
-    not Path(CHROMIUM).exists() and os.environ.get("SALESMETRICS_TEST_SKIP_BROWSER") == "1",
-    reason="no chromium and SALESMETRICS_TEST_SKIP_BROWSER=1",
-)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+pytestmark = needs_chromium
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    folder = tmp_path_factory.mktemp("browser_team")
-    db = folder / "demo.duckdb"
+    db = tmp_path_factory.mktemp("browser_team") / "demo.duckdb"
     create_demo_workspace(str(db), DemoSize.SMALL, seed=5, as_of=date.today())
-    port = _free_port()
-    log = (folder / "serve.log").open("wb")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "salesmetrics", "serve", "--db", str(db), "--port", str(port)],
-        stdout=log, stderr=subprocess.STDOUT, cwd=folder,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(100):
-            try:
-                if httpx.get(f"{base}/healthz").status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        else:
-            pytest.fail("the server did not start")
+    with serving(db) as base:
         yield base
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-        log.close()
-
-
-def _tolerated(url: str) -> bool:
-    """Until static/live.js lands, its 404 (and the stream it would open) are not our fault;
-    once it exists, every request must succeed."""
-    return not LIVE_JS.exists() and ("/static/live.js" in url or "/api/v1/live" in url)
-
-
-def _watch(page: Page) -> list[str]:
-    problems: list[str] = []
-
-    def console(m: object) -> None:
-        text, kind = getattr(m, "text", ""), getattr(m, "type", "")
-        if kind == "error" and not (LIVE_JS.exists() is False and "404" in text):
-            problems.append(text)
-
-    page.on("console", console)
-
-    def failed(r: Request) -> None:
-        # leaving a page cuts its open live stream: that abort is the browser's, not a failure
-        cut = "/api/v1/live" in r.url and "ERR_ABORTED" in (r.failure or "")
-        if not (cut or _tolerated(r.url)):
-            problems.append(f"failed: {r.url} {r.failure}")
-
-    page.on("requestfailed", failed)
-    page.on("response", lambda r: problems.append(f"{r.status}: {r.url}")
-            if r.status >= 400 and not _tolerated(r.url) else None)  # fmt: skip
-    return problems
 
 
 def _visit(page: Page, url: str, lang: str, width: int, chart: str) -> None:
@@ -111,7 +47,7 @@ def test_team_and_rep_pages_load_clean(server: str, lang: str, size: str) -> Non
         browser = p.chromium.launch(executable_path=CHROMIUM)
         try:
             page = browser.new_page(viewport={"width": width, "height": height})
-            problems = _watch(page)
+            problems = watch(page)
             _visit(page, f"{server}/team?lang={lang}", lang, width, "#team-chart")
             bars = page.locator("#team-chart .bars .point").count()
             reps = page.locator("[data-testid=leaderboard] tr.rep").count()
@@ -138,13 +74,11 @@ def test_team_and_rep_pages_load_clean(server: str, lang: str, size: str) -> Non
 
 def test_the_leaderboard_moves_when_an_order_arrives(server: str) -> None:
     """An order event for the last-ranked rep shows on an open leaderboard without a reload."""
-    if not LIVE_JS.exists():
-        pytest.skip("static/live.js has not landed yet")
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM)
         try:
             page = browser.new_page(viewport={"width": 1280, "height": 900})
-            problems = _watch(page)
+            problems = watch(page)
             _visit(page, f"{server}/team?lang=en", "en", 1280, "#team-chart")
             page.wait_for_selector("[data-live-status].is-live", timeout=10_000)
             last = page.locator("[data-testid=leaderboard] tr.rep").last

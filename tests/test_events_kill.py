@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
-import subprocess
-import sys
 import threading
 import time
 from datetime import UTC, datetime
@@ -16,30 +13,9 @@ import httpx2 as httpx
 import pytest
 
 from salesmetrics.services.workspace import init_workspace, open_workspace
+from served import free_port, start
 
 pytestmark = pytest.mark.slow
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _serve(db: Path, port: int, log: Path) -> subprocess.Popen[bytes]:
-    with log.open("ab") as out:  # the child keeps its own copy of the handle
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "salesmetrics", "serve", "--db", str(db), "--port", str(port)],
-            stdout=out, stderr=subprocess.STDOUT, cwd=db.parent,
-        )  # fmt: skip
-    for _ in range(200):
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz").status_code == 200:
-                return proc
-        except httpx.TransportError:
-            time.sleep(0.05)
-    proc.kill()
-    pytest.fail(f"the server did not start: {log.read_text()[-2000:]}")
 
 
 def _event(i: int) -> dict[str, object]:
@@ -52,8 +28,8 @@ def _event(i: int) -> dict[str, object]:
 def test_kill_after_ack_loses_nothing(tmp_path: Path) -> None:
     db = tmp_path / "ws.duckdb"
     init_workspace(str(db), {})
-    port, log = _free_port(), tmp_path / "serve.log"
-    proc = _serve(db, port, log)
+    port, log = free_port(), tmp_path / "serve.log"
+    proc = start(db, port, log)
     acked: list[str] = []
     lock = threading.Lock()
 
@@ -78,7 +54,7 @@ def test_kill_after_ack_loses_nothing(tmp_path: Path) -> None:
     for t in threads:
         t.join()
     assert len(acked) >= 100
-    proc = _serve(db, port, log)
+    proc = start(db, port, log)
     try:
         deadline = time.monotonic() + 30
         with httpx.Client(base_url=f"http://127.0.0.1:{port}") as client:

@@ -1,0 +1,82 @@
+"""A real server in a child process (`python -m salesmetrics serve`) for browser and crash
+tests, and what a browser test counts as a problem on a page."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx2 as httpx
+import pytest
+from playwright.sync_api import Page
+
+CHROMIUM = "/usr/bin/chromium"
+SIZES = {"desktop": (1280, 900), "phone": (390, 844)}
+
+needs_chromium = pytest.mark.skipif(
+    not Path(CHROMIUM).exists() and os.environ.get("SALESMETRICS_TEST_SKIP_BROWSER") == "1",
+    reason="no chromium and SALESMETRICS_TEST_SKIP_BROWSER=1",
+)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start(
+    db: Path, port: int, log: Path, env: Mapping[str, str] | None = None
+) -> subprocess.Popen[bytes]:
+    """Serve `db` on `port`; returns once /healthz answers (fails the test if it never does)."""
+    with log.open("ab") as out:  # the child keeps its own copy of the handle
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "salesmetrics", "serve", "--db", str(db), "--port", str(port)],
+            stdout=out, stderr=subprocess.STDOUT, cwd=db.parent, env={**os.environ, **(env or {})},
+        )  # fmt: skip
+    for _ in range(300):
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz").status_code == 200:
+                return proc
+        except httpx.TransportError:
+            pass
+        if proc.poll() is not None:
+            break
+        time.sleep(0.05)
+    proc.kill()
+    pytest.fail(f"the server did not start: {log.read_text(errors='replace')[-2000:]}")
+
+
+@contextmanager
+def serving(db: Path, env: Mapping[str, str] | None = None) -> Iterator[str]:
+    """The base URL of a server on `db` for the duration of the block."""
+    port = free_port()
+    proc = start(db, port, db.parent / "serve.log", env)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+def watch(page: Page) -> list[str]:
+    """Console errors, failed requests and 4xx/5xx answers on `page`, as they happen.
+
+    The one failure not counted: the live stream, which the browser cuts when it leaves a page."""
+    problems: list[str] = []
+
+    def failed(url: str, failure: str | None) -> None:
+        if not ("/api/v1/live" in url and failure == "net::ERR_ABORTED"):
+            problems.append(f"failed: {url} ({failure})")
+
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.on("requestfailed", lambda r: failed(r.url, r.failure))
+    page.on("response", lambda r: problems.append(f"{r.status}: {r.url}")
+            if r.status >= 400 else None)  # fmt: skip
+    return problems
