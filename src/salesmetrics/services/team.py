@@ -25,9 +25,9 @@ from salesmetrics.domain.periods import (
 )
 from salesmetrics.metrics.compile import DimFilter
 from salesmetrics.metrics.result import MetricInfo, MetricResult
+from salesmetrics.services.live import data_version as data_version
 from salesmetrics.services.overview import Card
 from salesmetrics.services.workspace import Workspace
-from salesmetrics.storage.repositories import rollups as rollups_repo
 from salesmetrics.storage.repositories import team as team_repo
 from salesmetrics.storage.repositories.team import RepRow, WonDeal
 
@@ -77,11 +77,6 @@ class VersionedCache(Generic[K, V]):
                 while len(self._values) > self.size:
                     self._values.popitem(last=False)
             return value
-
-
-def data_version(ws: Workspace) -> int:
-    """The workspace's data version: bumped by every write (import, event, edit)."""
-    return rollups_repo.state(ws.store)[0]
 
 
 @dataclass(frozen=True)
