@@ -50,10 +50,7 @@ def api_schema(tmp_path_factory: pytest.TempPathFactory) -> Iterator[schemathesi
         os.chdir(cwd)
 
 
-schema = (
-    schemathesis.pytest.from_fixture("api_schema")
-    .exclude(path_regex=f"^{STREAMING}")
-)
+schema = schemathesis.pytest.from_fixture("api_schema").exclude(path_regex=f"^{STREAMING}")
 
 
 @pytest.mark.slow
