@@ -159,7 +159,10 @@ class EventsService:
     # ---------------------------------------------------------------- applying
 
     def _apply_loop(self) -> None:
-        warm_up(self.ws.settings.time_zone, self.ws.store.dialect.value)
+        try:  # only a warm-up: the applier must run without it
+            warm_up(self.ws.settings.time_zone, self.ws.store.dialect.value)
+        except Exception:
+            log.exception("warming up the metric compiler failed; applying events anyway")
         while not self._stop.is_set():
             self._wake.wait(timeout=0.5)
             self._wake.clear()

@@ -1,0 +1,65 @@
+"""The events service under stress: starving waits, transient storage errors, huge bodies,
+cancelled requests, replays of pending events, a failing warm-up (DuckDB)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from salesmetrics.services.events import EventsService
+from salesmetrics.services.events import service as events_service
+from salesmetrics.services.events.model import as_list
+from salesmetrics.services.workspace import Workspace, init_workspace, open_workspace
+
+T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+
+
+def ev(eid: str, type_: str, minutes: int, **data: Any) -> dict[str, Any]:
+    at = (T0 + timedelta(minutes=minutes)).isoformat()
+    return {"id": eid, "type": type_, "occurred_at": at, "data": data}
+
+
+def typed(events: list[dict[str, Any]]) -> list[Any]:
+    from pydantic import TypeAdapter
+
+    from salesmetrics.services.events.model import EventsBody
+
+    return as_list(TypeAdapter(EventsBody).validate_python(events))
+
+
+@pytest.fixture
+def ws(tmp_path: Path) -> Iterator[Workspace]:
+    url = str(tmp_path / "robust.duckdb")
+    init_workspace(url, {"name": "Robust"})
+    workspace = open_workspace(url)
+    try:
+        yield workspace
+    finally:
+        workspace.store.close()
+
+
+def wait_for(check: Any, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
+
+
+def test_a_failing_warm_up_does_not_kill_the_applier(
+    ws: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*_: Any) -> None:
+        raise RuntimeError("no warm-up today")
+
+    monkeypatch.setattr(events_service, "warm_up", broken)
+    service = EventsService(ws).start()
+    try:
+        service.receive(typed([ev("w1", "deal.created", 0, external_id="D1", amount_minor=1)]))
+        wait_for(lambda: service.get("w1").status == "applied")
+    finally:
+        service.stop()
