@@ -63,3 +63,23 @@ def test_a_failing_warm_up_does_not_kill_the_applier(
         wait_for(lambda: service.get("w1").status == "applied")
     finally:
         service.stop()
+
+
+def test_replaying_a_pending_event_is_a_conflict(ws: Workspace) -> None:
+    from fastapi.testclient import TestClient
+
+    from salesmetrics.web.app import create_app
+
+    with TestClient(create_app(ws.store.url)) as client:
+        client.app.state.events.stop()  # type: ignore[attr-defined]
+        idle = EventsService(client.app.state.workspace)  # type: ignore[attr-defined]
+        client.app.state.events = idle  # type: ignore[attr-defined]
+        r = client.post(
+            "/api/v1/events", json=ev("p1", "deal.created", 0, external_id="D1", amount_minor=1)
+        )
+        assert r.status_code == 202, r.text
+        assert idle.get("p1").status == "pending"
+        r = client.post("/api/v1/events/p1/replay")
+        assert r.status_code == 409, r.text
+        assert r.headers["content-type"].startswith("application/problem+json")
+        assert "pending: it will be applied shortly" in r.json()["detail"]

@@ -129,9 +129,13 @@ def show_event(event_id: str, events: EventsDep) -> EventOut:
     return _out(events.get(event_id))
 
 
-@router.post("/{event_id}/replay", response_model=EventOut)
+@router.post(
+    "/{event_id}/replay",
+    response_model=EventOut,
+    responses={409: {"description": "The event is still pending (problem+json)."}},
+)
 def replay_event(event_id: str, events: EventsDep) -> EventOut:
     """Apply a failed or waiting event again (after the data it needs arrived, or a fix);
     waits up to 5 s for the outcome."""
-    (row,) = events.replay([event_id])
-    return _out(row)
+    rows = events.replay([event_id])  # a pending one is refused (409) before this
+    return _out(rows[0] if rows else events.get(event_id))

@@ -23,7 +23,13 @@ from typing import Any
 
 import pyarrow as pa
 
-from salesmetrics.domain.errors import InputError, NotFoundError, SalesmetricsError
+from salesmetrics.domain.errors import (
+    ConflictError,
+    InputError,
+    NotFoundError,
+    SalesmetricsError,
+    StorageError,
+)
 from salesmetrics.services.events.apply import Batch, Outcome
 from salesmetrics.services.metrics import keep_rollups_fresh, refresh_rollups, warm_up
 from salesmetrics.services.workspace import Workspace
@@ -268,6 +274,10 @@ class EventsService:
                 if row.status == "applied":
                     raise InputError(
                         f"event '{event_id}' is already applied: it is never applied twice"
+                    )
+                if row.status == "pending":
+                    raise ConflictError(
+                        f"event '{event_id}' is pending: it will be applied shortly"
                     )
         statuses = ("failed", "waiting") if event_ids is not None else ("failed",)
         names = self.ws.store.write(
