@@ -83,3 +83,25 @@ def test_replaying_a_pending_event_is_a_conflict(ws: Workspace) -> None:
         assert r.status_code == 409, r.text
         assert r.headers["content-type"].startswith("application/problem+json")
         assert "pending: it will be applied shortly" in r.json()["detail"]
+
+
+def test_a_cancelled_submission_does_not_kill_the_inbox(ws: Workspace) -> None:
+    from concurrent.futures import Future
+
+    service = EventsService(ws).start()
+    try:
+        gone = events_service._Submission(typed([ev("c0", "deal.created", 0, external_id="D0",
+                                                    amount_minor=1)]), Future())  # fmt: skip
+        gone.done.cancel()  # its request was cancelled before the inbox took it
+        service._queue.put(gone)
+        live = events_service._Submission(typed([ev("c1", "deal.created", 1, external_id="D1",
+                                                    amount_minor=1)]), Future())  # fmt: skip
+        service._queue.put(live)
+        receipts = live.done.result(timeout=10)
+        assert [(r.id, r.status) for r in receipts] == [("c1", "accepted")]
+        assert [r.status for r in service.receive(typed([ev("c2", "deal.won", 2, deal_id="D1")]))
+                ] == ["accepted"]  # fmt: skip
+        with pytest.raises(Exception, match="no event 'c0'"):
+            service.get("c0")  # never acknowledged, never stored
+    finally:
+        service.stop()

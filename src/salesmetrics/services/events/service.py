@@ -41,6 +41,7 @@ from salesmetrics.storage.repositories import events as repo
 log = logging.getLogger(__name__)
 STATUSES = ("pending", "applied", "waiting", "failed")
 MAX_EVENTS = 1000  # per request
+COMMIT_TIMEOUT = 30.0  # seconds a request waits for the inbox commit before a 503
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,7 +124,10 @@ class EventsService:
             return receipts
         sub = _Submission(list(events), Future())
         self._queue.put(sub)
-        return sub.done.result()
+        try:
+            return sub.done.result(timeout=COMMIT_TIMEOUT)
+        except TimeoutError:
+            raise _too_slow() from None
 
     async def receive_async(self, events: Sequence[Any]) -> list[Receipt]:
         """`receive` for an event loop: waits for the group commit without holding a thread."""
@@ -131,30 +135,44 @@ class EventsService:
             return await asyncio.to_thread(self.receive, events)
         sub = _Submission(list(events), Future())
         self._queue.put(sub)
-        return await asyncio.wrap_future(sub.done)
+        # a cancelled request cancels the Future: the inbox then skips it (never acknowledged)
+        try:
+            return await asyncio.wait_for(asyncio.wrap_future(sub.done), COMMIT_TIMEOUT)
+        except TimeoutError:
+            raise _too_slow() from None
 
     def _inbox_loop(self) -> None:
         while (first := self._queue.get()) is not None:
-            group = [first]
-            size = len(first.events)
-            while size < 2000:
-                try:
-                    more = self._queue.get_nowait()
-                except queue.Empty:
-                    break
-                if more is None:
-                    self._queue.put(None)
-                    break
-                group.append(more)
-                size += len(more.events)
-            self._commit(group)
+            group: list[_Submission] = []
+            try:
+                if first.done.set_running_or_notify_cancel():  # False: its request is gone
+                    group.append(first)
+                size = len(first.events)
+                while size < 2000:
+                    try:
+                        more = self._queue.get_nowait()
+                    except queue.Empty:
+                        break
+                    if more is None:
+                        self._queue.put(None)
+                        break
+                    if more.done.set_running_or_notify_cancel():
+                        group.append(more)
+                        size += len(more.events)
+                if group:
+                    self._commit(group)
+            except BaseException as exc:  # the inbox thread must outlive anything
+                log.exception("committing events to the inbox failed")
+                for sub in group:
+                    if not sub.done.done():
+                        sub.done.set_exception(exc)
 
     def _commit(self, group: list[_Submission]) -> None:
         try:
             receipts = self._inbox.write(
                 lambda tx: _insert(tx, [s.events for s in group]), changes_data=False
             )
-        except BaseException as exc:  # every waiting request hears of it
+        except Exception as exc:  # every waiting request hears of it
             for sub in group:
                 sub.done.set_exception(exc)
             return
@@ -296,6 +314,13 @@ class EventsService:
                 refresh_rollups(self.ws)
                 self._dirty = False
         return [self.get(n) for n in names]
+
+
+def _too_slow() -> StorageError:
+    return StorageError(
+        f"the event inbox did not commit within {COMMIT_TIMEOUT:.0f} s; send the events again "
+        "(ids already received are acknowledged as duplicates)"
+    )
 
 
 def _side_store(store: Store) -> Store:
