@@ -67,7 +67,8 @@ async def _events(feed: ChangeFeed, last_seen: int | None) -> AsyncIterator[Serv
 
 
 def _version(raw: str | None) -> int | None:
-    return int(raw) if raw and raw.strip().isdigit() else None
+    text = (raw or "").strip()
+    return int(text) if text.isascii() and text.isdigit() else None
 
 
 @router.get(

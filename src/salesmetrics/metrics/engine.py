@@ -123,7 +123,7 @@ class Engine:
         if roots is None:
             roots = Planner(self.catalog).plan(request)
             if len(cache) >= COMPILED_CACHE_SIZE:
-                cache.pop(next(iter(cache)))
+                cache.pop(next(iter(cache), None), None)
             cache[key] = roots
         return roots
 
@@ -184,7 +184,7 @@ class Engine:
         out: Leaf | None = cache.get(key)
         if out is None:
             if len(cache) >= COMPILED_CACHE_SIZE:
-                cache.pop(next(iter(cache)))
+                cache.pop(next(iter(cache), None), None)
             out = cache[key] = serve(leaf, rollups, ctx)
         return out
 
@@ -210,7 +210,7 @@ class Engine:
         sql: str | None = cache.get(key)
         if sql is None:
             if len(cache) >= COMPILED_CACHE_SIZE:
-                cache.pop(next(iter(cache)))
+                cache.pop(next(iter(cache), None), None)
             sql = cache[key] = ibis.to_sql(compile_group(group, ctx, bucket), dialect=dialect)
         return sql
 
@@ -223,7 +223,7 @@ class Engine:
         sql: str | None = cache.get(key)
         if sql is None:
             if len(cache) >= COMPILED_CACHE_SIZE:
-                cache.pop(next(iter(cache)))
+                cache.pop(next(iter(cache), None), None)
             rel = compile_snapshots(group, ctx, [bucket for _, bucket in ends])
             sql = cache[key] = ibis.to_sql(rel, dialect=dialect)
         return sql

@@ -68,19 +68,25 @@ def _context(ws: WorkspaceDep, locale: str) -> dict[str, Any]:
             "url": lambda path, **p: _url(path, locale, **p)}  # fmt: skip
 
 
+def _number(text: str | None) -> int | None:
+    """A page or import number from the address; anything else (or absurdly long) is none."""
+    return int(text) if text and text.isdecimal() and len(text) <= 9 else None
+
+
 def _data_page(
     request: Request, ws: WorkspaceDep, *, error: str | None = None, status: int = 200
 ) -> HTMLResponse:
     locale = locale_of(request, ws.settings.locale)
     q = request.query_params
-    page = int(q["page"]) if q.get("page", "").isdigit() and int(q["page"]) > 0 else 1
+    page = max(1, _number(q.get("page")) or 1)
     rows, total = log.page(ws, PER_PAGE, (page - 1) * PER_PAGE)
-    done = log.summary(ws, int(q["done"])) if q.get("done", "").isdigit() else None
+    done_id = _number(q.get("done"))
+    done = log.summary(ws, done_id) if done_id else None
     context = {
         **_context(ws, locale), "imports": rows, "total": total, "page": page,
         "pages": max(1, -(-total // PER_PAGE)), "kinds": preview.kinds(),
         "presets": preview.presets(), "date_formats": DATE_FORMATS, "delimiters": DELIMITERS,
-        "done": done, "reverted": [r for r in q.get("reverted", "").split(",") if r.isdigit()],
+        "done": done, "reverted": [r for r in q.get("reverted", "").split(",") if _number(r)],
         "cancelled": q.get("cancelled") == "1", "error": error,
         "currency": ws.settings.base_currency,
     }  # fmt: skip

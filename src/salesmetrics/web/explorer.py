@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -16,7 +15,7 @@ from salesmetrics.domain.errors import SalesmetricsError
 from salesmetrics.domain.periods import NAMED_PERIODS
 from salesmetrics.services.metrics import MetricsService
 from salesmetrics.web import i18n
-from salesmetrics.web.render import locale_of, render
+from salesmetrics.web.render import locale_of, render, script_json
 
 router = APIRouter(include_in_schema=False)
 GRAINS = ("", "day", "week", "month", "quarter", "year")
@@ -83,7 +82,7 @@ def explore(request: Request, ws: WorkspaceDep) -> HTMLResponse:
     info = result.metrics[0]
     context.update(
         result=result, info=info, rows=result.rows(), explain=explanation.as_dict(),
-        chart_json=json.dumps(_chart(result, info.name, info.unit)),
+        chart_json=script_json(_chart(result, info.name, info.unit)),
         value=lambda v: i18n.metric_value(v, info.unit, settings.base_currency, locale),
         change=lambda r: i18n.change(r.get(f"{info.name}__delta"),
                                      r.get(f"{info.name}__delta_pct"), info.unit, locale),

@@ -115,14 +115,15 @@ def charts(ws: Workspace, k: svc.Keys, locale: str) -> dict[str, Any]:
     tr = i18n.translator(locale)
     months = svc.trend(ws, k)
     mix = svc.channels(ws, k)
+    currency = ws.settings.base_currency
     return {
         "trend": {
             "x": [p.isoformat() for p, _ in months],
-            "y": [None if v is None else v / 100 for _, v in months],
+            "y": [None if v is None else i18n.major(v, currency) for _, v in months],
             "name": tr.gettext("Revenue"),
         },
         "channels": {
-            "x": [None if c.revenue is None else c.revenue / 100 for c in mix],
+            "x": [None if c.revenue is None else i18n.major(c.revenue, currency) for c in mix],
             "y": [c.channel if c.channel is not None else tr.gettext("(no channel)") for c in mix],
             "name": tr.gettext("Revenue"),
         },

@@ -18,6 +18,8 @@ from babel.dates import format_date
 from babel.messages.pofile import read_po
 from babel.numbers import format_currency, format_decimal, format_percent
 
+from salesmetrics.domain.money import exponent
+
 LOCALE_DIR = Path(__file__).parent / "locale"
 LANGUAGES = ("uk", "en")
 _BABEL = {"uk": "uk_UA", "en": "en_US"}
@@ -103,6 +105,11 @@ def day(value: object, locale: str) -> str:
     return format_date(value, format="medium", locale=_BABEL.get(locale, "en_US"))  # type: ignore[arg-type]
 
 
+def major(minor: float, currency: str) -> float:
+    """Minor units in major ones for this currency (kopiyky -> hryvnias; yen stay yen)."""
+    return float(minor) / float(10 ** int(exponent(currency)))
+
+
 def metric_value(value: float | None, unit: str, currency: str, locale: str) -> str:
     """A KPI value for people: money from minor units with the currency, rates in percent."""
     where = _BABEL.get(locale, "en_US")
@@ -111,7 +118,7 @@ def metric_value(value: float | None, unit: str, currency: str, locale: str) -> 
         return "—"
     if unit in ("money", "money_per_day"):
         pattern = None if locale == "uk" else "#,##0.00\u00a0¤"  # en: 7,091,345.00 UAH
-        text = format_currency(value / 100, currency, format=pattern, locale=where)
+        text = format_currency(major(value, currency), currency, format=pattern, locale=where)
         return _("{value}/day", value=text) if unit == "money_per_day" else text
     if unit == "percent":
         return format_percent(value, format="#,##0.0%", locale=where)

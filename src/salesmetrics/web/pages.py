@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import plotly
@@ -13,7 +12,7 @@ from salesmetrics.api.deps import WorkspaceDep
 from salesmetrics.services.overview import keys, overview
 from salesmetrics.services.workspace import describe
 from salesmetrics.web.fragments import charts, formatters
-from salesmetrics.web.render import locale_of, render
+from salesmetrics.web.render import locale_of, render, script_json
 
 router = APIRouter(include_in_schema=False)
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
@@ -34,7 +33,7 @@ def overview_page(request: Request, ws: WorkspaceDep) -> HTMLResponse:
         "by_rep": data.by_rep,
         "channels": data.channels,
         "live_version": data.version,
-        "charts_json": json.dumps(charts(ws, k, locale)),
+        "charts_json": script_json(charts(ws, k, locale)),
         **formatters(data.currency, locale),
     }
     return render(request, "overview.html", locale, context)

@@ -3,6 +3,7 @@ the formatters, so no page assembles a translation by hand."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,13 @@ from fastapi.templating import Jinja2Templates
 from salesmetrics.web import i18n
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+
+
+def script_json(data: object) -> str:
+    """JSON to print inside <script type="application/json">: `<`, `>` and `&` escaped, so a
+    name such as `</script><img onerror=...>` stays data (the JSON parses the same)."""
+    text = json.dumps(data, ensure_ascii=False)
+    return text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
 
 
 def locale_of(request: Request, default: str) -> str:

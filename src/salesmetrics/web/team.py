@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
@@ -17,7 +16,7 @@ from salesmetrics.services import team
 from salesmetrics.services.team import Figure, Leaderboard, VersionedCache
 from salesmetrics.web import i18n
 from salesmetrics.web.i18n import N_
-from salesmetrics.web.render import locale_of, render
+from salesmetrics.web.render import locale_of, render, script_json
 
 router = APIRouter(include_in_schema=False)
 RepId = Annotated[int, Path(ge=1, le=2**63 - 1)]
@@ -73,12 +72,12 @@ def _board_context(board: Leaderboard, locale: str, sort: str, descending: bool)
     reps = sorted(board.reps(), key=lambda x: x.rank or 0)
     chart = {
         "names": [x.name for x in reps], "teams": [x.team or "" for x in reps],
-        "values": [(x.figures["revenue"].value or 0) / 100 for x in reps],
+        "values": [i18n.major(x.figures["revenue"].value or 0, currency) for x in reps],
         "text": [cell(x, "revenue", "money") for x in reps], "currency": currency,
     }  # fmt: skip
     return {
         "board": board, "columns": columns, "sort": sort, "descending": descending,
-        "sort_url": sort_url, "cell": cell, "chart_json": _json(chart),
+        "sort_url": sort_url, "cell": cell, "chart_json": script_json(chart),
         "money": lambda v: whole_money(v, currency, locale),
         "pct": lambda v: i18n.metric_value(v, "percent", currency, locale),
         "rep_url": lambda rid: _url(f"/team/rep/{rid}", period=board.period_name, lang=locale),
@@ -91,13 +90,9 @@ def whole_money(minor: float | None, currency: str, locale: str) -> str:
     if minor is None:
         return "—"
     where = "uk_UA" if locale == "uk" else "en_US"
-    return format_currency(minor / 100, currency, format="#,##0\u00a0¤", locale=where,
+    amount = i18n.major(minor, currency)
+    return format_currency(amount, currency, format="#,##0\u00a0¤", locale=where,
                            currency_digits=False)  # fmt: skip
-
-
-def _json(data: object) -> str:
-    """JSON safe to place inside a <script> element."""
-    return json.dumps(data, ensure_ascii=False).replace("</", "<\\/")
 
 
 def _tone(f: Figure | None) -> str:
@@ -165,12 +160,12 @@ def _rep_context(ws: Any, rep_id: int, period: str, locale: str) -> dict[str, An
     currency, zone = data.currency, ZoneInfo(ws.settings.time_zone)
     trend = {
         "x": [p.isoformat() for p, _ in data.trend],
-        "y": [None if v is None else v / 100 for _, v in data.trend],
+        "y": [None if v is None else i18n.major(v, currency) for _, v in data.trend],
         "name": tr.gettext("Revenue"),
     }
     return {
         "p": data, "version": version, "period_label": period_label(period, locale),
-        "trend_json": _json(trend),
+        "trend_json": script_json(trend),
         "value": lambda v, unit: i18n.metric_value(v, unit, currency, locale),
         "change": lambda c: i18n.change(c.delta, c.delta_pct, c.unit, locale),
         "money": lambda v, cur=currency: whole_money(v, cur, locale),

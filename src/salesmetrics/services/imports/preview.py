@@ -198,7 +198,7 @@ def cancel(ws: Workspace, preview_id: str) -> None:
 
 def errors_file(ws: Workspace, ref: str) -> Path:
     """The errors file of a preview (by its id) or of an import made by upload (by number)."""
-    if ref.isdigit():
+    if ref.isascii() and ref.isdigit():
         path = uploads.import_errors_file(ws, int(ref))
         if not path.is_file():
             log.show_import(ws, int(ref))  # a missing import is a 404 of its own

@@ -188,5 +188,7 @@ def sweep(root: Path, now: float | None = None) -> None:
         return
     cutoff = (now or time.time()) - ttl_seconds()
     for folder in root.iterdir():
-        if folder.name.startswith("pv") and folder.is_dir() and folder.stat().st_mtime < cutoff:
+        confirming = folder.name.endswith(".confirming")  # being imported right now
+        old = folder.stat().st_mtime < cutoff
+        if folder.name.startswith("pv") and not confirming and folder.is_dir() and old:
             shutil.rmtree(folder, ignore_errors=True)
