@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from salesmetrics.domain.errors import StorageError
 from salesmetrics.services.events import EventsService
 from salesmetrics.services.events import service as events_service
 from salesmetrics.services.events.model import as_list
@@ -105,3 +106,52 @@ def test_a_cancelled_submission_does_not_kill_the_inbox(ws: Workspace) -> None:
             service.get("c0")  # never acknowledged, never stored
     finally:
         service.stop()
+
+
+class FlakyStore:
+    """The workspace's store, with its first `failures` writes failing as a lost connection
+    would: this checks the service's error handling, not the storage."""
+
+    def __init__(self, store: Any, failures: int) -> None:
+        self._store = store
+        self.failures = failures
+
+    def write(self, work: Any, *, changes_data: bool = True) -> Any:
+        if self.failures > 0:
+            self.failures -= 1
+            raise StorageError("the database connection was lost")
+        return self._store.write(work, changes_data=changes_data)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._store, name)
+
+
+def test_a_transient_storage_error_leaves_events_pending_not_failed(ws: Workspace) -> None:
+    service = EventsService(ws)
+    service.receive(typed([ev(f"t{i}", "deal.created", i, external_id=f"D{i}", amount_minor=1)
+                           for i in range(3)]))  # fmt: skip
+    real = ws.store
+    ws.store = FlakyStore(real, failures=2)  # type: ignore[assignment]
+    try:
+        with pytest.raises(StorageError):
+            service.drain()  # the batch, then the first event alone, fail
+        assert service.counts()["failed"] == 0
+        assert service.counts()["pending"] == 3
+        drained = service.drain()  # the database is back
+    finally:
+        ws.store = real
+    assert drained.applied == 3
+    assert service.counts() == {"pending": 0, "applied": 3, "waiting": 0, "failed": 0}
+
+
+def test_a_transient_storage_error_is_retried_by_the_running_applier(ws: Workspace) -> None:
+    real = ws.store
+    ws.store = FlakyStore(real, failures=3)  # type: ignore[assignment]
+    service = EventsService(ws).start()  # the inbox commits on its own connection
+    try:
+        service.receive(typed([ev("r1", "deal.created", 0, external_id="D1", amount_minor=1)]))
+        wait_for(lambda: service.get("r1").status != "pending")
+        assert service.get("r1").status == "applied"
+    finally:
+        service.stop()
+        ws.store = real

@@ -247,6 +247,8 @@ class EventsService:
             try:
                 out.update(self.ws.store.write(lambda tx, r=row: work(tx, [r]), changes_data=False))  # type: ignore[misc]
             except Exception as exc:  # a poison event must not stop the applier
+                if not _is_data_error(exc):
+                    raise  # the database, not the event: stays pending, the loop retries
                 reason = exc.message if isinstance(exc, SalesmetricsError) else f"{exc}"
                 one = {row.id: Outcome("failed", reason)}
                 self.ws.store.write(
@@ -314,6 +316,21 @@ class EventsService:
                 refresh_rollups(self.ws)
                 self._dirty = False
         return [self.get(n) for n in names]
+
+
+def _is_data_error(exc: Exception) -> bool:
+    """An error of the event itself (bad or impossible data), as opposed to the database or
+    its driver failing (a lock, a lost connection, a full disk), which is worth retrying."""
+    if isinstance(exc, SalesmetricsError):
+        return not isinstance(exc, StorageError)
+    if isinstance(exc, ValueError | KeyError | TypeError):
+        return True
+    # a value out of range or a broken constraint (DB-API classes both drivers share) is the
+    # event's data too: retrying it would stall every event behind it
+    return any(c.__name__ in _DATA_ERRORS for c in type(exc).__mro__)
+
+
+_DATA_ERRORS = frozenset({"DataError", "IntegrityError"})
 
 
 def _too_slow() -> StorageError:
