@@ -155,3 +155,30 @@ def test_a_transient_storage_error_is_retried_by_the_running_applier(ws: Workspa
     finally:
         service.stop()
         ws.store = real
+
+
+def test_every_waiting_event_is_retried_and_idle_drains_rewrite_nothing(ws: Workspace) -> None:
+    service = EventsService(ws, batch_size=20)
+    orphans = [ev(f"o{i}", "order.changed", i, external_id=f"NEVER-{i}", status="paid")
+               for i in range(600)]  # fmt: skip
+    service.receive(typed(orphans))
+    service.receive(typed([ev("s1", "deal.stage_changed", 700, deal_id="D1", to_stage_id="Won")]))
+    first = service.drain()
+    assert first.waiting == 601 and first.applied == 0
+    assert service.get("s1").status == "waiting"
+
+    def attempts() -> dict[str, int]:
+        rows = service.page("waiting", 500, 0)[0] + service.page("waiting", 500, 500)[0]
+        return {r.event_id: r.attempts for r in rows if r.event_id != "s1"}
+
+    before = attempts()
+    for _ in range(3):  # idle ticks: nothing applied, nothing rewritten
+        assert service.drain().batches == 0
+    assert attempts() == before
+
+    service.receive(typed([ev("d1", "deal.created", 800, external_id="D1", amount_minor=100)]))
+    service.drain()  # the deal arrives: the stage change far behind the first page goes now
+    assert service.get("s1").status == "applied"
+    assert service.get("o0").status == "waiting"
+    assert service.counts()["waiting"] == 600
+    assert attempts() == before  # still waiting for the same order: left as they were

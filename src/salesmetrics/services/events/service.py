@@ -2,8 +2,9 @@
 
 Requests hand their events to one inbox thread, which commits everything that arrived
 meanwhile in one transaction (group commit) and only then lets the requests reply. One applier
-thread drains pending events in batches through the single writer, retries waiting events after
-each batch that applied something, and refreshes the rollups once events stop for a moment.
+thread drains pending events in batches through the single writer, retries every waiting event
+(page by page) once the data changed since it last did, and refreshes the rollups once events
+stop for a moment.
 On start it drains what a previous process left pending, so a kill after a reply loses nothing.
 """
 
@@ -37,6 +38,7 @@ from salesmetrics.storage.dialect import Dialect
 from salesmetrics.storage.open import open_store
 from salesmetrics.storage.protocol import Store, WriteTx
 from salesmetrics.storage.repositories import events as repo
+from salesmetrics.storage.repositories import rollups as rollups_repo
 
 log = logging.getLogger(__name__)
 STATUSES = ("pending", "applied", "waiting", "failed")
@@ -79,6 +81,7 @@ class EventsService:
         self._dirty = False
         self._last_applied = 0.0
         self._refresh_cost = 0.0
+        self._waiting_seen: int | None = None  # data version of the last retry of waiting ones
         self._inbox: Store = ws.store
 
     # ---------------------------------------------------------------- lifecycle
@@ -200,28 +203,41 @@ class EventsService:
                 time.sleep(1)
 
     def drain(self) -> Drained:
-        """Apply pending events batch by batch until none is left (waiting ones retried after
-        any batch that applied something)."""
+        """Apply pending events batch by batch until none is left; then, if the data changed
+        since waiting events were last tried (a batch applied something, an import, a restart),
+        try every waiting event again, page by page, until a pass applies nothing more."""
         with self._apply_lock:
-            batches = applied = waiting = failed = 0
-            retry = True
-            while True:
-                rows = repo.next_batch(self.ws.store, ("pending",), self.batch_size)
-                if retry:
-                    rows += repo.next_batch(self.ws.store, ("waiting",), self.batch_size)
-                if not rows or (not retry and not any(r.status == "pending" for r in rows)):
-                    break
+            batches = applied = failed = 0
+            left: dict[int, str] = {}  # inbox id -> status, of the events this drain handled
+
+            def run(rows: list[repo.InboxRow]) -> None:
+                nonlocal batches, applied, failed
                 outcomes = self._apply(rows)
                 batches += 1
                 done = sum(o.status == "applied" for o in outcomes.values())
                 applied += done
                 failed += sum(o.status == "failed" for o in outcomes.values())
-                waiting = sum(o.status == "waiting" for o in outcomes.values())
-                retry = done > 0
+                left.update((i, o.status) for i, o in outcomes.items())
                 if done:
                     self._last_applied = time.monotonic()
-                if not done and not any(r.status == "pending" for r in rows):
-                    break
+                    self._waiting_seen = None  # something arrived: the waiting may go now
+
+            while True:
+                rows = repo.next_batch(self.ws.store, ("pending",), self.batch_size)
+                if rows:
+                    run(rows)
+                    continue
+                version = rollups_repo.state(self.ws.store)[0]
+                if version == self._waiting_seen:
+                    break  # an idle tick: nothing is read or rewritten
+                self._waiting_seen = version
+                after = 0
+                while page := repo.next_batch(
+                    self.ws.store, ("waiting",), self.batch_size, after=after
+                ):
+                    after = page[-1].id
+                    run(page)
+            waiting = sum(status == "waiting" for status in left.values())
             return Drained(batches, applied, waiting, failed)
 
     def _apply(self, rows: list[repo.InboxRow]) -> dict[int, Outcome]:
@@ -231,7 +247,9 @@ class EventsService:
         def work(tx: WriteTx, batch: list[repo.InboxRow]) -> dict[int, Outcome]:
             applying = Batch(tx, self.ws.store.dialect, base)
             outcomes = applying.run(batch)
-            repo.set_outcomes(tx, _outcome_table(batch, outcomes))
+            # a waiting event still waiting for the same record is left as it is (no rewrite)
+            changed = [r for r in batch if r.id in outcomes and not _same(r, outcomes[r.id])]
+            repo.set_outcomes(tx, _outcome_table(changed, outcomes))
             applied = any(o.status == "applied" for o in outcomes.values())
             # the data version moves on here, with the rollups (no multi-second rebuild)
             if applied and not keep_rollups_fresh(tx, zone, applying.changed()):
@@ -374,6 +392,14 @@ def _insert(tx: WriteTx, groups: list[list[Any]]) -> list[list[Receipt]]:
     if rows:
         repo.add(tx, pa.Table.from_pylist(rows))
     return out
+
+
+def _same(row: repo.InboxRow, outcome: Outcome) -> bool:
+    """Whether an outcome only repeats what the inbox row already says (still waiting for
+    the same record)."""
+    return row.status == outcome.status == "waiting" and row.waiting_for == (
+        outcome.error or ""
+    ).removeprefix("waiting for ")
 
 
 def _outcome_table(rows: list[repo.InboxRow], outcomes: dict[int, Outcome]) -> pa.Table:

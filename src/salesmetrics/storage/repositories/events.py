@@ -70,13 +70,16 @@ def add(tx: WriteTx, rows: pa.Table) -> int:
     return load(tx, "event_inbox", rows)
 
 
-def next_batch(tx: Store | WriteTx, statuses: Sequence[str], limit: int) -> list[InboxRow]:
-    """The oldest events in these statuses, in arrival order."""
+def next_batch(
+    tx: Store | WriteTx, statuses: Sequence[str], limit: int, *, after: int = 0
+) -> list[InboxRow]:
+    """The oldest events in these statuses with an inbox id above `after`, in arrival order
+    (page through them all by passing the last id seen)."""
     cols = ", ".join(q(c) for c in INBOX_COLUMNS)
     rows = tx.fetchall(
-        f"SELECT {cols} FROM event_inbox WHERE status IN ({_marks(statuses)}) "
+        f"SELECT {cols} FROM event_inbox WHERE status IN ({_marks(statuses)}) AND id > ? "
         f"ORDER BY id LIMIT {int(limit)}",
-        list(statuses),
+        [*statuses, int(after)],
     )
     return [_row(r) for r in rows]
 
