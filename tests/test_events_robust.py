@@ -3,6 +3,7 @@ cancelled requests, replays of pending events, a failing warm-up (DuckDB)."""
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -182,3 +183,61 @@ def test_every_waiting_event_is_retried_and_idle_drains_rewrite_nothing(ws: Work
     assert service.get("o0").status == "waiting"
     assert service.counts()["waiting"] == 600
     assert attempts() == before  # still waiting for the same order: left as they were
+
+
+@pytest.fixture
+def small_limit_client(ws: Workspace, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    from fastapi.testclient import TestClient
+
+    from salesmetrics.web.app import create_app
+
+    monkeypatch.setenv("SALESMETRICS_EVENTS_MAX_BYTES", "2000")
+    with TestClient(create_app(ws.store.url)) as client:
+        yield client
+
+
+def many(n: int) -> list[dict[str, Any]]:
+    return [ev(f"b{i}", "deal.created", i, external_id=f"D{i}", amount_minor=1) for i in range(n)]
+
+
+def test_a_body_over_the_limit_by_content_length_is_413(small_limit_client: Any) -> None:
+    small = small_limit_client.post("/api/v1/events", json=many(2))
+    assert small.status_code == 202, small.text
+    r = small_limit_client.post("/api/v1/events", json=many(40))
+    assert r.status_code == 413, r.text
+    assert r.headers["content-type"].startswith("application/problem+json")
+    assert "send at most 2,000 bytes" in r.json()["detail"]
+    assert small_limit_client.get("/api/v1/events").json()["count"] == 2  # nothing stored
+
+
+def test_a_streamed_body_over_the_limit_is_413(small_limit_client: Any) -> None:
+
+    body = json.dumps(many(40)).encode()
+    chunks = [body[i : i + 500] for i in range(0, len(body), 500)]
+    r = small_limit_client.post(
+        "/api/v1/events", content=iter(chunks), headers={"content-type": "application/json"}
+    )
+    assert "content-length" not in r.request.headers
+    assert r.status_code == 413, r.text
+    fits = json.dumps(many(2)).encode()
+    r = small_limit_client.post(
+        "/api/v1/events", content=iter([fits[:100], fits[100:]]),
+        headers={"content-type": "application/json"},
+    )  # fmt: skip
+    assert r.status_code == 202, r.text
+
+
+def test_the_bare_array_form_documents_and_enforces_its_maximum(ws: Workspace) -> None:
+    from fastapi.testclient import TestClient
+
+    from salesmetrics.web.app import create_app
+
+    with TestClient(create_app(ws.store.url)) as client:
+        spec = client.get("/openapi.json").json()
+        body = spec["paths"]["/api/v1/events"]["post"]["requestBody"]["content"]
+        forms = body["application/json"]["schema"]["anyOf"]
+        (array,) = [f for f in forms if f.get("type") == "array"]
+        assert array["maxItems"] == 1000
+        r = client.post("/api/v1/events", json=many(1001))
+        assert r.status_code == 422, r.text
+        assert client.get("/api/v1/events").json()["count"] == 0

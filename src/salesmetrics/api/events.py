@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Annotated, Any, cast
 
 from fastapi import APIRouter, Depends, FastAPI, Query, Request, Response
+from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field
 
 from salesmetrics.api.deps import get_workspace
+from salesmetrics.domain.errors import TooLargeError
 from salesmetrics.services.events import STATUSES, EventsService
 from salesmetrics.services.events.model import EventsBody, as_list
+from salesmetrics.services.events.service import max_body_bytes
 from salesmetrics.services.events.signatures import secrets_from_env, verify
 
 
@@ -29,7 +32,46 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         service.stop()
 
 
-router = APIRouter(prefix="/api/v1/events", tags=["events"], lifespan=lifespan)
+class _LimitedBody(APIRoute):
+    """Refuses a body over the limit with 413 before it is read whole or parsed: at once when
+    Content-Length says so, else as soon as the streamed body passes it."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def limited(request: Request) -> Response:
+            if request.method == "POST":
+                await _read_body(request, max_body_bytes())
+            return await handler(request)
+
+        return limited
+
+
+async def _read_body(request: Request, limit: int) -> None:
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise _too_large(int(declared), limit)
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise _too_large(None, limit)
+        chunks.append(chunk)
+    request._body = b"".join(chunks)  # what request.body() returns from now on
+
+
+def _too_large(size: int | None, limit: int) -> TooLargeError:
+    got = f"{size:,} bytes" if size is not None else "more"
+    return TooLargeError(
+        f"the events body is {got}; send at most {limit:,} bytes per request "
+        "(split the events over several requests)"
+    )
+
+
+router = APIRouter(
+    prefix="/api/v1/events", tags=["events"], lifespan=lifespan, route_class=_LimitedBody
+)
 
 
 async def get_events(request: Request) -> EventsService:
@@ -97,7 +139,10 @@ def _out(row: Any) -> EventOut:
     status_code=202,
     response_model=ReceiptsOut,
     dependencies=[Depends(check_signature)],
-    responses={401: {"description": "Signature missing, stale or wrong (problem+json)."}},
+    responses={
+        401: {"description": "Signature missing, stale or wrong (problem+json)."},
+        413: {"description": "Body over SALESMETRICS_EVENTS_MAX_BYTES (problem+json)."},
+    },
 )
 async def post_events(body: EventsBody, events: EventsDep) -> Response:
     """One event, a JSON array of events, or {"events": [...]}: committed to the inbox before

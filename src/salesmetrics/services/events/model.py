@@ -308,13 +308,16 @@ EVENT_TYPES: tuple[str, ...] = (
 )  # fmt: skip
 
 
+MAX_EVENTS = 1000  # per request, in any body shape
+
+
 class EventBatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    events: list[Event] = Field(min_length=1, max_length=1000)
+    events: list[Event] = Field(min_length=1, max_length=MAX_EVENTS)
 
 
-EventsBody = Event | list[Event] | EventBatch
+EventsBody = Event | Annotated[list[Event], Field(max_length=MAX_EVENTS)] | EventBatch
 
 
 def as_list(body: EventsBody) -> list[Any]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import queue
 import threading
 import time
@@ -25,6 +26,7 @@ from typing import Any
 import pyarrow as pa
 
 from salesmetrics.domain.errors import (
+    ConfigError,
     ConflictError,
     InputError,
     NotFoundError,
@@ -32,6 +34,7 @@ from salesmetrics.domain.errors import (
     StorageError,
 )
 from salesmetrics.services.events.apply import Batch, Outcome
+from salesmetrics.services.events.model import MAX_EVENTS
 from salesmetrics.services.metrics import keep_rollups_fresh, refresh_rollups, warm_up
 from salesmetrics.services.workspace import Workspace
 from salesmetrics.storage.dialect import Dialect
@@ -42,8 +45,20 @@ from salesmetrics.storage.repositories import rollups as rollups_repo
 
 log = logging.getLogger(__name__)
 STATUSES = ("pending", "applied", "waiting", "failed")
-MAX_EVENTS = 1000  # per request
+MAX_BYTES = 5_000_000  # per request body, unless SALESMETRICS_EVENTS_MAX_BYTES says otherwise
 COMMIT_TIMEOUT = 30.0  # seconds a request waits for the inbox commit before a 503
+
+
+def max_body_bytes() -> int:
+    """The largest events request body accepted (SALESMETRICS_EVENTS_MAX_BYTES, default 5 MB)."""
+    raw = os.environ.get("SALESMETRICS_EVENTS_MAX_BYTES", "").strip()
+    if not raw:
+        return MAX_BYTES
+    if not raw.isdigit() or int(raw) <= 0:
+        raise ConfigError(
+            f"SALESMETRICS_EVENTS_MAX_BYTES={raw!r} is not a positive number of bytes"
+        )
+    return int(raw)
 
 
 @dataclass(frozen=True, slots=True)
