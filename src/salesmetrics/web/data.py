@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from salesmetrics.api.deps import WorkspaceDep, get_workspace
 from salesmetrics.api.imports import UploadRoute
-from salesmetrics.domain.errors import ConflictError, SalesmetricsError, TooLargeError
+from salesmetrics.domain.errors import SalesmetricsError, TooLargeError
 from salesmetrics.services.imports import log, preview
 from salesmetrics.services.imports.revert import revert_import
 from salesmetrics.web.i18n import N_, day
@@ -204,8 +204,6 @@ def revert(
     locale = locale_of(request, ws.settings.locale)
     try:
         done = revert_import(ws, import_id, cascade=cascade)
-    except ConflictError as exc:
-        return _revert_page(request, ws, import_id, exc.message, 409)
-    except SalesmetricsError as exc:
+    except SalesmetricsError as exc:  # a conflict (409) offers to revert the later ones too
         return _revert_page(request, ws, import_id, exc.message, exc.http_status)
     return RedirectResponse(_url("/data", locale, reverted=",".join(map(str, done))), 303)
