@@ -78,8 +78,8 @@ def create_table(dialect: Dialect, table: Table) -> list[str]:
 
 
 def _wants(dialect: Dialect, index: Index) -> bool:
-    """DuckDB scans with zone maps; a plain ART index would only cost memory and disk."""
-    return index.unique or dialect is not Dialect.DUCKDB
+    """DuckDB scans with zone maps; a plain ART index only pays for point lookups."""
+    return index.unique or index.point_lookups or dialect is not Dialect.DUCKDB
 
 
 def operation_sql(dialect: Dialect, op: Operation) -> list[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import queue
 import re
 import threading
@@ -14,7 +15,12 @@ from typing import Any, TypeVar
 import duckdb
 import pyarrow as pa
 
-from salesmetrics.domain.errors import InputError, StorageError, WorkspaceLockedError
+from salesmetrics.domain.errors import (
+    ConfigError,
+    InputError,
+    StorageError,
+    WorkspaceLockedError,
+)
 from salesmetrics.storage.dialect import Dialect, q
 from salesmetrics.storage.loading import after_explicit_ids, insert_columns
 from salesmetrics.storage.protocol import BUMP_DATA_VERSION, Params
@@ -26,6 +32,19 @@ _CONFIG: dict[str, str | bool | int | float | list[str]] = {
     "autoload_known_extensions": "true",
     "TimeZone": "UTC",
 }
+CHECKPOINT_ENV = "SALESMETRICS_DUCKDB_CHECKPOINT_MB"
+CHECKPOINT_MB = 256  # DuckDB's own default is 16: a checkpoint every few seconds under events
+
+
+def _config() -> dict[str, str | bool | int | float | list[str]]:
+    """The connection settings. The log (WAL) is written into the file once it passes the
+    checkpoint threshold, inside the commit that passed it, which waits for it (hundreds of ms
+    on a large workspace); a larger threshold makes that rare, and the server checkpoints
+    when events pause. The cost: a longer replay of the log after a crash."""
+    raw = os.environ.get(CHECKPOINT_ENV, "").strip() or str(CHECKPOINT_MB)
+    if not raw.isdigit() or int(raw) <= 0:
+        raise ConfigError(f"{CHECKPOINT_ENV}={raw!r} is not a positive number of megabytes")
+    return {**_CONFIG, "checkpoint_threshold": f"{int(raw)}MiB"}
 
 
 def _locked_message(path: str, exc: Exception) -> str:
@@ -40,7 +59,7 @@ def _locked_message(path: str, exc: Exception) -> str:
 def connect(path: str) -> duckdb.DuckDBPyConnection:
     """Open the file read-write with built-in extensions only; a held lock is a clear error."""
     try:
-        return duckdb.connect(path, config=_CONFIG)
+        return duckdb.connect(path, config=_config())
     except duckdb.IOException as exc:
         if "lock" in str(exc).lower():
             raise WorkspaceLockedError(_locked_message(path, exc)) from exc

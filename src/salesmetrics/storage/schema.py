@@ -62,6 +62,7 @@ class Index:
 
     columns: tuple[str, ...]
     unique: bool = False
+    point_lookups: bool = False  # built on DuckDB too: records are looked up one by one by it
 
 
 @dataclass(frozen=True, slots=True)

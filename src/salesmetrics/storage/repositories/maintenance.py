@@ -1,0 +1,24 @@
+"""Housekeeping statements outside any transaction."""
+
+from __future__ import annotations
+
+import logging
+
+from salesmetrics.storage.dialect import Dialect
+from salesmetrics.storage.protocol import Store
+
+log = logging.getLogger(__name__)
+
+
+def checkpoint(store: Store) -> bool:
+    """Write DuckDB's log into the database file now; whether it ran. PostgreSQL checkpoints
+    on its own. A checkpoint that cannot run now (another write is open) is left to the next
+    pause or to the automatic one: nothing is lost either way."""
+    if store.dialect is not Dialect.DUCKDB:
+        return False
+    try:
+        store.fetchall("CHECKPOINT")
+    except Exception as exc:  # the driver's own error classes: busy, closed
+        log.info("checkpoint skipped: %s", exc)
+        return False
+    return True
