@@ -36,24 +36,34 @@ def problem_response(
     headers: dict[str, str] | None = None, **extra: Any,
 ) -> JSONResponse:  # fmt: skip
     """A problem+json response; `title` is the status phrase, as RFC 9457 asks for about:blank."""
-    body = {
+    body = problem_body(status, detail, code, request.url.path, **extra)
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def problem_body(
+    status: int, detail: str, code: str, instance: str, **extra: Any
+) -> dict[str, Any]:
+    """The problem+json document (for handlers that answer without a Request)."""
+    return {
         "type": "about:blank",
         "title": HTTPStatus(status).phrase,
         "status": status,
         "detail": detail,
-        "instance": request.url.path,
+        "instance": instance,
         "code": code,
         **extra,
     }
-    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def error_code(exc: SalesmetricsError) -> str:
+    """The `code` of one of our errors: its class name in snake_case."""
+    return _code(type(exc).__name__)
 
 
 async def _salesmetrics(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, SalesmetricsError)
     extra: dict[str, Any] = {"problems": exc.problems} if isinstance(exc, DefinitionError) else {}
-    return problem_response(
-        request, exc.http_status, exc.message, _code(type(exc).__name__), **extra
-    )
+    return problem_response(request, exc.http_status, exc.message, error_code(exc), **extra)
 
 
 def _allowed_query(request: Request) -> list[str]:

@@ -83,11 +83,12 @@ def serve(
     """Serve the web app and the API (this process becomes the workspace's single writer)."""
     import uvicorn
 
-    from salesmetrics.web.app import create_app
+    from salesmetrics.web.app import create_app, settle_for_serving
 
     app = create_app(db)
+    settle_for_serving(app)
     typer.echo(f"serving {ws_service.resolve_url(db)} on http://{host}:{port}")
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
 
 
 def _parse_day(text: str) -> date:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -13,6 +14,7 @@ from fastapi.staticfiles import StaticFiles
 from salesmetrics import __version__
 from salesmetrics.api import errors as api_errors
 from salesmetrics.api.events import router as events_router
+from salesmetrics.api.events_fast import EventsFastPath
 from salesmetrics.api.imports import router as imports_router
 from salesmetrics.api.live import router as live_router
 from salesmetrics.api.metrics import router as metrics_router
@@ -20,6 +22,7 @@ from salesmetrics.api.records import router as records_router
 from salesmetrics.api.routes import router as api_router
 from salesmetrics.api.team import router as team_api_router
 from salesmetrics.services.live import ChangeFeed, LiveLimits, data_version
+from salesmetrics.services.metrics import warm_up
 from salesmetrics.services.workspace import open_workspace
 from salesmetrics.web.data import router as data_router
 from salesmetrics.web.explorer import router as explorer_router
@@ -53,6 +56,7 @@ def create_app(url: str | None = None) -> FastAPI:
     app.state.workspace = ws
     app.state.live = feed
     api_errors.install(app)
+    app.add_middleware(EventsFastPath)
     app.include_router(api_router)
     app.include_router(metrics_router)
     app.include_router(events_router)
@@ -67,3 +71,16 @@ def create_app(url: str | None = None) -> FastAPI:
     app.include_router(team_router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app
+
+
+def settle_for_serving(app: FastAPI) -> None:
+    """Before a long-running server takes requests: compile what the applier needs, then move
+    everything alive now (modules, schemas, templates, compiled statements: well over a
+    million objects) out of the cyclic garbage collector's reach. Otherwise each of its full
+    collections walks them all and stops every thread for 100-150 ms, about once a second
+    under a stream of events: the p99 of every request. Objects made later are collected as
+    usual."""
+    ws = app.state.workspace
+    warm_up(ws.settings.time_zone, ws.store.dialect.value)
+    gc.collect()
+    gc.freeze()

@@ -41,12 +41,15 @@ from salesmetrics.storage.dialect import Dialect
 from salesmetrics.storage.open import open_store
 from salesmetrics.storage.protocol import Store, WriteTx
 from salesmetrics.storage.repositories import events as repo
+from salesmetrics.storage.repositories import maintenance
 from salesmetrics.storage.repositories import rollups as rollups_repo
 
 log = logging.getLogger(__name__)
 STATUSES = ("pending", "applied", "waiting", "failed")
 MAX_BYTES = 5_000_000  # per request body, unless SALESMETRICS_EVENTS_MAX_BYTES says otherwise
 COMMIT_TIMEOUT = 30.0  # seconds a request waits for the inbox commit before a 503
+PACE = 0.25  # seconds between the starts of two drains while events keep coming
+IDLE_CHECKPOINT = 5.0  # seconds without an applied event before the log is checkpointed
 
 
 def max_body_bytes() -> int:
@@ -97,6 +100,8 @@ class EventsService:
         self._last_applied = 0.0
         self._refresh_cost = 0.0
         self._waiting_seen: int | None = None  # data version of the last retry of waiting ones
+        self._drained_at = 0.0  # when the applier last started a drain (monotonic)
+        self._unsaved = False  # applied since the last checkpoint
         self._inbox: Store = ws.store
 
     # ---------------------------------------------------------------- lifecycle
@@ -207,20 +212,27 @@ class EventsService:
             log.exception("warming up the metric compiler failed; applying events anyway")
         while not self._stop.is_set():
             self._wake.wait(timeout=0.5)
+            # While events keep coming, a drain starts at most every PACE seconds: each batch
+            # has a fixed cost (the rollups' day rebuild), so fewer, larger batches apply more
+            # events per second of the writer. A lone event after a pause goes at once.
+            self._stop.wait(max(0.0, self._drained_at + PACE - time.monotonic()))
             self._wake.clear()
             if self._stop.is_set():
                 break
             try:
-                self.drain()
+                self._drained_at = time.monotonic()
+                self.drain(paced=True)
                 self._maybe_refresh()
+                self._maybe_checkpoint()
             except Exception:  # the loop must survive anything; the inbox keeps the events
                 log.exception("applying events failed; will retry")
                 time.sleep(1)
 
-    def drain(self) -> Drained:
-        """Apply pending events batch by batch until none is left; then, if the data changed
-        since waiting events were last tried (a batch applied something, an import, a restart),
-        try every waiting event again, page by page, until a pass applies nothing more."""
+    def drain(self, *, paced: bool = False) -> Drained:
+        """Apply pending events batch by batch until none is left (`paced`: until a batch is
+        not full, the rest being for the next drain); then, if the data changed since waiting
+        events were last tried (a batch applied something, an import, a restart), try every
+        waiting event again, page by page, until a pass applies nothing more."""
         with self._apply_lock:
             batches = applied = failed = 0
             left: dict[int, str] = {}  # inbox id -> status, of the events this drain handled
@@ -235,13 +247,15 @@ class EventsService:
                 left.update((i, o.status) for i, o in outcomes.items())
                 if done:
                     self._last_applied = time.monotonic()
+                    self._unsaved = True
                     self._waiting_seen = None  # something arrived: the waiting may go now
 
             while True:
                 rows = repo.next_batch(self.ws.store, ("pending",), self.batch_size)
                 if rows:
                     run(rows)
-                    continue
+                    if not paced or len(rows) == self.batch_size:
+                        continue
                 version = rollups_repo.state(self.ws.store)[0]
                 if version == self._waiting_seen:
                     break  # an idle tick: nothing is read or rewritten
@@ -262,13 +276,14 @@ class EventsService:
         def work(tx: WriteTx, batch: list[repo.InboxRow]) -> dict[int, Outcome]:
             applying = Batch(tx, self.ws.store.dialect, base)
             outcomes = applying.run(batch)
-            # a waiting event still waiting for the same record is left as it is (no rewrite)
-            changed = [r for r in batch if r.id in outcomes and not _same(r, outcomes[r.id])]
-            repo.set_outcomes(tx, _outcome_table(changed, outcomes))
             applied = any(o.status == "applied" for o in outcomes.values())
             # the data version moves on here, with the rollups (no multi-second rebuild)
             if applied and not keep_rollups_fresh(tx, zone, applying.changed()):
                 self._dirty = True  # some rollup was stale already: rebuilt when quiet
+            # last, so that applied_at is when the batch, rollups included, is about to commit
+            # a waiting event still waiting for the same record is left as it is (no rewrite)
+            changed = [r for r in batch if r.id in outcomes and not _same(r, outcomes[r.id])]
+            repo.set_outcomes(tx, _outcome_table(changed, outcomes))
             return outcomes
 
         try:
@@ -302,6 +317,15 @@ class EventsService:
         refresh_rollups(self.ws)
         self._refresh_cost = time.monotonic() - start
         self._dirty = False
+
+    def _maybe_checkpoint(self) -> None:
+        """Once events pause, write the log into the database file (DuckDB's CHECKPOINT), so
+        that the automatic one, which a commit waits for, seldom falls in the middle of a
+        burst (its threshold is raised for that: SALESMETRICS_DUCKDB_CHECKPOINT_MB)."""
+        if not self._unsaved or time.monotonic() - self._last_applied < IDLE_CHECKPOINT:
+            return
+        self._unsaved = False
+        maintenance.checkpoint(self.ws.store)
 
     # ---------------------------------------------------------------- inspecting, replaying
 

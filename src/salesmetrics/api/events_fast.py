@@ -1,0 +1,130 @@
+"""The hot path of `POST /api/v1/events` as plain ASGI, in front of the FastAPI route.
+
+A shop or CRM sends one small event per request, hundreds a second. Through FastAPI each one
+pays for routing over every route, dependency solving, the body read through a Request and the
+exception middlewares: more than the inbox commit itself. This middleware takes exactly the
+requests the route would accept as they are (a declared length within the limit, a valid
+signature when secrets are set, a body that validates) and answers them itself with the same
+service call and the same 202 body. Anything else (no Content-Length, too large, unsigned,
+invalid JSON or event) goes on, unread bytes replayed, to the route, whose answer (problem+json
+413, 401, 422) is the documented one. So the route stays the one definition in OpenAPI and the
+one place errors are made; this only skips the framework on the way to the same outcome.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+from pydantic import TypeAdapter, ValidationError
+
+from salesmetrics.api.errors import PROBLEM_JSON, error_code, problem_body
+from salesmetrics.api.events import receipts_document
+from salesmetrics.domain.errors import SalesmetricsError, SignatureError
+from salesmetrics.services.events import EventsService
+from salesmetrics.services.events.model import EventsBody, as_list
+from salesmetrics.services.events.service import max_body_bytes
+from salesmetrics.services.events.signatures import secrets_from_env, verify
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+PATH = "/api/v1/events"
+_BODY = TypeAdapter(EventsBody)
+
+
+class EventsFastPath:
+    """ASGI middleware: answers valid `POST /api/v1/events` requests without the framework."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "POST" or scope["path"] != PATH:
+            await self.app(scope, receive, send)
+            return
+        state = scope["app"].state
+        events: EventsService | None = getattr(state, "events", None)
+        size = _declared_length(scope)
+        if events is None or not events.running or size is None or size > max_body_bytes():
+            await self.app(scope, receive, send)
+            return
+        body, more = await _read(receive, size)
+        parsed = _accept(state, scope, body) if not more else None
+        if parsed is None:  # the route gives the documented answer from the same bytes
+            await self.app(scope, _replay(body, more, receive), send)
+            return
+        try:
+            receipts = await events.receive_async(parsed)
+        except SalesmetricsError as exc:  # the inbox did not commit in time (503): say so
+            problem = problem_body(exc.http_status, exc.message, error_code(exc), PATH)
+            await _answer(send, exc.http_status, problem, PROBLEM_JSON)
+            return
+        await _answer(send, 202, receipts_document(receipts), "application/json")
+
+
+async def _answer(send: Send, status: int, document: dict[str, Any], media_type: str) -> None:
+    payload = json.dumps(document, ensure_ascii=False).encode()
+    headers = [(b"content-type", media_type.encode()),
+               (b"content-length", str(len(payload)).encode())]  # fmt: skip
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": payload})
+
+
+def _declared_length(scope: Scope) -> int | None:
+    for name, value in scope["headers"]:
+        if name == b"content-length":
+            return int(value) if value.isdigit() else None
+    return None
+
+
+async def _read(receive: Receive, size: int) -> tuple[bytes, bool]:
+    """The body, up to its declared size; `more` is whether the client kept sending."""
+    chunks: list[bytes] = []
+    got = 0
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            return b"".join(chunks), True  # a disconnect: let the framework see it
+        chunk = message.get("body", b"")
+        chunks.append(chunk)
+        got += len(chunk)
+        if not message.get("more_body", False):
+            return b"".join(chunks), got > size
+        if got > size:
+            return b"".join(chunks), True
+
+
+def _accept(state: Any, scope: Scope, body: bytes) -> list[Any] | None:
+    """The events when the route would take them as they are; None for any doubt."""
+    keys = getattr(state, "event_keys", None)
+    if keys is None:
+        keys = state.event_keys = secrets_from_env()
+    if keys:
+        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
+        try:
+            verify(keys, headers, body)
+        except SignatureError:
+            return None
+    try:
+        return as_list(_BODY.validate_json(body))
+    except ValidationError:
+        return None
+
+
+def _replay(body: bytes, more: bool, receive: Receive) -> Receive:
+    """A receive that gives the bytes already read first, then the rest from the client."""
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": more}
+        return await receive()
+
+    return replay
