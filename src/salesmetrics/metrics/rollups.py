@@ -56,6 +56,12 @@ def build_sql(
     return columns, ibis.to_sql(rel.select(*columns).order_by(days_[0]), dialect=dialect)
 
 
+@functools.cache
+def full_sql(rollup: Rollup, time_zone: str, dialect: str) -> tuple[list[str], str]:
+    """`build_sql` of the whole rollup, compiled once per process."""
+    return build_sql(rollup, time_zone, dialect)
+
+
 def day_ranges(days: Iterable[date]) -> list[DayRange]:
     """Days merged into ranges of consecutive ones."""
     ranges: list[DayRange] = []

@@ -28,7 +28,7 @@ from salesmetrics.services.imports.lines import replace_lines
 from salesmetrics.services.imports.links import Links, resolve
 from salesmetrics.services.imports.model import ImportReport, ImportRequest
 from salesmetrics.services.imports.upsert import Outcome, content_ids, upsert
-from salesmetrics.services.metrics import refresh_rollups
+from salesmetrics.services.metrics import compile_rebuild_ahead, refresh_rollups
 from salesmetrics.services.workspace import Workspace
 from salesmetrics.storage.protocol import WriteTx
 from salesmetrics.storage.repositories import imports as repo
@@ -106,6 +106,8 @@ def _prepare(ws: Workspace, req: ImportRequest) -> Plan:
 
 def run_import(ws: Workspace, req: ImportRequest) -> ImportReport:
     """Import a file: all or nothing unless skip_invalid; a dry run writes nothing."""
+    if not req.dry_run:
+        compile_rebuild_ahead(ws)  # ready by the time the rollups are rebuilt
     return execute(ws, prepare(ws, req))
 
 
