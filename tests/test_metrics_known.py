@@ -27,12 +27,14 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
+import pyarrow as pa
 import pytest
 import yaml
 
 import salesmetrics
 from metric_fixture import fixture, load_fixture
-from salesmetrics.services.workspace import Workspace, open_workspace
+from salesmetrics.services.workspace import Workspace, init_workspace, open_workspace
+from salesmetrics.storage.repositories import bulk
 
 ENGINES = ("duckdb", "postgres")
 RANGE = "2025-01-01..2025-04-30"
@@ -1053,6 +1055,36 @@ def test_revenue_target_by_rep_and_team(known_ws: Workspace) -> None:
     check(rows, "revenue_target", SPINE[None], by_rep, 0, by=("rep",))
     rows = _query(known_ws, "revenue_target", None, by=("team",))
     check(rows, "revenue_target", SPINE[None], {"2025-01-01": {"North": 400_000}}, 0, by=("team",))
+
+
+def test_rep_targets_by_team_and_rep_sit_under_each_rep_s_team(store_url: str) -> None:
+    """A rep row's team is the rep's team, not the team whose id equals the rep's (the two
+    ids differ here on purpose: rep 1 is in team 2 and rep 2 in team 1)."""
+    init_workspace(store_url, {"name": "Targets"})
+    tables = {
+        "teams": pa.table({"id": [1, 2], "name": ["North", "South"]}),
+        "reps": pa.table({"id": [1, 2, 3], "name": ["Olena", "Petro", "Iryna"],
+                          "team_id": pa.array([2, 1, None], pa.int64())}),
+        "targets": pa.table({
+            "id": [1, 2, 3, 4, 5], "metric": ["revenue"] * 5,
+            "scope": ["rep", "rep", "rep", "team", "company"],
+            "scope_id": pa.array([1, 2, 3, 1, None], pa.int64()),
+            "period_start_on": [date(2025, 1, 1)] * 5, "period_end_on": [date(2025, 1, 31)] * 5,
+            "value": [100_000.0, 200_000.0, 50_000.0, 700_000.0, 900_000.0],
+        }),
+    }  # fmt: skip
+    ws = open_workspace(store_url)
+    try:
+        ws.store.write(lambda tx: [bulk.load(tx, n, t) for n, t in tables.items()])
+        rows = _query(ws, "revenue_target", None, by=("team", "rep"))
+        got = {(r["team"], r["rep"]): r["revenue_target"] for r in rows}
+        assert got == {("South", "Olena"): 100_000, ("North", "Petro"): 200_000,
+                       (None, "Iryna"): 50_000}  # fmt: skip
+        rows = _query(ws, "revenue_target", None, by=("team",))
+        assert {r["team"]: r["revenue_target"] for r in rows} == {"North": 700_000}
+        assert _query(ws, "revenue_target", None)[0]["revenue_target"] == 900_000
+    finally:
+        ws.close()
 
 
 def test_win_rate_wilson_interval(known_ws: Workspace) -> None:

@@ -326,6 +326,23 @@ def _spend_days(needed: frozenset[str] | None = None) -> ir.Table:
                     channel_kind=c.kind)  # fmt: skip
 
 
+def _targets(needed: frozenset[str] | None = None) -> ir.Table:
+    """Targets with the rep and the team each row is for: a team row's team is its scope, a
+    rep row's team is the rep's team, so a breakdown by team and rep shows rep rows under the
+    teams their reps are in (now, not when the target was set)."""
+    t = table("targets")
+    ref = t.scope_id.type()
+    rel = t.mutate(target_rep_id=(t.scope == "rep").ifelse(t.scope_id, ibis.null(ref)))
+    if not _wants(needed, "target_team_id"):
+        return rel.mutate(target_team_id=(t.scope == "team").ifelse(t.scope_id, ibis.null(ref)))
+    r = table("reps")
+    reps = r.select(_rep_key=r.id, _rep_team=r.team_id)
+    j = rel.left_join(reps, rel.target_rep_id == reps._rep_key)
+    team = ibis.cases((j.scope == "team", j.scope_id), (j.scope == "rep", j._rep_team),
+                      else_=ibis.null(ref))  # fmt: skip
+    return j.select(*rel.columns, target_team_id=team)
+
+
 def _plain(name: str) -> Callable[[frozenset[str] | None], ir.Table]:
     return lambda needed: table(name)
 
@@ -371,10 +388,10 @@ def _sources() -> dict[str, Source]:
                "received_at", {**_rep(), **_channel(), **_product(), **_customer(),
                                "feedback_kind": Dim("kind")}, customer_key="customer_id"),
         Source("targets", "Targets; company rows by default, rep or team rows when broken "
-               "down by rep or team.", _plain("targets"), {"period_start_on": False},
-               "period_start_on", {"rep": Dim("scope_id", _lookup("reps", "name")),
-                                   "team": Dim("scope_id", _lookup("teams", "name"))},
-               scoped=True),
+               "down by rep or team (rep rows, under their reps' teams, when by both).",
+               _targets, {"period_start_on": False}, "period_start_on",
+               {"rep": Dim("target_rep_id", _lookup("reps", "name")),
+                "team": Dim("target_team_id", _lookup("teams", "name"))}, scoped=True),
         Source("spend_days", "Marketing spend, each record spread evenly over its days.",
                _spend_days, {"day": False}, "day", _channel(), money=("amount_minor",),
                currency="currency", currency_table="marketing_spend"),
