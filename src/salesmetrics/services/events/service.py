@@ -191,10 +191,14 @@ class EventsService:
                         sub.done.set_exception(exc)
 
     def _commit(self, group: list[_Submission]) -> None:
+        events = [s.events for s in group]
         try:
-            receipts = self._inbox.write(
-                lambda tx: _insert(tx, [s.events for s in group]), changes_data=False
-            )
+            try:  # most ids are new: insert at once; the unique index tells of a repeat
+                receipts = self._inbox.write(
+                    lambda tx: _insert(tx, events, check=False), changes_data=False
+                )
+            except InputError:  # an id seen before (or a bad row): ask which, then insert
+                receipts = self._inbox.write(lambda tx: _insert(tx, events), changes_data=False)
         except Exception as exc:  # every waiting request hears of it
             for sub in group:
                 sub.done.set_exception(exc)
@@ -407,10 +411,12 @@ def _side_store(store: Store) -> Store:
     return store
 
 
-def _insert(tx: WriteTx, groups: list[list[Any]]) -> list[list[Receipt]]:
-    """Inbox rows for the events not seen before; a receipt per event, per submission."""
+def _insert(tx: WriteTx, groups: list[list[Any]], *, check: bool = True) -> list[list[Receipt]]:
+    """Inbox rows for the events not seen before; a receipt per event, per submission.
+    Without `check` the inbox is not asked first: a repeated id then fails the insert on the
+    unique index (and the caller asks)."""
     ids = [e.id for events in groups for e in events]
-    seen = repo.known_event_ids(tx, ids)
+    seen = repo.known_event_ids(tx, ids) if check else set()
     now = datetime.now(UTC)
     rows: list[dict[str, Any]] = []
     out: list[list[Receipt]] = []
