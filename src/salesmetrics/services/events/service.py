@@ -277,7 +277,10 @@ class EventsService:
         settings = self.ws.settings
         base, zone = settings.base_currency, settings.time_zone
 
-        def work(tx: WriteTx, batch: list[repo.InboxRow]) -> dict[int, Outcome]:
+        def work(tx: WriteTx, rows: list[repo.InboxRow]) -> dict[int, Outcome]:
+            batch = repo.claim(tx, rows)  # without those another process applied meanwhile
+            if not batch:
+                return {}
             applying = Batch(tx, self.ws.store.dialect, base)
             outcomes = applying.run(batch)
             applied = any(o.status == "applied" for o in outcomes.values())

@@ -10,7 +10,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from salesmetrics.storage.dialect import q
+from salesmetrics.storage.dialect import Dialect, q
 from salesmetrics.storage.protocol import Store, WriteTx
 from salesmetrics.storage.repositories.bulk import load
 
@@ -63,6 +63,25 @@ def known_event_ids(tx: WriteTx, event_ids: Sequence[str]) -> set[str]:
         )
         out.update(str(r[0]) for r in rows)
     return out
+
+
+_APPLIER_LOCK = 7405002  # PostgreSQL advisory lock: one events applier at a time, any process
+
+
+def claim(tx: WriteTx, rows: Sequence[InboxRow]) -> list[InboxRow]:
+    """Inside an applier's transaction: wait for any other process's applier to finish
+    (PostgreSQL; a DuckDB file has one process), then the rows still in the status they were
+    read in: another process may have applied them since."""
+    if tx.dialect is not Dialect.POSTGRES or not rows:
+        return list(rows)
+    tx.execute("SELECT pg_advisory_xact_lock(?)", [_APPLIER_LOCK])
+    now: dict[int, str] = {}
+    for part in _chunks([r.id for r in rows]):
+        found = tx.fetchall(
+            f"SELECT id, status FROM event_inbox WHERE id IN ({_marks(part)})", part
+        )
+        now.update((int(i), str(s)) for i, s in found)
+    return [r for r in rows if now.get(r.id) == r.status]
 
 
 def add(tx: WriteTx, rows: pa.Table) -> int:
