@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from datetime import date
 from typing import Annotated
 
@@ -88,7 +89,23 @@ def serve(
     app = create_app(db)
     settle_for_serving(app)
     typer.echo(f"serving {ws_service.resolve_url(db)} on http://{host}:{port}")
+    if not _loopback(host):
+        typer.echo(
+            f"warning: listening on {host}, not only on this machine, over plain HTTP: put a "
+            "TLS-terminating proxy in front before anyone else connects (docs/security.md)",
+            err=True,
+        )
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+
+
+def _loopback(host: str) -> bool:
+    """Whether an address to listen on is reachable from this machine only."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:  # a name: whatever it resolves to, assume others can reach it
+        return False
 
 
 def _parse_day(text: str) -> date:

@@ -27,6 +27,7 @@ from salesmetrics.services.workspace import open_workspace
 from salesmetrics.web.data import router as data_router
 from salesmetrics.web.explorer import router as explorer_router
 from salesmetrics.web.fragments import router as fragments_router
+from salesmetrics.web.headers import SecurityHeaders
 from salesmetrics.web.pages import router as pages_router
 from salesmetrics.web.team import router as team_router
 
@@ -57,6 +58,7 @@ def create_app(url: str | None = None) -> FastAPI:
     app.state.live = feed
     api_errors.install(app)
     app.add_middleware(EventsFastPath)
+    app.add_middleware(SecurityHeaders)  # added last: outermost, so on every answer
     app.include_router(api_router)
     app.include_router(metrics_router)
     app.include_router(events_router)
