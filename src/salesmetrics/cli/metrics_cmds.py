@@ -15,6 +15,7 @@ from rich.table import Table
 
 from salesmetrics.cli.options import DbOption, FormatOption, OutputFormat
 from salesmetrics.cli.render import console, emit_json
+from salesmetrics.domain.cells import inert
 from salesmetrics.domain.errors import DefinitionError, QueryError
 from salesmetrics.domain.periods import NAMED_PERIODS
 from salesmetrics.metrics.result import MetricResult
@@ -101,7 +102,7 @@ def kpi(
         writer = csv.writer(sys.stdout)
         writer.writerow(result.table.column_names)
         for row in result.rows():
-            writer.writerow(["" if v is None else v for v in row.values()])
+            writer.writerow([inert(v) for v in row.values()])  # names stay text in a sheet
     else:
         _print_table(result, currency)
     for warning in result.warnings:

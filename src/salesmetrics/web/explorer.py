@@ -11,6 +11,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from salesmetrics.api.deps import WorkspaceDep
+from salesmetrics.domain.cells import inert
 from salesmetrics.domain.errors import SalesmetricsError
 from salesmetrics.domain.periods import NAMED_PERIODS
 from salesmetrics.services.metrics import MetricsService
@@ -99,7 +100,7 @@ def explore_csv(request: Request, ws: WorkspaceDep) -> Response:
     writer = csv.writer(out)
     writer.writerow(result.table.column_names)
     for row in result.rows():
-        writer.writerow(["" if v is None else v for v in row.values()])
+        writer.writerow([inert(v) for v in row.values()])  # a name like =HYPERLINK(…) stays text
     name = f"{result.metrics[0].name}.csv"
     return Response(out.getvalue(), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})  # fmt: skip

@@ -14,6 +14,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from salesmetrics.domain.cells import inert
 from salesmetrics.domain.errors import InputError
 from salesmetrics.domain.money import check_currency
 from salesmetrics.ingest.convert import Converted, Options, RowIssue, convert
@@ -311,20 +312,6 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-_FORMULA = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _inert(value: object) -> object:
-    """A cell that a spreadsheet would run as a formula is quoted with ' (plain numbers stay)."""
-    if not isinstance(value, str) or not value.startswith(_FORMULA):
-        return "" if value is None else value
-    try:
-        float(value.replace(",", "."))
-    except ValueError:
-        return "'" + value
-    return value
-
-
 def write_errors(report: ImportReport, target: Path) -> Path:
     """The errors file (CSV, UTF-8 with BOM for Excel): row, column, value, reason, then the
     original row's cells under the file's own headers."""
@@ -336,7 +323,7 @@ def write_errors(report: ImportReport, target: Path) -> Path:
         for issue in sorted(report.issues, key=lambda i: (i.row, i.column or "")):
             original = report.originals.get(issue.row, [])
             cells = [issue.row, issue.column or "", issue.value or "", issue.reason, *original]
-            writer.writerow([_inert(v) for v in cells])
+            writer.writerow([inert(v) for v in cells])
     return target
 
 
