@@ -110,6 +110,31 @@ def test_what_the_route_refuses_is_refused_the_same_way(
     assert all(c.get("/api/v1/events").json()["count"] == 0 for c in pair)
 
 
+@pytest.mark.parametrize(
+    "content_type",
+    [None, "text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x"],
+)
+def test_a_body_not_declared_as_json_is_the_route_s_to_refuse(
+    pair: tuple[TestClient, TestClient], answered: list[int], content_type: str | None
+) -> None:
+    """Browsers send these across sites without asking first: valid JSON in them must not
+    become events."""
+    headers = {"content-type": content_type} if content_type else {}
+    r = same(pair, content=json.dumps(ev("csrf")).encode(), headers=headers)
+    assert r.status_code == 422, r.text
+    assert answered == []
+    assert all(c.get("/api/v1/events").json()["count"] == 0 for c in pair)
+
+
+def test_json_with_a_charset_or_a_json_suffix_takes_the_fast_path(
+    pair: tuple[TestClient, TestClient], answered: list[int]
+) -> None:
+    for kind in ("application/json; charset=utf-8", "application/vnd.shop+json"):
+        r = same(pair, content=json.dumps(ev(kind[-4:])).encode(), headers={"content-type": kind})
+        assert r.status_code == 202, r.text
+    assert answered == [202, 202]
+
+
 def test_a_streamed_body_goes_to_the_route_and_is_accepted(
     pair: tuple[TestClient, TestClient], answered: list[int]
 ) -> None:

@@ -2,13 +2,14 @@
 
 A shop or CRM sends one small event per request, hundreds a second. Through FastAPI each one
 pays for routing over every route, dependency solving, the body read through a Request and the
-exception middlewares: more than the inbox commit itself. This middleware takes exactly the
-requests the route would accept as they are (a declared length within the limit, a valid
-signature when secrets are set, a body that validates) and answers them itself with the same
-service call and the same 202 body. Anything else (no Content-Length, too large, unsigned,
-invalid JSON or event) goes on, unread bytes replayed, to the route, whose answer (problem+json
-413, 401, 422) is the documented one. So the route stays the one definition in OpenAPI and the
-one place errors are made; this only skips the framework on the way to the same outcome.
+exception middlewares: more than the inbox commit itself. This middleware takes only requests
+the route would accept as they are (declared as JSON, a declared length within the limit, a
+valid signature when secrets are set, a body that validates) and answers them itself with the
+same service call and the same 202 body. Anything else (another content type, no
+Content-Length, too large, unsigned, invalid JSON or event) goes on, unread bytes replayed, to
+the route, whose answer (problem+json 413, 401, 422) is the documented one. So the route stays
+the one definition in OpenAPI and makes every refusal; this only skips the framework on the
+way to the same outcome (and answers 503 itself when the inbox cannot commit).
 """
 
 from __future__ import annotations
@@ -50,7 +51,10 @@ class EventsFastPath:
         state = scope["app"].state
         events: EventsService | None = getattr(state, "events", None)
         size = _declared_length(scope)
-        if events is None or not events.running or size is None or size > max_body_bytes():
+        if (
+            events is None or not events.running or size is None or size > max_body_bytes()
+            or not _declares_json(scope)  # a form or text/plain POST (any site can send one)
+        ):  # fmt: skip
             await self.app(scope, receive, send)
             return
         body, more = await _read(receive, size)
@@ -75,10 +79,23 @@ async def _answer(send: Send, status: int, document: dict[str, Any], media_type:
     await send({"type": "http.response.body", "body": payload})
 
 
+def _declares_json(scope: Scope) -> bool:
+    """Whether the request says its body is JSON (application/json or application/*+json).
+    Anything else is the route's to judge: browsers send forms and text/plain across sites
+    without asking, and the route refuses them."""
+    for name, value in scope["headers"]:
+        if name == b"content-type":
+            kind: bytes = value.split(b";", 1)[0].strip().lower()
+            return kind == b"application/json" or (
+                kind.startswith(b"application/") and kind.endswith(b"+json")
+            )
+    return False
+
+
 def _declared_length(scope: Scope) -> int | None:
     for name, value in scope["headers"]:
         if name == b"content-length":
-            return int(value) if value.isdigit() else None
+            return int(value) if value.isdigit() and value.isascii() else None
     return None
 
 

@@ -42,7 +42,7 @@ def _config() -> dict[str, str | bool | int | float | list[str]]:
     on a large workspace); a larger threshold makes that rare, and the server checkpoints
     when events pause. The cost: a longer replay of the log after a crash."""
     raw = os.environ.get(CHECKPOINT_ENV, "").strip() or str(CHECKPOINT_MB)
-    if not raw.isdigit() or int(raw) <= 0:
+    if not raw.isdecimal() or not raw.isascii() or int(raw) <= 0:
         raise ConfigError(f"{CHECKPOINT_ENV}={raw!r} is not a positive number of megabytes")
     return {**_CONFIG, "checkpoint_threshold": f"{int(raw)}MiB"}
 

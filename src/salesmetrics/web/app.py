@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import gc
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -32,6 +33,7 @@ from salesmetrics.web.pages import router as pages_router
 from salesmetrics.web.team import router as team_router
 
 STATIC = Path(__file__).parent / "static"
+log = logging.getLogger(__name__)
 
 
 def create_app(url: str | None = None) -> FastAPI:
@@ -83,6 +85,9 @@ def settle_for_serving(app: FastAPI) -> None:
     under a stream of events: the p99 of every request. Objects made later are collected as
     usual."""
     ws = app.state.workspace
-    warm_up(ws.settings.time_zone, ws.store.dialect.value)
+    try:  # only a head start: the applier compiles what it lacks itself
+        warm_up(ws.settings.time_zone, ws.store.dialect.value)
+    except Exception:
+        log.exception("compiling the rollup statements ahead failed; serving anyway")
     gc.collect()
     gc.freeze()

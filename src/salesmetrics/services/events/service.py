@@ -57,7 +57,7 @@ def max_body_bytes() -> int:
     raw = os.environ.get("SALESMETRICS_EVENTS_MAX_BYTES", "").strip()
     if not raw:
         return MAX_BYTES
-    if not raw.isdigit() or int(raw) <= 0:
+    if not raw.isdecimal() or not raw.isascii() or int(raw) <= 0:
         raise ConfigError(
             f"SALESMETRICS_EVENTS_MAX_BYTES={raw!r} is not a positive number of bytes"
         )
@@ -224,8 +224,9 @@ class EventsService:
             if self._stop.is_set():
                 break
             try:
-                self._drained_at = time.monotonic()
-                self.drain(paced=True)
+                started = time.monotonic()
+                if self.drain(paced=True).batches:  # an idle tick does not hold the next back
+                    self._drained_at = started
                 self._maybe_refresh()
                 self._maybe_checkpoint()
             except Exception:  # the loop must survive anything; the inbox keeps the events

@@ -74,6 +74,9 @@ def claim(tx: WriteTx, rows: Sequence[InboxRow]) -> list[InboxRow]:
     read in: another process may have applied them since."""
     if tx.dialect is not Dialect.POSTGRES or not rows:
         return list(rows)
+    # read committed whatever the database's default: the re-read below must see what the
+    # other applier committed while this one waited for the lock
+    tx.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
     tx.execute("SELECT pg_advisory_xact_lock(?)", [_APPLIER_LOCK])
     now: dict[int, str] = {}
     for part in _chunks([r.id for r in rows]):
@@ -157,13 +160,18 @@ def requeue(tx: WriteTx, event_ids: Sequence[str] | None, statuses: Sequence[str
 
 def ids_by_key(tx: WriteTx, table: str, source: str, external_ids: Sequence[str]) -> dict[str, int]:
     """external_id -> id of a source's rows (the unique key every entity table has). The
-    source is compared here, not in SQL: DuckDB scans the index on external_id for an IN list
-    alone, but reads the whole table when another condition comes with it."""
+    source is compared here on DuckDB, which scans an index of one column only and only for an
+    IN list alone (the tables events look up have an index on external_id, migration 6; up to
+    2,048 matches a statement it still scans it, index_scan_max_count, hence chunks of 1,000).
+    PostgreSQL finds the rows by the (source, external_id) index itself."""
     out: dict[str, int] = {}
+    by_pair = tx.dialect is Dialect.POSTGRES
     for part in _chunks(list(external_ids)):
+        where = f"external_id IN ({_marks(part)})"
         rows = tx.fetchall(
-            f"SELECT external_id, id, source FROM {q(table)} WHERE external_id IN ({_marks(part)})",
-            part,
+            f"SELECT external_id, id, source FROM {q(table)} "
+            + (f"WHERE source = ? AND {where}" if by_pair else f"WHERE {where}"),
+            [source, *part] if by_pair else part,
         )
         out.update({str(e): int(i) for e, i, s in rows if s == source})
     return out
