@@ -68,16 +68,23 @@ def test_lookups_by_external_id_scan_an_index_on_duckdb(duck: Store, lookup: Any
         assert "Index Scan" in plan, plan  # not a Sequential Scan of the whole table
 
 
-def test_the_checkpoint_threshold_is_a_setting(
+def test_the_checkpoint_threshold_is_a_setting_and_a_server_raises_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = str(tmp_path / "ws.duckdb")
+
+    def threshold(store: Store) -> str:
+        return str(store.fetchall("SELECT current_setting('checkpoint_threshold')")[0][0])
+
     store = open_store(path, create=True)
-    assert store.fetchall("SELECT current_setting('checkpoint_threshold')")[0][0] == "256.0 MiB"
+    assert threshold(store) == "16.0 MiB"  # DuckDB's own: bulk writers keep memory low
+    assert maintenance.checkpoint_for_serving(store) == 256
+    assert threshold(store) == "256.0 MiB"
     store.close()
     monkeypatch.setenv(CHECKPOINT_ENV, "64")
     store = open_store(path)
-    assert store.fetchall("SELECT current_setting('checkpoint_threshold')")[0][0] == "64.0 MiB"
+    assert threshold(store) == "64.0 MiB"
+    assert maintenance.checkpoint_for_serving(store) == 64 and threshold(store) == "64.0 MiB"
     store.close()
     monkeypatch.setenv(CHECKPOINT_ENV, "lots")
     with pytest.raises(ConfigError, match=f"{CHECKPOINT_ENV}='lots' is not a positive number"):

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from salesmetrics.domain.settings import WorkspaceSettings
 from salesmetrics.storage import open as storage_open
 from salesmetrics.storage.protocol import Store
+from salesmetrics.storage.repositories import maintenance
 from salesmetrics.storage.repositories import settings as settings_repo
 from salesmetrics.storage.repositories import workspace as workspace_repo
 
@@ -105,6 +106,12 @@ def init_workspace(url: str | None, overrides: Mapping[str, str]) -> WorkspaceSe
         ws.store.write(lambda tx: settings_repo.write(tx, chosen.as_strings()))
         ws.metrics.refresh_rollups()  # a new time zone moves the local days
         return chosen
+
+
+def prepare_for_serving(ws: Workspace) -> None:
+    """Settings a long-running server wants and a one-off command does not (a rarer automatic
+    checkpoint: the server checkpoints when events pause)."""
+    maintenance.checkpoint_for_serving(ws.store)
 
 
 def schema_version(ws: Workspace) -> int:

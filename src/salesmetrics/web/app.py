@@ -24,7 +24,7 @@ from salesmetrics.api.routes import router as api_router
 from salesmetrics.api.team import router as team_api_router
 from salesmetrics.services.live import ChangeFeed, LiveLimits, data_version
 from salesmetrics.services.metrics import warm_up
-from salesmetrics.services.workspace import open_workspace
+from salesmetrics.services.workspace import open_workspace, prepare_for_serving
 from salesmetrics.web.data import router as data_router
 from salesmetrics.web.explorer import router as explorer_router
 from salesmetrics.web.fragments import router as fragments_router
@@ -78,13 +78,15 @@ def create_app(url: str | None = None) -> FastAPI:
 
 
 def settle_for_serving(app: FastAPI) -> None:
-    """Before a long-running server takes requests: compile what the applier needs, then move
+    """Before a long-running server takes requests: raise DuckDB's checkpoint threshold (the
+    server checkpoints when events pause), compile what the applier needs, then move
     everything alive now (modules, schemas, templates, compiled statements: well over a
     million objects) out of the cyclic garbage collector's reach. Otherwise each of its full
     collections walks them all and stops every thread for 100-150 ms, about once a second
     under a stream of events: the p99 of every request. Objects made later are collected as
     usual."""
     ws = app.state.workspace
+    prepare_for_serving(ws)
     try:  # only a head start: the applier compiles what it lacks itself
         warm_up(ws.settings.time_zone, ws.store.dialect.value)
     except Exception:
