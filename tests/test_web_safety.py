@@ -26,19 +26,26 @@ def test_script_json_escapes_markup_and_still_parses() -> None:
     assert json.loads(text) == {"name": EVIL + " & Ї"}
 
 
+def _sell_through_channel(client: TestClient, channel: str) -> None:
+    """One paid order of 100.00 UAH today through a channel of that name, applied."""
+    order = {
+        "id": "evt-1", "type": "order.placed", "occurred_at": datetime.now(UTC).isoformat(),
+        "data": {"external_id": "X-1", "currency": "UAH", "status": "paid", "channel_id": channel,
+                 "lines": [{"quantity": 1, "unit_price_minor": 10_000}]},
+    }  # fmt: skip
+    assert client.post("/api/v1/events", json=order).status_code == 202
+    for _ in range(200):  # applied by the applier thread
+        if client.get("/api/v1/events/evt-1").json()["status"] == "applied":
+            return
+        time.sleep(0.05)
+    raise AssertionError("the order was not applied within 10 s")
+
+
 def test_a_channel_named_like_markup_stays_data_on_every_chart_page(tmp_path: Path) -> None:
     db = tmp_path / "shop.duckdb"
     init_workspace(str(db), {"name": "Крамниця"})
-    order = {
-        "id": "evt-xss", "type": "order.placed", "occurred_at": datetime.now(UTC).isoformat(),
-        "data": {"external_id": "X-1", "currency": "UAH", "status": "paid", "channel_id": EVIL,
-                 "lines": [{"quantity": 1, "unit_price_minor": 10_000}]},
-    }  # fmt: skip
     with TestClient(create_app(str(db))) as client:
-        assert client.post("/api/v1/events", json=order).status_code == 202
-        for _ in range(100):  # applied by the applier thread
-            if client.get("/api/v1/events/evt-xss").json()["status"] == "applied":
-                break
+        _sell_through_channel(client, EVIL)
         pages = ["/", "/explore?metric=revenue&by=channel&period=this_month", "/team"]
         for page in pages:
             html = client.get(page).text
@@ -73,17 +80,8 @@ def test_a_channel_named_like_a_formula_exports_as_text(tmp_path: Path) -> None:
     db = tmp_path / "shop.duckdb"
     init_workspace(str(db), {"name": "Крамниця"})
     name = FORMULAS[1]
-    order = {
-        "id": "evt-csv", "type": "order.placed", "occurred_at": datetime.now(UTC).isoformat(),
-        "data": {"external_id": "X-2", "currency": "UAH", "status": "paid", "channel_id": name,
-                 "lines": [{"quantity": 1, "unit_price_minor": 10_000}]},
-    }  # fmt: skip
     with TestClient(create_app(str(db))) as client:
-        assert client.post("/api/v1/events", json=order).status_code == 202
-        for _ in range(200):
-            if client.get("/api/v1/events/evt-csv").json()["status"] == "applied":
-                break
-            time.sleep(0.05)
+        _sell_through_channel(client, name)
         reply = client.get("/explore.csv?metric=revenue&by=channel&period=this_month")
     rows = list(csv.DictReader(io.StringIO(reply.text)))
     assert [r["channel"] for r in rows] == ["'" + name]  # text in any spreadsheet
