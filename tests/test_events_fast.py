@@ -97,8 +97,18 @@ def test_valid_bodies_are_answered_by_the_fast_path_as_the_route_would(
         json.dumps({**ev("y"), "occurred_at": "2026-11-02T09:00:00"}).encode(),  # no zone
         json.dumps({"events": []}).encode(),
         json.dumps([ev(f"m{i}") for i in range(1001)]).encode(),  # over MAX_EVENTS
+        json.dumps(ev("c", currency="")).encode(),  # its validator raises our own error
+        json.dumps(ev("d", currency="\tû%L")).encode(),
     ],
-    ids=["broken JSON", "unknown type", "naive time", "empty envelope", "too many"],
+    ids=[
+        "broken JSON",
+        "unknown type",
+        "naive time",
+        "empty envelope",
+        "too many",
+        "empty currency",
+        "garbage currency",
+    ],
 )
 def test_what_the_route_refuses_is_refused_the_same_way(
     pair: tuple[TestClient, TestClient], answered: list[int], content: bytes

@@ -241,3 +241,30 @@ def test_the_bare_array_form_documents_and_enforces_its_maximum(ws: Workspace) -
         r = client.post("/api/v1/events", json=many(1001))
         assert r.status_code == 422, r.text
         assert client.get("/api/v1/events").json()["count"] == 0
+
+
+def test_a_paced_drain_goes_on_while_batches_are_full(ws: Workspace) -> None:
+    service = EventsService(ws, batch_size=3)
+    deals = [ev(f"p{i}", "deal.created", i, external_id=f"P{i}", amount_minor=1) for i in range(7)]
+    service.receive(typed(deals))
+    drained = service.drain(paced=True)  # 3 and 3 are full: on; 1 is not: the drain ends
+    assert (drained.batches, drained.applied) == (3, 7)
+    service.receive(typed([ev("q0", "deal.created", 9, external_id="Q0", amount_minor=1)]))
+    assert service.drain(paced=True).batches == 1
+    assert service.counts()["pending"] == 0
+
+
+def test_the_log_is_checkpointed_once_events_pause(
+    ws: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ran: list[object] = []
+    monkeypatch.setattr(events_service, "IDLE_CHECKPOINT", 0.0)
+    monkeypatch.setattr(events_service.maintenance, "checkpoint", ran.append)
+    service = EventsService(ws).start()
+    try:
+        service.receive(typed([ev("k0", "deal.created", 0, external_id="K0", amount_minor=1)]))
+        wait_for(lambda: service.counts()["applied"] == 1 and ran)
+        time.sleep(1.2)  # two more idle ticks of the applier: nothing new was applied
+        assert ran == [ws.store]  # once per pause, not on every tick
+    finally:
+        service.stop()

@@ -129,7 +129,7 @@ def _accept(state: Any, scope: Scope, body: bytes) -> list[Any] | None:
             return None
     try:
         return as_list(_BODY.validate_json(body))
-    except ValidationError:
+    except (ValidationError, SalesmetricsError):  # a validator's own error (a bad currency)
         return None
 
 
