@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -199,7 +200,9 @@ def test_size_limit_is_a_413_problem(
     assert "0.05 MB" in r.json()["detail"]
     folder = tmp_path / "uploads"
     assert not folder.exists() or not [p for p in folder.iterdir() if p.name.startswith("pv")]
-    page = client.post("/data/upload", data={"kind": "customers"}, files={"file": ("b.csv", big)})
+    token = _form_token(client.get("/data").text)
+    page = client.post("/data/upload", data={"kind": "customers", "csrf": token},
+                       files={"file": ("b.csv", big)})  # fmt: skip
     assert page.status_code == 413 and "0.05 MB" in page.text
 
 
@@ -234,27 +237,37 @@ def test_list_pages_show_cancel_and_not_found(client: TestClient) -> None:
         assert f"/api/v1/imports{tail}" in paths
 
 
+def _form_token(page: str) -> str:
+    found = re.search(r'name="csrf" value="([^"]+)"', page)
+    assert found, "the form carries no CSRF token"
+    return found.group(1)
+
+
 def test_the_data_page_forms_use_the_same_service(client: TestClient, url: str) -> None:
-    assert "Імпортувати файл" in client.get("/data").text
+    first = client.get("/data").text
+    assert "Імпортувати файл" in first
+    token = _form_token(first)
     before = _state(url)
     bad = {"file": ("b.csv", BAD_PRODUCTS.encode())}
-    sent = client.post("/data/upload?lang=en", data={"kind": "products"}, files=bad,
-                       follow_redirects=False)  # fmt: skip
+    sent = client.post("/data/upload?lang=en", data={"kind": "products", "csrf": token},
+                       files=bad, follow_redirects=False)  # fmt: skip
     assert sent.status_code == 303
     page = client.get(sent.headers["location"])
     assert page.status_code == 200 and "дешево" in page.text and "errors.csv" in page.text
     preview_id = sent.headers["location"].split("/")[3].split("?")[0]
-    refused = client.post(f"/data/preview/{preview_id}/confirm?lang=en")
+    refused = client.post(f"/data/preview/{preview_id}/confirm?lang=en", data={"csrf": token})
     assert refused.status_code == 422 and "nothing was written" in refused.text
     assert _state(url) == before
-    done = client.post(f"/data/preview/{preview_id}/confirm?lang=en", data={"skip_invalid": "true"},
+    done = client.post(f"/data/preview/{preview_id}/confirm?lang=en",
+                       data={"skip_invalid": "true", "csrf": token},
                        follow_redirects=False)  # fmt: skip
     assert done.status_code == 303 and "done=" in done.headers["location"]
     listing = client.get(done.headers["location"]).text
     assert "Import #" in listing and "1 new" in listing
     import_id = done.headers["location"].split("done=")[1]
     assert client.get(f"/data/imports/{import_id}/revert?lang=en").status_code == 200
-    back = client.post(f"/data/imports/{import_id}/revert?lang=en", follow_redirects=False)
+    back = client.post(f"/data/imports/{import_id}/revert?lang=en", data={"csrf": token},
+                       follow_redirects=False)  # fmt: skip
     assert back.status_code == 303 and f"reverted={import_id}" in back.headers["location"]
     assert _state(url) == before
 
@@ -266,3 +279,33 @@ def test_unconfirmed_uploads_expire(client: TestClient, monkeypatch: pytest.Monk
     _upload(client, "customers", "c.csv", CUSTOMERS.encode())  # an upload sweeps the old ones
     gone = client.post(f"/api/v1/imports/{old['preview_id']}/confirm")
     assert gone.status_code == 404 and "expired" in gone.json()["detail"]
+
+
+def test_data_forms_without_this_browser_s_token_change_nothing(
+    client: TestClient, url: str
+) -> None:
+    page = client.get("/data")
+    cookie = page.headers["set-cookie"]
+    assert "salesmetrics_csrf=" in cookie and "HttpOnly" in cookie
+    assert "SameSite=strict" in cookie or "SameSite=Strict" in cookie
+    token = _form_token(page.text)
+    done = _upload(client, "customers", "c.csv", CUSTOMERS.encode(), dry_run="false")
+    preview = _upload(client, "customers", "d.csv", CUSTOMERS.replace("Київ", "Львів").encode())
+    before = _state(url)
+    forged = [
+        ("/data/upload?lang=en", {"kind": "customers"}, {"file": ("e.csv", CUSTOMERS.encode())}),
+        (f"/data/preview/{preview['preview_id']}/confirm?lang=en", {}, None),
+        (f"/data/preview/{preview['preview_id']}/cancel?lang=en", {}, None),
+        (f"/data/imports/{done['import_id']}/revert?lang=en", {}, None),
+    ]
+    for path, data, files in forged:
+        for sent in (
+            {},
+            {"csrf": "x" * 43},
+            {"csrf": token[:-1] + ("A" if token[-1] != "A" else "B")},
+        ):
+            r = client.post(path, data={**data, **sent}, files=files, follow_redirects=False)
+            assert r.status_code == 403, (path, sent, r.status_code)
+            assert "did not come from this site" in r.text
+    assert _state(url) == before
+    assert client.get(f"/api/v1/imports/previews/{preview['preview_id']}").status_code == 200

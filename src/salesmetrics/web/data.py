@@ -16,6 +16,7 @@ from salesmetrics.api.imports import UploadRoute
 from salesmetrics.domain.errors import SalesmetricsError, TooLargeError
 from salesmetrics.services.imports import log, preview
 from salesmetrics.services.imports.revert import revert_import
+from salesmetrics.web import csrf
 from salesmetrics.web.i18n import N_, day
 from salesmetrics.web.render import locale_of, render
 
@@ -114,6 +115,7 @@ def upload(
     decimal: Annotated[str, Form()] = "",
     skip_invalid: Annotated[bool, Form()] = False,
     reject_unknown: Annotated[bool, Form()] = False,
+    token: Annotated[str, Form(alias=csrf.FIELD)] = "",
 ) -> Response:
     """Keep the file, preview it, and show the preview."""
     locale = locale_of(request, ws.settings.locale)
@@ -123,6 +125,7 @@ def upload(
         None, skip_invalid, not reject_unknown,
     )  # fmt: skip
     try:
+        csrf.check(request, token)
         result = preview.start(ws, file.filename, file.file, options)
     except SalesmetricsError as exc:
         return _data_page(request, ws, error=exc.message, status=exc.http_status)
@@ -153,10 +156,12 @@ def confirm(
     ws: WorkspaceDep,
     preview_id: str,
     skip_invalid: Annotated[bool, Form()] = False,
+    token: Annotated[str, Form(alias=csrf.FIELD)] = "",
 ) -> Response:
     """Import for real; a rejected import writes nothing and the preview stays."""
     locale = locale_of(request, ws.settings.locale)
     try:
+        csrf.check(request, token)
         done = preview.confirm(ws, preview_id, skip_invalid=skip_invalid or None)
     except SalesmetricsError as exc:
         return _preview_page(request, ws, preview_id, exc.message, exc.http_status)
@@ -164,10 +169,16 @@ def confirm(
 
 
 @router.post("/data/preview/{preview_id}/cancel", response_model=None)
-def cancel(request: Request, ws: WorkspaceDep, preview_id: str) -> Response:
+def cancel(
+    request: Request,
+    ws: WorkspaceDep,
+    preview_id: str,
+    token: Annotated[str, Form(alias=csrf.FIELD)] = "",
+) -> Response:
     """Forget the upload."""
     locale = locale_of(request, ws.settings.locale)
     try:
+        csrf.check(request, token)
         preview.cancel(ws, preview_id)
     except SalesmetricsError as exc:
         return _data_page(request, ws, error=exc.message, status=exc.http_status)
@@ -199,10 +210,12 @@ def revert(
     ws: WorkspaceDep,
     import_id: int,
     cascade: Annotated[bool, Form()] = False,
+    token: Annotated[str, Form(alias=csrf.FIELD)] = "",
 ) -> Response:
     """Undo an import exactly; a later import of the same rows must be undone first."""
     locale = locale_of(request, ws.settings.locale)
     try:
+        csrf.check(request, token)
         done = revert_import(ws, import_id, cascade=cascade)
     except SalesmetricsError as exc:  # a conflict (409) offers to revert the later ones too
         return _revert_page(request, ws, import_id, exc.message, exc.http_status)

@@ -11,7 +11,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from salesmetrics.web import i18n
+from salesmetrics.web import csrf, i18n
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 
@@ -42,5 +42,10 @@ def render(
         "day": lambda d: i18n.day(d, locale),
         "lang_url": lambda code: str(request.url.include_query_params(lang=code)),
         "languages": i18n.LANGUAGES,
+        "csrf_field": lambda: csrf.field(request),
     }
-    return templates.TemplateResponse(request, name, {**base, **context}, status_code=status_code)
+    response = templates.TemplateResponse(
+        request, name, {**base, **context}, status_code=status_code
+    )
+    csrf.remember(request, response)  # the token a form on this page posts back
+    return response
