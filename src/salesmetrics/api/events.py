@@ -81,11 +81,17 @@ async def get_events(request: Request) -> EventsService:
     return cast(EventsService, state.events)
 
 
+def event_keys(state: Any) -> tuple[bytes, ...]:
+    """The webhook secrets of this app (read from the environment once, at first use)."""
+    keys: tuple[bytes, ...] | None = getattr(state, "event_keys", None)
+    if keys is None:
+        keys = state.event_keys = secrets_from_env()
+    return keys
+
+
 async def check_signature(request: Request) -> None:
     """With secrets configured, every POST must carry a valid Standard Webhooks signature."""
-    keys = getattr(request.app.state, "event_keys", None)
-    if keys is None:
-        keys = request.app.state.event_keys = secrets_from_env()
+    keys = event_keys(request.app.state)
     if keys:
         verify(keys, request.headers, await request.body())
 

@@ -15,24 +15,18 @@ way to the same outcome (and answers 503 itself when the inbox cannot commit).
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from salesmetrics.api.errors import PROBLEM_JSON, error_code, problem_body
-from salesmetrics.api.events import receipts_document
+from salesmetrics.api.events import event_keys, receipts_document
 from salesmetrics.domain.errors import SalesmetricsError, SignatureError
 from salesmetrics.services.events import EventsService
 from salesmetrics.services.events.model import EventsBody, as_list
 from salesmetrics.services.events.service import max_body_bytes
-from salesmetrics.services.events.signatures import secrets_from_env, verify
-
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+from salesmetrics.services.events.signatures import verify
 
 PATH = "/api/v1/events"
 _BODY = TypeAdapter(EventsBody)
@@ -118,9 +112,7 @@ async def _read(receive: Receive, size: int) -> tuple[bytes, bool]:
 
 def _accept(state: Any, scope: Scope, body: bytes) -> list[Any] | None:
     """The events when the route would take them as they are; None for any doubt."""
-    keys = getattr(state, "event_keys", None)
-    if keys is None:
-        keys = state.event_keys = secrets_from_env()
+    keys = event_keys(state)
     if keys:
         headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
         try:

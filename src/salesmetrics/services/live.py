@@ -14,14 +14,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import time
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from salesmetrics.domain.errors import ConfigError, SalesmetricsError
+from salesmetrics.domain.env import positive
+from salesmetrics.domain.errors import SalesmetricsError
 from salesmetrics.services.workspace import Workspace
 from salesmetrics.storage.repositories import rollups as rollups_repo
 
@@ -65,22 +65,9 @@ class LiveLimits:
     @classmethod
     def from_env(cls) -> LiveLimits:
         return cls(
-            _number(MAX_SECONDS_ENV, DEFAULT_MAX_SECONDS, float),
-            int(_number(MAX_STREAMS_ENV, DEFAULT_MAX_STREAMS, int)),
+            positive(MAX_SECONDS_ENV, float(DEFAULT_MAX_SECONDS), float, "seconds"),
+            positive(MAX_STREAMS_ENV, DEFAULT_MAX_STREAMS, int, "streams"),
         )
-
-
-def _number(name: str, default: float, kind: Callable[[str], float]) -> float:
-    raw = os.environ.get(name)
-    if raw is None or raw.strip() == "":
-        return default
-    try:
-        value = kind(raw)
-    except ValueError:
-        value = -1
-    if value <= 0:
-        raise ConfigError(f"{name}={raw!r} is not a positive number")
-    return value
 
 
 def data_version(ws: Workspace) -> int:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import os
 import queue
 import re
 import threading
@@ -15,8 +14,8 @@ from typing import Any, TypeVar
 import duckdb
 import pyarrow as pa
 
+from salesmetrics.domain.env import positive
 from salesmetrics.domain.errors import (
-    ConfigError,
     InputError,
     StorageError,
     WorkspaceLockedError,
@@ -42,12 +41,7 @@ def checkpoint_mb(default: int | None = None) -> int | None:
     ms on a large workspace, so a server under a stream of events wants it rare; a bulk writer
     (demo, import) wants it small, since the log's data stays in memory until then (the
     large demo peaks at 1.8 GiB with 16, 3.2 GiB with 256)."""
-    raw = os.environ.get(CHECKPOINT_ENV, "").strip()
-    if not raw:
-        return default
-    if not raw.isdecimal() or not raw.isascii() or int(raw) <= 0:
-        raise ConfigError(f"{CHECKPOINT_ENV}={raw!r} is not a positive number of megabytes")
-    return int(raw)
+    return positive(CHECKPOINT_ENV, default, int, "megabytes")
 
 
 def _config() -> dict[str, str | bool | int | float | list[str]]:

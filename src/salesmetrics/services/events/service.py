@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import os
 import queue
 import threading
 import time
@@ -25,8 +24,8 @@ from typing import Any
 
 import pyarrow as pa
 
+from salesmetrics.domain.env import positive
 from salesmetrics.domain.errors import (
-    ConfigError,
     ConflictError,
     InputError,
     NotFoundError,
@@ -54,14 +53,7 @@ IDLE_CHECKPOINT = 5.0  # seconds without an applied event before the log is chec
 
 def max_body_bytes() -> int:
     """The largest events request body accepted (SALESMETRICS_EVENTS_MAX_BYTES, default 5 MB)."""
-    raw = os.environ.get("SALESMETRICS_EVENTS_MAX_BYTES", "").strip()
-    if not raw:
-        return MAX_BYTES
-    if not raw.isdecimal() or not raw.isascii() or int(raw) <= 0:
-        raise ConfigError(
-            f"SALESMETRICS_EVENTS_MAX_BYTES={raw!r} is not a positive number of bytes"
-        )
-    return int(raw)
+    return positive("SALESMETRICS_EVENTS_MAX_BYTES", MAX_BYTES, int, "bytes")
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,7 +93,7 @@ class EventsService:
         self._refresh_cost = 0.0
         self._waiting_seen: int | None = None  # data version of the last retry of waiting ones
         self._drained_at = 0.0  # when the applier last started a drain (monotonic)
-        self._unsaved = False  # applied since the last checkpoint
+        self._checkpointed_at = 0.0  # monotonic; events applied after it are only in the log
         self._inbox: Store = ws.store
 
     # ---------------------------------------------------------------- lifecycle
@@ -252,7 +244,6 @@ class EventsService:
                 left.update((i, o.status) for i, o in outcomes.items())
                 if done:
                     self._last_applied = time.monotonic()
-                    self._unsaved = True
                     self._waiting_seen = None  # something arrived: the waiting may go now
 
             while True:
@@ -330,9 +321,13 @@ class EventsService:
         """Once events pause, write the log into the database file (DuckDB's CHECKPOINT), so
         that the automatic one, which a commit waits for, seldom falls in the middle of a
         burst (its threshold is raised for that: SALESMETRICS_DUCKDB_CHECKPOINT_MB)."""
-        if not self._unsaved or time.monotonic() - self._last_applied < IDLE_CHECKPOINT:
+        now = time.monotonic()
+        if (
+            self._last_applied <= self._checkpointed_at
+            or now - self._last_applied < IDLE_CHECKPOINT
+        ):
             return
-        self._unsaved = False
+        self._checkpointed_at = now
         maintenance.checkpoint(self.ws.store)
 
     # ---------------------------------------------------------------- inspecting, replaying

@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from salesmetrics.domain.errors import ConfigError, NotFoundError, TooLargeError
+from salesmetrics.domain.env import positive
+from salesmetrics.domain.errors import NotFoundError, TooLargeError
 from salesmetrics.services.workspace import Workspace
 
 DIR_ENV = "SALESMETRICS_UPLOADS_DIR"
@@ -45,31 +46,18 @@ def uploads_dir(url: str) -> Path:
     return Path(tempfile.gettempdir()) / "salesmetrics-uploads" / key
 
 
-def _number(env: str, default: float) -> float:
-    text = os.environ.get(env, "").strip()
-    if not text:
-        return default
-    try:
-        value = float(text)
-    except ValueError:
-        raise ConfigError(f"{env}='{text}' is not a number") from None
-    if value <= 0:
-        raise ConfigError(f"{env} must be more than 0, not {text}")
-    return value
-
-
 def limit_bytes() -> int:
     """The largest upload accepted ($SALESMETRICS_UPLOAD_LIMIT_MB, default 200 MB)."""
-    return int(_number(LIMIT_ENV, DEFAULT_LIMIT_MB) * 1024 * 1024)
+    return int(positive(LIMIT_ENV, float(DEFAULT_LIMIT_MB), float, "MB") * 1024 * 1024)
 
 
 def limit_mb() -> float:
-    return _number(LIMIT_ENV, DEFAULT_LIMIT_MB)
+    return positive(LIMIT_ENV, float(DEFAULT_LIMIT_MB), float, "MB")
 
 
 def ttl_seconds() -> float:
     """How long an unconfirmed upload is kept ($SALESMETRICS_UPLOAD_TTL_HOURS, default 24)."""
-    return _number(TTL_ENV, DEFAULT_TTL_HOURS) * 3600
+    return positive(TTL_ENV, float(DEFAULT_TTL_HOURS), float, "hours") * 3600
 
 
 def too_large(size: int | None = None) -> TooLargeError:
