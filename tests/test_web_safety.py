@@ -22,16 +22,16 @@ EVIL = "</script><img src=x onerror=alert(1)>"
 
 def test_script_json_escapes_markup_and_still_parses() -> None:
     text = script_json({"name": EVIL + " & Ї"})
-    assert "<" not in text and ">" not in text and "&" not in text
+    assert "<" not in text and ">" not in text and "&" not in text and "Ї" in text
     assert json.loads(text) == {"name": EVIL + " & Ї"}
 
 
-def _sell_through_channel(client: TestClient, channel: str) -> None:
+def _sell_through_channel(client: TestClient, channel: str, rep: str = "Olena") -> None:
     """One paid order of 100.00 UAH today through a channel of that name, applied."""
     order = {
         "id": "evt-1", "type": "order.placed", "occurred_at": datetime.now(UTC).isoformat(),
         "data": {"external_id": "X-1", "currency": "UAH", "status": "paid", "channel_id": channel,
-                 "lines": [{"quantity": 1, "unit_price_minor": 10_000}]},
+                 "rep_id": rep, "lines": [{"quantity": 1, "unit_price_minor": 10_000}]},
     }  # fmt: skip
     assert client.post("/api/v1/events", json=order).status_code == 202
     for _ in range(200):  # applied by the applier thread
@@ -45,12 +45,13 @@ def test_a_channel_named_like_markup_stays_data_on_every_chart_page(tmp_path: Pa
     db = tmp_path / "shop.duckdb"
     init_workspace(str(db), {"name": "Крамниця"})
     with TestClient(create_app(str(db))) as client:
-        _sell_through_channel(client, EVIL)
+        _sell_through_channel(client, EVIL, rep=EVIL)  # the Team page shows reps, not channels
         pages = ["/", "/explore?metric=revenue&by=channel&period=this_month", "/team"]
         for page in pages:
             html = client.get(page).text
             assert "<img src=x" not in html, page
         assert "\\u003c/script\\u003e" in client.get(pages[1]).text
+        assert "&lt;img src=x" in client.get("/team").text  # the rep is there, as text
 
 
 # ------------------------------------------------------------------------ formula injection

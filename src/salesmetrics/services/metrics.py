@@ -26,7 +26,14 @@ from salesmetrics.metrics.engine import Engine
 from salesmetrics.metrics.loader import builtin_files
 from salesmetrics.metrics.plan import MetricRequest, nodes
 from salesmetrics.metrics.result import MetricResult
-from salesmetrics.metrics.rollups import day_ranges, days_sql, for_days, full_sql, keyed_by
+from salesmetrics.metrics.rollups import (
+    DayRange,
+    day_ranges,
+    days_sql,
+    for_days,
+    full_sql,
+    keyed_by,
+)
 from salesmetrics.metrics.sources import ROLLUPS
 from salesmetrics.metrics.spec import MetricDef
 from salesmetrics.storage.protocol import WriteTx
@@ -247,20 +254,27 @@ def keep_rollups_fresh(tx: WriteTx, time_zone: str, changed: Changed) -> bool:
     was = rollups_repo.built(tx)
     version = rollups_repo.bump_data_version(tx)
     fresh: list[str] = []
+    touched: dict[tuple[str, str], list[DayRange]] = {}  # per (table, time column): asked once
+
+    def ranges(home: str, column: str) -> list[DayRange]:
+        if (home, column) not in touched:
+            instants = {
+                at
+                for before, after in changed.get(home, ())
+                for row in (before, after)
+                if row is not None and (at := row.get(column)) is not None
+            }
+            days = rollups_repo.local_days(tx, time_zone, sorted(instants)) if instants else ()
+            touched[home, column] = day_ranges(days)
+        return touched[home, column]
+
     for rollup in ROLLUPS:
         if was.get(rollup.table) != version - 1:
             continue
-        home, column = keyed_by(rollup)
-        instants = {
-            at
-            for before, after in changed.get(home, ())
-            for row in (before, after)
-            if row is not None and (at := row.get(column)) is not None
-        }
-        if instants:
+        if spans := ranges(*keyed_by(rollup)):
             columns, template = days_sql(rollup, time_zone, tx.dialect.value)
             key = rollup.times[0] if rollup.times else "day"
-            for days in day_ranges(rollups_repo.local_days(tx, time_zone, sorted(instants))):
+            for days in spans:
                 sql = for_days(template, days)
                 rollups_repo.replace_days(tx, rollup.table, columns, sql, key, [days])
         fresh.append(rollup.table)
