@@ -9,7 +9,8 @@ from salesmetrics.storage.migrations.m0003_rollups import MIGRATION as M0003
 from salesmetrics.storage.migrations.m0004_more_rollups import MIGRATION as M0004
 from salesmetrics.storage.migrations.m0005_events import MIGRATION as M0005
 from salesmetrics.storage.migrations.m0006_external_lookup import MIGRATION as M0006
+from salesmetrics.storage.migrations.m0007_access import MIGRATION as M0007
 
-MIGRATIONS: tuple[Migration, ...] = (M0001, M0002, M0003, M0004, M0005, M0006)
+MIGRATIONS: tuple[Migration, ...] = (M0001, M0002, M0003, M0004, M0005, M0006, M0007)
 
 __all__ = ["MIGRATIONS", "AddColumns", "CreateTable", "Migration", "Operation"]
