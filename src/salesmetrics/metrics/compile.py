@@ -15,6 +15,7 @@ import ibis
 import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
 
+from salesmetrics.domain.access import EVERYTHING, ForbiddenError, Scope
 from salesmetrics.domain.periods import DateRange, Grain
 from salesmetrics.metrics import expr as ex
 from salesmetrics.metrics.sources import PeriodOf, Source, any_source, table
@@ -96,6 +97,8 @@ class Context:
     earlier: DateRange | None = None
     # sources holding amounts in other currencies (None: assume any may)
     convert: frozenset[str] | None = None
+    # the records the asker sees (domain.access): every row, or those of some reps
+    scope: Scope = EVERYTHING
 
     def instant(self, day: date) -> datetime:
         """Local midnight at the start of `day`, as a naive UTC datetime."""
@@ -137,6 +140,9 @@ def compile_group(leaves: list[Leaf], ctx: Context, bucket: DateRange | None = N
 
 
 PERIOD_PARAMS = frozenset({"period_start", "period_end"})
+# Columns computed over every rep's records (not over the asker's view): refused to a view
+# narrowed to some reps.
+COMPANY_WIDE = frozenset({"stage_observed_win_rate"})
 
 
 def snapshot_ready(leaves: list[Leaf]) -> bool:
@@ -186,12 +192,35 @@ def _fact(leaves: list[Leaf], ctx: Context, period_of: PeriodOf | None = None) -
     """The source's fact relation narrowed to what the leaves read (and scoped for targets)."""
     source = leaves[0].source
     needed = _needed(leaves, ctx)
+    if not ctx.scope.everything and needed & COMPANY_WIDE:
+        raise ForbiddenError(
+            f"{', '.join(sorted(needed & COMPANY_WIDE))} is learnt from every rep's deals: a "
+            "narrowed view uses the configured stage probabilities (probability=configured)"
+        )
     rel = _narrow(source.fact(needed, period_of=period_of), source, needed)
     if source.scoped:
         dims = {*ctx.by, *(f.dimension for f in ctx.filters)}
+        if not ctx.scope.everything:  # a narrowed view sees the targets of its reps
+            dims.add("rep")
         scope = "rep" if "rep" in dims else "team" if "team" in dims else "company"
         rel = rel.filter(rel.scope == scope)
-    return rel
+    return _visible(rel, source, ctx.scope)
+
+
+def _visible(rel: ir.Table, source: Source, scope: Scope) -> ir.Table:
+    """Only the rows of the reps in view (and the unassigned ones, where the scope has them).
+    A source no rep owns (marketing spend) is refused to a narrowed view."""
+    if scope.reps is None:
+        return rel
+    dim = source.dimension("rep")
+    if dim is None:
+        raise ForbiddenError(
+            f"{source.name} is company-wide data (it belongs to no rep): only the owner and "
+            "viewers see metrics built on it"
+        )
+    key = rel[dim.key]
+    seen = key.isin(sorted(scope.reps)) if scope.reps else ibis.literal(False)
+    return rel.filter(seen | key.isnull() if scope.unassigned else seen)
 
 
 def _where(
@@ -215,11 +244,16 @@ def _needed(leaves: list[Leaf], ctx: Context) -> frozenset[str]:
                 out |= ex.names(text)
         if leaf.per:
             out.add(leaf.per)
-    for name in [*ctx.by, *(f.dimension for f in ctx.filters)]:
+    for name in [*ctx.by, *(f.dimension for f in ctx.filters), *_scoped(ctx)]:
         dim = source.dimension(name)
         if dim is not None:
             out.add(dim.key)
     return frozenset(out)
+
+
+def _scoped(ctx: Context) -> tuple[str, ...]:
+    """The dimension a narrowed view filters on."""
+    return () if ctx.scope.everything else ("rep",)
 
 
 def _narrow(rel: ir.Table, source: Source, needed: frozenset[str]) -> ir.Table:

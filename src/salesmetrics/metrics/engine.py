@@ -86,7 +86,7 @@ class Engine:
     def context(self, request: MetricRequest, rng: DateRange) -> Context:
         return Context(
             self.time_zone, self.base_currency, self.fiscal_start_month, request.grain, rng,
-            request.by, request.filters,
+            request.by, request.filters, scope=request.scope,
         )  # fmt: skip
 
     def plan(self, request: MetricRequest) -> Plan:
@@ -178,7 +178,7 @@ class Engine:
         only on the leaf, the rollups and the dimensions asked for."""
         if not rollups:
             return leaf
-        dims = (ctx.by, tuple(f.dimension for f in ctx.filters))
+        dims = (ctx.by, tuple(f.dimension for f in ctx.filters), ctx.scope.everything)
         key = ("served", leaf.key, leaf.metric.source, tuple(r.table for r in rollups), dims)
         cache = self.catalog.compiled
         out: Leaf | None = cache.get(key)

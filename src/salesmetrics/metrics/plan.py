@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from salesmetrics.domain.access import EVERYTHING, Scope
 from salesmetrics.domain.errors import QueryError
 from salesmetrics.domain.periods import Compare, DateRange, Grain, comparison_range
 from salesmetrics.metrics import expr as ex
@@ -26,6 +27,7 @@ class MetricRequest:
     compare: Compare | None = None
     variants: Mapping[str, str] = field(default_factory=dict)
     fiscal_start_month: int = 1
+    scope: Scope = EVERYTHING  # the records the asker sees (domain.access)
 
     @property
     def comparison(self) -> DateRange | None:

@@ -154,7 +154,8 @@ def _serve(leaf: Leaf, rollup: Rollup, ctx: Context) -> Leaf | None:
     if any(not ex.names(f) <= allowed for f in leaf.filters):
         return None
     source = SOURCES[rollup.source]
-    for name in [*ctx.by, *(f.dimension for f in ctx.filters)]:
+    narrowed = () if ctx.scope.everything else ("rep",)  # the rows in view: by their rep
+    for name in [*ctx.by, *(f.dimension for f in ctx.filters), *narrowed]:
         dim = source.dimension(name)
         if dim is None or dim.key not in allowed:
             return None

@@ -17,6 +17,7 @@ from salesmetrics.demo import DemoData, generate
 from salesmetrics.domain.enums import DemoSize
 from salesmetrics.domain.errors import InputError
 from salesmetrics.domain.settings import WorkspaceSettings
+from salesmetrics.services.access.demo_accounts import add_demo_accounts
 from salesmetrics.services.metrics import refresh_rollups
 from salesmetrics.services.workspace import Workspace, workspace
 from salesmetrics.storage.open import duckdb_path, is_postgres, resolve_url
@@ -99,6 +100,7 @@ def create_demo(
     loader = _Loader(generate(size, seed, as_of), progress)
     ws.store.write(loader.load_all)
     refresh_rollups(ws)
+    add_demo_accounts(ws)
     return loader.result(ws.store.url)
 
 
@@ -131,6 +133,7 @@ def create_demo_workspace(
             for table, batch in loader.data.batches():
                 ws.store.write(functools.partial(_load_one, loader, table, batch))
             refresh_rollups(ws)
+            add_demo_accounts(ws)
         Path(f"{target}.wal").unlink(missing_ok=True)
         building.replace(target)
     finally:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
+from salesmetrics.domain.access import EVERYTHING, Scope
 from salesmetrics.domain.errors import DefinitionError, QueryError
 from salesmetrics.domain.periods import (
     DateRange,
@@ -24,7 +25,7 @@ from salesmetrics.metrics.catalog import Catalog, catalog_from_texts, load_catal
 from salesmetrics.metrics.compile import DimFilter
 from salesmetrics.metrics.engine import Engine
 from salesmetrics.metrics.loader import builtin_files
-from salesmetrics.metrics.plan import MetricRequest, nodes
+from salesmetrics.metrics.plan import MetricRequest, Planner, all_leaves, nodes
 from salesmetrics.metrics.result import MetricResult
 from salesmetrics.metrics.rollups import (
     DayRange,
@@ -34,7 +35,7 @@ from salesmetrics.metrics.rollups import (
     full_sql,
     keyed_by,
 )
-from salesmetrics.metrics.sources import ROLLUPS
+from salesmetrics.metrics.sources import ROLLUPS, any_source
 from salesmetrics.metrics.spec import MetricDef
 from salesmetrics.storage.protocol import WriteTx
 from salesmetrics.storage.repositories import rollups as rollups_repo
@@ -143,6 +144,7 @@ class MetricsService:
         by: Sequence[str] = (), filters: Sequence[str | DimFilter] = (),
         compare: str | None = None, variants: Mapping[str, str] | None = None,
         as_of: date | None = None, settings: WorkspaceSettings | None = None,
+        scope: Scope = EVERYTHING,
     ) -> MetricRequest:  # fmt: skip
         s = settings or self.ws.settings
         today = as_of or datetime.now(ZoneInfo(s.time_zone)).date()
@@ -151,14 +153,30 @@ class MetricsService:
             metrics=tuple(metrics), range=rng, grain=parse_grain(grain), by=tuple(by),
             filters=tuple(f if isinstance(f, DimFilter) else parse_filter(f) for f in filters),
             compare=parse_compare(compare), variants=dict(variants or {}),
-            fiscal_start_month=s.fiscal_year_start_month,
+            fiscal_start_month=s.fiscal_year_start_month, scope=scope,
         )  # fmt: skip
 
     def query(self, metrics: Sequence[str], **options: Any) -> MetricResult:
-        """Compute metrics; see `request` for the options (period, grain, by, filters ...)."""
+        """Compute metrics; see `request` for the options (period, grain, by, filters ...,
+        and `scope`: the records of the asker's view, every record by default)."""
         settings = self.ws.settings  # read once per query
         request = self.request(metrics, settings=settings, **options)
         return self.engine(settings=settings).run(request)
+
+    def readable(self, names: Sequence[str], scope: Scope) -> list[str]:
+        """The metrics of `names` a view can be shown: all for a view of every record; for a
+        view narrowed to some reps, those built only on data that belongs to reps (not a cost
+        per customer, which divides the company's marketing spend)."""
+        if scope.everything:
+            return list(names)
+        today = self.today()
+        out = []
+        for name in names:
+            request = MetricRequest((name,), DateRange(today, today))
+            leaves = all_leaves(Planner(self.catalog).plan(request))
+            if all(any_source(leaf.metric.source or "").dimension("rep") for leaf in leaves):
+                out.append(name)
+        return out
 
     def run(self, request: MetricRequest) -> MetricResult:
         return self.engine().run(request)

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any, Generic, TypeVar
 
+from salesmetrics.domain.access import Scope
 from salesmetrics.domain.periods import DateRange, add_months
 from salesmetrics.metrics.result import MetricResult
 from salesmetrics.services.workspace import Workspace
@@ -179,15 +180,20 @@ class _Memos:
     history: _Memo[History] = field(default_factory=_Memo)
 
 
-_MEMOS: weakref.WeakKeyDictionary[Workspace, _Memos] = weakref.WeakKeyDictionary()
+_MEMOS: weakref.WeakKeyDictionary[Workspace, dict[Hashable, _Memos]] = weakref.WeakKeyDictionary()
 _MEMOS_LOCK = threading.Lock()
+MAX_VIEWS = 256  # views (everything, each rep's, each manager's) remembered per workspace
 
 
-def _memos(ws: Workspace) -> _Memos:
+def _memos(ws: Workspace, scope: Scope) -> _Memos:
+    """The memos of one view: every view computes and keeps its own figures."""
     with _MEMOS_LOCK:
-        found = _MEMOS.get(ws)
+        views = _MEMOS.setdefault(ws, {})
+        found = views.get(scope.key())
         if found is None:
-            found = _MEMOS[ws] = _Memos()
+            if len(views) >= MAX_VIEWS:
+                views.clear()
+            found = views[scope.key()] = _Memos()
         return found
 
 
@@ -199,34 +205,35 @@ class Keys:
     version: int
     history: int
     day: date
+    scope: Scope  # whose records: the asker's view (domain.access)
 
 
-def keys(ws: Workspace, as_of: date | None = None) -> Keys:
+def keys(ws: Workspace, scope: Scope, as_of: date | None = None) -> Keys:
     """One tiny read: the data version and the rollups' build versions."""
     version, built = rollups_repo.state(ws.store)
     day = as_of or ws.metrics.today()
-    return Keys(version, min(built.values()) if built else version, day)
+    return Keys(version, min(built.values()) if built else version, day, scope)
 
 
 def head(ws: Workspace, k: Keys) -> Head:
     """The cards of the current period against the previous one (no sparklines)."""
-    return _memos(ws).head.get((k.version, k.day), lambda: _head(ws, k.day))
+    return _memos(ws, k.scope).head.get((k.version, k.day), lambda: _head(ws, k))
 
 
 def reps(ws: Workspace, k: Keys) -> list[tuple[str | None, float | None]]:
     """Revenue by rep this month, highest first."""
-    return _memos(ws).reps.get((k.version, k.day), lambda: _reps(ws, k.day))
+    return _memos(ws, k.scope).reps.get((k.version, k.day), lambda: _reps(ws, k))
 
 
 def channels(ws: Workspace, k: Keys) -> list[ChannelRow]:
     """Revenue and new customers by channel this month, highest revenue first."""
-    return _memos(ws).channels.get((k.version, k.day), lambda: _channels(ws, k.day))
+    return _memos(ws, k.scope).channels.get((k.version, k.day), lambda: _channels(ws, k))
 
 
 def history(ws: Workspace, k: Keys) -> History:
     """The months before this one (see the module docstring for when they are recomputed)."""
-    return _memos(ws).history.get(
-        k.day.replace(day=1), lambda: _history(ws, k.day, k.history), version=k.history,
+    return _memos(ws, k.scope).history.get(
+        k.day.replace(day=1), lambda: _history(ws, k), version=k.history,
         max_age=HISTORY_MAX_AGE,
     )  # fmt: skip
 
@@ -243,10 +250,9 @@ def trend(ws: Workspace, k: Keys) -> list[tuple[date, float | None]]:
     return [*history(ws, k).trend, (k.day.replace(day=1), now)]
 
 
-def overview(ws: Workspace, as_of: date | None = None, *, at: Keys | None = None) -> Overview:
-    """This month to date against the same days of last month, and the months before; `at`
-    reuses keys the caller has just read."""
-    k = at or keys(ws, as_of)
+def overview(ws: Workspace, k: Keys) -> Overview:
+    """This month to date against the same days of last month, and the months before, over
+    the records of the view of `k` (from `keys`)."""
     h, past = head(ws, k), history(ws, k)
     return Overview(
         period=h.period, comparison=h.comparison, currency=ws.settings.base_currency,
@@ -255,8 +261,10 @@ def overview(ws: Workspace, as_of: date | None = None, *, at: Keys | None = None
     )  # fmt: skip
 
 
-def _head(ws: Workspace, day: date) -> Head:
-    result = ws.metrics.query(list(HEADLINE), period="this_month", compare="previous", as_of=day)
+def _head(ws: Workspace, k: Keys) -> Head:
+    names = ws.metrics.readable(HEADLINE, k.scope)
+    result = ws.metrics.query(names, period="this_month", compare="previous", as_of=k.day,
+                              scope=k.scope)  # fmt: skip
     row = result.rows()[0]
     cards = [
         Card(
@@ -278,15 +286,16 @@ def _head(ws: Workspace, day: date) -> Head:
     return Head(r.range, r.comparison, cards, result.seconds, result.warnings)
 
 
-def _reps(ws: Workspace, day: date) -> list[tuple[str | None, float | None]]:
-    result = ws.metrics.query(["revenue"], period="this_month", by=["rep"], as_of=day)
+def _reps(ws: Workspace, k: Keys) -> list[tuple[str | None, float | None]]:
+    result = ws.metrics.query(["revenue"], period="this_month", by=["rep"], as_of=k.day,
+                              scope=k.scope)  # fmt: skip
     ranked = sorted(result.rows(), key=lambda r: -(r["revenue"] or 0))
     return [(x["rep"], x["revenue"]) for x in ranked]
 
 
-def _channels(ws: Workspace, day: date) -> list[ChannelRow]:
+def _channels(ws: Workspace, k: Keys) -> list[ChannelRow]:
     result = ws.metrics.query(list(CHANNEL_METRICS), period="this_month", by=["channel"],
-                              as_of=day)  # fmt: skip
+                              as_of=k.day, scope=k.scope)  # fmt: skip
     total = sum(x["revenue"] or 0 for x in result.rows())
     rows = [
         ChannelRow(x["channel"], x["revenue"], x["new_customers"],
@@ -300,17 +309,21 @@ def _months(result: MetricResult) -> list[dict[str, Any]]:
     return sorted(result.rows(), key=lambda r: r["period"])
 
 
-def _history(ws: Workspace, day: date, version: int) -> History:
+def _history(ws: Workspace, k: Keys) -> History:
+    day, version = k.day, k.history
     start = day.replace(day=1)
     last = start - timedelta(days=1)
     first_trend = add_months(start, -(TREND_MONTHS - 1))
     first_spark = add_months(start, -(SPARK_MONTHS - 1))
     metrics = ws.metrics
-    t = metrics.query(["revenue"], period=f"{first_trend}..{last}", grain="month", as_of=day)
-    s = metrics.query(list(HEADLINE), period=f"{first_spark}..{last}", grain="month", as_of=day)
+    names = metrics.readable(HEADLINE, k.scope)
+    t = metrics.query(["revenue"], period=f"{first_trend}..{last}", grain="month", as_of=day,
+                      scope=k.scope)  # fmt: skip
+    s = metrics.query(names, period=f"{first_spark}..{last}", grain="month", as_of=day,
+                      scope=k.scope)  # fmt: skip
     spark_rows = _months(s)
     return History(
         trend=[(x["period"], x["revenue"]) for x in _months(t)],
-        sparks={name: [x[name] for x in spark_rows] for name in HEADLINE},
+        sparks={name: [x[name] for x in spark_rows] for name in names},
         seconds=t.seconds + s.seconds, warnings=t.warnings + s.warnings, version=version,
     )  # fmt: skip

@@ -18,6 +18,7 @@ from enum import Enum
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
+from salesmetrics.domain.access import Scope
 from salesmetrics.domain.errors import InputError, NotFoundError
 from salesmetrics.domain.money import exponent
 from salesmetrics.services.workspace import Workspace
@@ -222,16 +223,26 @@ def _public(kind: str, row: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def in_view(spec: RecordSpec, scope: Scope) -> list[Condition]:
+    """The one visibility rule (domain.access) as a condition on a kind's owner column."""
+    if scope.reps is None or spec.owner is None:
+        return []
+    reps = tuple(sorted(scope.reps))
+    unassigned = scope.unassigned and spec.owner != "id"
+    return [Condition(spec.owner, "in_or_null" if unassigned else "in", reps)]
+
+
 def list_records(
-    ws: Workspace, kind: str, *, filters: Mapping[str, Any] | None = None, sort: str = "id",
-    limit: int = DEFAULT_LIMIT, cursor: str | None = None,
+    ws: Workspace, kind: str, scope: Scope, *, filters: Mapping[str, Any] | None = None,
+    sort: str = "id", limit: int = DEFAULT_LIMIT, cursor: str | None = None,
 ) -> RecordPage:  # fmt: skip
-    """A page of records of one kind, filtered and sorted, after `cursor` if given."""
+    """A page of the records of one kind in the view of `scope`, filtered and sorted, after
+    `cursor` if given."""
     spec = _spec(kind)
     if not 1 <= limit <= MAX_LIMIT:
         raise InputError(f"limit {limit} is out of range: use 1 to {MAX_LIMIT}")
     tz = ZoneInfo(ws.settings.time_zone)
-    conditions = _conditions(kind, filters or {}, tz)
+    conditions = _conditions(kind, filters or {}, tz) + in_view(spec, scope)
     seek = _seek(spec, sort, cursor)
     rows = repo.page(ws.store, spec, conditions, seek, limit + 1)
     more, rows = len(rows) > limit, rows[:limit]
@@ -245,10 +256,11 @@ def list_records(
     return RecordPage(kind, public, total, limit, sort, next_cursor)
 
 
-def get_record(ws: Workspace, kind: str, record_id: int) -> dict[str, Any]:
-    """One record by id; NotFoundError names the kind and id."""
+def get_record(ws: Workspace, kind: str, record_id: int, scope: Scope) -> dict[str, Any]:
+    """One record by id; NotFoundError names the kind and id (also for a record outside the
+    view: whether it exists is not said)."""
     spec = _spec(kind)
-    row = repo.one(ws.store, spec, record_id)
+    row = repo.one(ws.store, spec, record_id, in_view(spec, scope))
     if row is None:
         raise NotFoundError(f"no {kind.removesuffix('s')} with id {record_id}")
     return _public(kind, row)

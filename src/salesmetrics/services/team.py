@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 from typing import Any, Generic, TypeVar
 
+from salesmetrics.domain.access import Scope
 from salesmetrics.domain.errors import NotFoundError, QueryError
 from salesmetrics.domain.periods import (
     Compare,
@@ -253,9 +254,10 @@ def _query(ws: Workspace, names: Sequence[str], period: str, day: date,
 
 
 def leaderboard(
-    ws: Workspace, period: str = "this_month", as_of: date | None = None
+    ws: Workspace, scope: Scope, period: str = "this_month", as_of: date | None = None
 ) -> Leaderboard:
-    """Reps ranked by revenue, grouped by team with subtotals, against the previous period."""
+    """The reps in view ranked by revenue, grouped by team with subtotals (of the records in
+    view), against the previous period."""
     started = time.perf_counter()
     day = as_of or ws.metrics.today()
     check_period(ws, period, day)
@@ -263,11 +265,13 @@ def leaderboard(
     wanted = [*METRICS, TARGET, ATTAINMENT]
     # three small queries at once: after a change, a live board waits for the slowest only
     asked = [(wanted, {"by": ["rep"]}), ([*METRICS, TARGET], {"by": ["team"]}), (wanted, {})]
-    by_rep, by_team, company = _POOL.map(lambda a: _query(ws, a[0], period, day, **a[1]), asked)
+    by_rep, by_team, company = _POOL.map(
+        lambda a: _query(ws, a[0], period, day, scope=scope, **a[1]), asked
+    )
     rng, cmp = by_rep.request.range, by_rep.request.comparison
     with_targets = targets_apply(rng)
     rows = {r["rep"]: r for r in by_rep.rows()}
-    people = team_repo.reps(ws.store)
+    people = [p for p in team_repo.reps(ws.store) if scope.sees(p.id)]
     lines = _rep_lines(people, rows, with_targets)
     team_rows = {r["team"]: r for r in by_team.rows()}
     groups: list[TeamGroup] = []
@@ -276,7 +280,9 @@ def leaderboard(
         name = members[0].team
         if team_id is None:  # the engine's no-team row also holds the revenue with no rep
             names = tuple(x.name for x in members if x.name)
-            row = _query(ws, wanted[:-2], period, day, filters=[DimFilter("rep", names)]).rows()
+            row = _query(
+                ws, wanted[:-2], period, day, filters=[DimFilter("rep", names)], scope=scope
+            ).rows()
             total_row = row[0] if row else None
         else:
             total_row = team_rows.get(name)
@@ -349,12 +355,12 @@ _BOARDS: VersionedCache[tuple[Any, ...], Leaderboard] = VersionedCache()
 
 
 def live_leaderboard(
-    ws: Workspace, period: str = "this_month", as_of: date | None = None
+    ws: Workspace, scope: Scope, period: str = "this_month", as_of: date | None = None
 ) -> Leaderboard:
-    """The leaderboard, computed once per (workspace, data version, period, day)."""
+    """The leaderboard, computed once per (workspace, data version, view, period, day)."""
     day = as_of or ws.metrics.today()
-    key = (ws.store.url, data_version(ws), period, day)
-    return _BOARDS.get(key, lambda: leaderboard(ws, period, day))
+    key = (ws.store.url, data_version(ws), scope.key(), period, day)
+    return _BOARDS.get(key, lambda: leaderboard(ws, scope, period, day))
 
 
 @dataclass(frozen=True)
@@ -398,23 +404,25 @@ class RepPage:
         }  # fmt: skip
 
 
-def find_rep(ws: Workspace, rep_id: int) -> RepRow:
-    found = team_repo.rep(ws.store, rep_id)
+def find_rep(ws: Workspace, rep_id: int, scope: Scope) -> RepRow:
+    """A rep in view (one outside it is 'not found', as if it were not there)."""
+    found = team_repo.rep(ws.store, rep_id) if scope.sees(rep_id) else None
     if found is None:
         raise NotFoundError(f"there is no rep with id {rep_id}: see the team at /team")
     return found
 
 
 def rep_page(
-    ws: Workspace, rep_id: int, period: str = "this_month", as_of: date | None = None
-) -> RepPage:
-    """Everything the rep's page shows, for one period."""
+    ws: Workspace, scope: Scope, rep_id: int, period: str = "this_month",
+    as_of: date | None = None,
+) -> RepPage:  # fmt: skip
+    """Everything the rep's page shows, for one period (a rep in the view of `scope`)."""
     started = time.perf_counter()
-    rep = find_rep(ws, rep_id)
+    rep = find_rep(ws, rep_id, scope)
     day = as_of or ws.metrics.today()
     check_period(ws, period, day)
     mine = [DimFilter("rep", (rep.name,))]
-    head = _query(ws, [*REP_CARDS, TARGET, ATTAINMENT], period, day, filters=mine)
+    head = _query(ws, [*REP_CARDS, TARGET, ATTAINMENT], period, day, filters=mine, scope=scope)
     row = head.rows()[0] if head.rows() else {}
     rng = head.request.range
     target = row.get(TARGET) if targets_apply(rng) else None
@@ -422,10 +430,10 @@ def rep_page(
     cards = [_card(m, row) for m in shown]
     first = add_months(day.replace(day=1), -(TREND_MONTHS - 1))
     trend = ws.metrics.query(["revenue"], period=f"{first}..{day}", grain="month",
-                             filters=mine, as_of=day)  # fmt: skip
+                             filters=mine, as_of=day, scope=scope)  # fmt: skip
     kinds = ws.metrics.query(["activities"], period=period, by=["activity_kind"], filters=mine,
-                             as_of=day)  # fmt: skip
-    board = live_leaderboard(ws, period, day)
+                             as_of=day, scope=scope)  # fmt: skip
+    board = live_leaderboard(ws, scope, period, day)
     place = next((x.rank for x in board.reps() if x.rep_id == rep.id), None)
     return RepPage(
         rep, period, rng, head.request.comparison, ws.settings.base_currency, cards,
@@ -442,12 +450,13 @@ _REPS: VersionedCache[tuple[Any, ...], RepPage] = VersionedCache(128)
 
 
 def live_rep_page(
-    ws: Workspace, rep_id: int, period: str = "this_month", as_of: date | None = None
-) -> RepPage:
-    """A rep's page, computed once per (workspace, data version, rep, period, day)."""
+    ws: Workspace, scope: Scope, rep_id: int, period: str = "this_month",
+    as_of: date | None = None,
+) -> RepPage:  # fmt: skip
+    """A rep's page, computed once per (workspace, data version, view, rep, period, day)."""
     day = as_of or ws.metrics.today()
-    key = (ws.store.url, data_version(ws), rep_id, period, day)
-    return _REPS.get(key, lambda: rep_page(ws, rep_id, period, day))
+    key = (ws.store.url, data_version(ws), scope.key(), rep_id, period, day)
+    return _REPS.get(key, lambda: rep_page(ws, scope, rep_id, period, day))
 
 
 def _card(m: MetricInfo, row: dict[str, Any]) -> Card:

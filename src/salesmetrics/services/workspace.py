@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from salesmetrics.domain.settings import WorkspaceSettings
 from salesmetrics.storage import open as storage_open
-from salesmetrics.storage.protocol import Store
+from salesmetrics.storage.protocol import Store, WriteTx
+from salesmetrics.storage.repositories import access as access_repo
 from salesmetrics.storage.repositories import maintenance
 from salesmetrics.storage.repositories import settings as settings_repo
 from salesmetrics.storage.repositories import workspace as workspace_repo
@@ -103,7 +104,16 @@ def init_workspace(url: str | None, overrides: Mapping[str, str]) -> WorkspaceSe
     with workspace(url, create=True) as ws:
         current = settings_repo.read(ws.store)
         chosen = WorkspaceSettings.from_mapping({**current, **overrides})
-        ws.store.write(lambda tx: settings_repo.write(tx, chosen.as_strings()))
+        changed = {k: v for k, v in chosen.as_strings().items() if current.get(k) != v}
+
+        def work(tx: WriteTx) -> None:
+            settings_repo.write(tx, chosen.as_strings())
+            if changed and current:  # a new workspace's first settings are not a change
+                at = datetime.now(UTC)
+                access_repo.append_audit(tx, at, None, "local", "settings_changed", "settings",
+                                         None, changed, None)  # fmt: skip
+
+        ws.store.write(work)
         ws.metrics.refresh_rollups()  # a new time zone moves the local days
         return chosen
 

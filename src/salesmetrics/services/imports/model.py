@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from salesmetrics.domain.access import LOCAL, Principal
 from salesmetrics.ingest.convert import RowIssue
 from salesmetrics.ingest.mapping import Mapping
 from salesmetrics.ingest.model import SniffReport
@@ -28,6 +29,7 @@ class ImportRequest:
     create_missing: bool = True  # unknown linked records (rep, customer …) are created
     user_id: int | None = None
     currency: str | None = None  # money without a currency column or sign is in this one
+    actor: Principal = LOCAL  # who imports (the import log and the audit log say)
 
 
 @dataclass

@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from salesmetrics.domain.access import LOCAL, Principal
 from salesmetrics.domain.errors import InputError, NotFoundError, SalesmetricsError
 from salesmetrics.domain.money import check_currency
 from salesmetrics.ingest.dates import DateFormat
@@ -68,12 +69,14 @@ class UploadOptions:
             raise InputError(f"decimal separator '{self.decimal}' must be ',' or '.'")
         return self
 
-    def request(self, upload: uploads.Upload, *, dry_run: bool) -> ImportRequest:
+    def request(
+        self, upload: uploads.Upload, *, dry_run: bool, actor: Principal = LOCAL
+    ) -> ImportRequest:
         mapping = upload.mapping_file if self.mapping else None
         return ImportRequest(
             self.kind, upload.file, mapping, self.preset, self.source, self.encoding,
             self.sheet, self.delimiter, self.date_format, self.decimal, dry_run,
-            self.skip_invalid, self.create_missing, currency=self.currency,
+            self.skip_invalid, self.create_missing, currency=self.currency, actor=actor,
         )  # fmt: skip
 
     @classmethod
@@ -90,6 +93,7 @@ def start(
     *,
     dry_run: bool = True,
     max_errors: int = 20,
+    actor: Principal = LOCAL,
 ) -> dict[str, Any]:
     """Keep an uploaded file and preview its import (or, with dry_run=False, import it now)."""
     options.check()
@@ -100,7 +104,7 @@ def start(
         return (
             _preview(ws, upload, options, max_errors)
             if dry_run
-            else _now(ws, upload, options, max_errors)
+            else _now(ws, upload, options, max_errors, actor)
         )
     except ImportRejectedError:
         raise  # the file stays as a preview: its errors file can be downloaded
@@ -132,9 +136,10 @@ def _preview(
 
 
 def _now(
-    ws: Workspace, upload: uploads.Upload, options: UploadOptions, max_errors: int
-) -> dict[str, Any]:
-    plan = prepare(ws, options.request(upload, dry_run=False))
+    ws: Workspace, upload: uploads.Upload, options: UploadOptions, max_errors: int,
+    actor: Principal,
+) -> dict[str, Any]:  # fmt: skip
+    plan = prepare(ws, options.request(upload, dry_run=False, actor=actor))
     detected = detect(plan).as_dict()
     report = execute(ws, plan)
     result = _result(upload, options, report, detected, max_errors)
@@ -145,7 +150,10 @@ def _now(
     return result
 
 
-def confirm(ws: Workspace, preview_id: str, skip_invalid: bool | None = None) -> dict[str, Any]:
+def confirm(
+    ws: Workspace, preview_id: str, skip_invalid: bool | None = None, *,
+    actor: Principal = LOCAL,
+) -> dict[str, Any]:  # fmt: skip
     """Run the real import of a preview; a rejected import writes nothing and keeps the preview."""
     taken = uploads.claim(uploads.find(ws, preview_id))
     try:
@@ -153,7 +161,7 @@ def confirm(ws: Workspace, preview_id: str, skip_invalid: bool | None = None) ->
         options = UploadOptions.from_dict(meta["options"])
         if skip_invalid is not None:
             options = replace(options, skip_invalid=skip_invalid)
-        report = execute(ws, prepare(ws, options.request(taken, dry_run=False)))
+        report = execute(ws, prepare(ws, options.request(taken, dry_run=False, actor=actor)))
     except BaseException:
         uploads.release(taken)
         raise

@@ -7,7 +7,9 @@ from datetime import UTC, datetime
 
 import pyarrow as pa
 
+from salesmetrics.domain.access import LOCAL, Principal
 from salesmetrics.domain.errors import ConflictError, NotFoundError
+from salesmetrics.services.access import audit
 from salesmetrics.services.metrics import refresh_rollups
 from salesmetrics.services.workspace import Workspace
 from salesmetrics.storage import catalog
@@ -15,7 +17,9 @@ from salesmetrics.storage.protocol import WriteTx
 from salesmetrics.storage.repositories import imports as repo
 
 
-def revert_import(ws: Workspace, import_id: int, *, cascade: bool = False) -> list[int]:
+def revert_import(
+    ws: Workspace, import_id: int, *, cascade: bool = False, actor: Principal = LOCAL
+) -> list[int]:
     """Revert one import (and, with cascade, the later ones that touched its rows, newest first).
 
     Returns the imports reverted, in the order they were undone.
@@ -43,6 +47,8 @@ def revert_import(ws: Workspace, import_id: int, *, cascade: bool = False) -> li
 
     reverted = ws.store.write(work)
     refresh_rollups(ws)
+    audit.record(ws, actor, "import_reverted", object_type="import", object_id=import_id,
+                 details={"reverted": reverted})  # fmt: skip
     return reverted
 
 

@@ -24,6 +24,7 @@ from salesmetrics.ingest.model import RawTable
 from salesmetrics.ingest.presets import PRESETS
 from salesmetrics.ingest.read import read_table
 from salesmetrics.ingest.shape import Shaped, shape
+from salesmetrics.services.access import audit
 from salesmetrics.services.imports import defaults
 from salesmetrics.services.imports.lines import replace_lines
 from salesmetrics.services.imports.links import Links, resolve
@@ -125,6 +126,9 @@ def execute(ws: Workspace, plan: Plan) -> ImportReport:
         report.status = "planned"
     else:
         refresh_rollups(ws)
+        audit.record(ws, req.actor, "import", object_type="import", object_id=report.import_id,
+                     details={"kind": req.kind, "file": req.path.name,
+                              "inserted": report.inserted, "updated": report.updated})  # fmt: skip
     _originals(plan)
     _name_headers(plan)
     return report
@@ -159,7 +163,7 @@ def _apply(tx: WriteTx, ws: Workspace, plan: Plan) -> None:
             "status": "running",
             "rows_read": report.rows_read,
             "mapping": json.dumps(plan.mapping.as_dict(), ensure_ascii=False),
-            "user_id": req.user_id,
+            "user_id": req.user_id if req.user_id is not None else (req.actor.user_id or None),
         },
     )
     out = _write(tx, ws, conv.kind.table, conv.kind.key, tables, source)

@@ -35,6 +35,7 @@ class RecordSpec:
     columns: tuple[tuple[str, str], ...]  # (output name, column), in output order
     lookups: tuple[Lookup, ...]
     sortable: dict[str, str]  # sort key -> column
+    owner: str | None  # the column naming the rep a record belongs to (None: no rep's)
 
     def column_type(self, column: str) -> ColType:
         return next(c.type for c in catalog.table(self.table).columns if c.name == column)
@@ -60,6 +61,7 @@ SPECS: dict[str, RecordSpec] = {
              Lookup("channel", "channels", "channel_id")),
             {"id": "id", "title": "title", "amount": "amount_minor", "created_at": "created_at",
              "expected_close_on": "expected_close_on", "closed_at": "closed_at"},
+            "owner_rep_id",
         ),
         RecordSpec(
             "leads", "leads",
@@ -69,6 +71,7 @@ SPECS: dict[str, RecordSpec] = {
             (Lookup("channel", "channels", "channel_id"), Lookup("rep", "reps", "owner_rep_id")),
             {"id": "id", "name": "name", "company": "company", "created_at": "created_at",
              "decided_at": "decided_at"},
+            "owner_rep_id",
         ),
         RecordSpec(
             "customers", "customers",
@@ -77,6 +80,7 @@ SPECS: dict[str, RecordSpec] = {
             (Lookup("channel", "channels", "channel_id"), Lookup("rep", "reps", "owner_rep_id")),
             {"id": "id", "name": "name", "company": "company", "region": "region",
              "acquired_at": "acquired_at"},
+            "owner_rep_id",
         ),
         RecordSpec(
             "orders", "orders",
@@ -85,12 +89,14 @@ SPECS: dict[str, RecordSpec] = {
             (Lookup("customer", "customers", "customer_id"), Lookup("rep", "reps", "rep_id"),
              Lookup("channel", "channels", "channel_id")),
             {"id": "id", "ordered_at": "ordered_at", "total": "total_minor"},
+            "rep_id",
         ),
         RecordSpec(
             "reps", "reps",
             _cols(*_ORIGIN, "name", "email", "team_id", "active", "hired_on", "attributes"),
             (Lookup("team", "teams", "team_id"),),
             {"id": "id", "name": "name", "hired_on": "hired_on"},
+            "id",
         ),
         RecordSpec(
             "products", "products",
@@ -99,6 +105,7 @@ SPECS: dict[str, RecordSpec] = {
             (),
             {"id": "id", "name": "name", "sku": "sku", "category": "category",
              "unit_price": "unit_price_minor"},
+            None,
         ),
     )
 }  # fmt: skip
@@ -109,7 +116,7 @@ class Condition:
     """`column IN values`, `column >= value`, `column < value` or `column = value`."""
 
     column: str
-    op: Literal["in", ">=", "<", "="]
+    op: Literal["in", ">=", "<", "=", "in_or_null"]
     values: tuple[Any, ...]
 
 
@@ -136,8 +143,13 @@ def _where(
     params: list[Any] = []
     for c in conditions:
         spec.column_type(c.column)  # raises on a column the table does not have
-        if c.op == "in":
-            sql.append(f"r.{q(c.column)} IN ({', '.join('?' * len(c.values))})")
+        if c.op == "in_or_null":  # a view: these reps' records and the unassigned ones
+            listed = f"r.{q(c.column)} IN ({', '.join('?' * len(c.values))})"
+            sql.append(f"({listed} OR r.{q(c.column)} IS NULL)" if c.values else
+                       f"r.{q(c.column)} IS NULL")  # fmt: skip
+        elif c.op == "in":
+            sql.append(f"r.{q(c.column)} IN ({', '.join('?' * len(c.values))})"
+                       if c.values else "FALSE")  # fmt: skip
         else:
             sql.append(f"r.{q(c.column)} {c.op} ?")
         params.extend(c.values)
@@ -204,8 +216,12 @@ def count(store: Store, spec: RecordSpec, conditions: Sequence[Condition]) -> in
     )
 
 
-def one(store: Store, spec: RecordSpec, record_id: int) -> dict[str, Any] | None:
-    """One record by id, or None."""
-    inner = f"(SELECT * FROM {q(spec.table)} WHERE id = ?)"
-    found = _rows(store, spec, _select(spec).format(inner=inner), [record_id])
+def one(
+    store: Store, spec: RecordSpec, record_id: int, conditions: Sequence[Condition] = ()
+) -> dict[str, Any] | None:
+    """One record by id (that also meets the conditions), or None."""
+    where, params = _where(store, spec, conditions)
+    clause = " AND ".join(["r.id = ?", *where])
+    inner = f"(SELECT * FROM {q(spec.table)} r WHERE {clause})"
+    found = _rows(store, spec, _select(spec).format(inner=inner), [record_id, *params])
     return found[0] if found else None
