@@ -132,6 +132,14 @@ async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
 
 _EXAMPLES: dict[int, tuple[str, str]] = {
     400: ("http_error", "the request body could not be parsed: does it match its Content-Type?"),
+    401: (
+        "unauthenticated_error",
+        "sign in first: send an API token (Authorization: Bearer) or sign in at /login",
+    ),
+    403: (
+        "forbidden_error",
+        "a viewer may not change data (imports, reverts, events): ask the workspace's owner",
+    ),
     404: ("not_found_error", "no deal with id 123"),
     405: ("http_error", "POST is not allowed on /api/v1/deals: use GET"),
     409: ("workspace_locked_error", "the workspace is being written by another process"),
@@ -162,6 +170,15 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     return out
 
 
+SECURITY_SCHEMES = {
+    "token": {"type": "http", "scheme": "bearer",
+              "description": "An API token: `salesmetrics users token EMAIL` (shown once)."},
+    "session": {"type": "apiKey", "in": "cookie", "name": "salesmetrics_session",
+                "description": "The browser's session after signing in at /login (reading "
+                "only: changing data through the API takes a token)."},
+}  # fmt: skip
+
+
 def _openapi(app: FastAPI) -> dict[str, Any]:
     if app.openapi_schema:
         return app.openapi_schema
@@ -173,6 +190,8 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
         components.update(found.pop("$defs", {}))
         components[model.__name__] = found
     validation = problem_responses(422)[422]
+    schema["components"]["securitySchemes"] = SECURITY_SCHEMES
+    schema["security"] = [{"token": []}, {"session": []}]
     for path, operations in schema.get("paths", {}).items():
         for operation in operations.values():
             responses = operation.get("responses", {})
@@ -180,9 +199,12 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
                 responses["422"] = validation
             if not path.startswith(("/api/", "/healthz")):
                 continue
+            if path == "/healthz":
+                operation["security"] = []  # the one API route that needs no credentials
             # What any operation may answer, whether or not its router says so: a body that
-            # does not parse, a record named in the path that is not there, a server fault.
-            implied = [500]
+            # does not parse, a record named in the path that is not there, a server fault,
+            # no or bad credentials, a role that may not do it.
+            implied = [500] if path == "/healthz" else [500, 401, 403]
             implied += [400] if "requestBody" in operation else []
             implied += [404] if "{" in path else []
             for status in implied:

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, FastAPI, Query, Request, Response
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field
 
-from salesmetrics.api.deps import get_workspace
+from salesmetrics.api.deps import PrincipalDep, WriterDep, get_workspace
 from salesmetrics.domain.errors import TooLargeError
 from salesmetrics.services.events import STATUSES, EventsService
 from salesmetrics.services.events.model import EventsBody, as_list
@@ -150,7 +150,7 @@ def _out(row: Any) -> EventOut:
         413: {"description": "Body over SALESMETRICS_EVENTS_MAX_BYTES (problem+json)."},
     },
 )
-async def post_events(body: EventsBody, events: EventsDep) -> Response:
+async def post_events(body: EventsBody, events: EventsDep, who: WriterDep) -> Response:
     """One event, a JSON array of events, or {"events": [...]}: committed to the inbox before
     this reply, then applied in the background. A repeated id is acknowledged as a duplicate and
     never applied twice."""
@@ -169,18 +169,22 @@ def receipts_document(receipts: Sequence[Receipt]) -> dict[str, Any]:
 @router.get("", response_model=EventList)
 def list_events(
     events: EventsDep,
+    who: PrincipalDep,
     status: Annotated[str | None, Query(description=", ".join(STATUSES))] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> EventList:
-    """The inbox, newest first: pending, applied, waiting (for a record) or failed (with why)."""
+    """The inbox, newest first: pending, applied, waiting (for a record) or failed (with why).
+    Events carry every rep's records: the owner and viewers see them."""
+    who.require_everything("the events inbox")
     rows, total = events.page(status, limit, offset)
     return EventList(data=[_out(r) for r in rows], count=total, limit=limit, offset=offset)
 
 
 @router.get("/{event_id}", response_model=EventOut)
-def show_event(event_id: str, events: EventsDep) -> EventOut:
+def show_event(event_id: str, events: EventsDep, who: PrincipalDep) -> EventOut:
     """One event of the inbox, with its status and payload."""
+    who.require_everything("the events inbox")
     return _out(events.get(event_id))
 
 
@@ -189,7 +193,7 @@ def show_event(event_id: str, events: EventsDep) -> EventOut:
     response_model=EventOut,
     responses={409: {"description": "The event is still pending (problem+json)."}},
 )
-def replay_event(event_id: str, events: EventsDep) -> EventOut:
+def replay_event(event_id: str, events: EventsDep, who: WriterDep) -> EventOut:
     """Apply a failed or waiting event again (after the data it needs arrived, or a fix);
     waits up to 5 s for the outcome."""
     rows = events.replay([event_id])  # a pending one is refused (409) before this

@@ -7,9 +7,11 @@ the route would accept as they are (declared as JSON, a declared length within t
 valid signature when secrets are set, a body that validates) and answers them itself with the
 same service call and the same 202 body. Anything else (another content type, no
 Content-Length, too large, unsigned, invalid JSON or event) goes on, unread bytes replayed, to
-the route, whose answer (problem+json 413, 401, 422) is the documented one. So the route stays
-the one definition in OpenAPI and makes every refusal; this only skips the framework on the
-way to the same outcome (and answers 503 itself when the inbox cannot commit).
+the route, whose answer (problem+json 413, 401, 403, 422) is the documented one; so does a
+request of a person who may not change data (found in front of this, by web/authn.py). So the
+route stays the one definition in OpenAPI and makes every refusal; this only skips the
+framework on the way to the same outcome (and answers 503 itself when the inbox cannot
+commit).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from salesmetrics.api.errors import PROBLEM_JSON, error_code, problem_body
 from salesmetrics.api.events import event_keys, receipts_document
+from salesmetrics.domain.access import Permission, Principal
 from salesmetrics.domain.errors import SalesmetricsError, SignatureError
 from salesmetrics.services.events import EventsService
 from salesmetrics.services.events.model import EventsBody, as_list
@@ -45,8 +48,10 @@ class EventsFastPath:
         state = scope["app"].state
         events: EventsService | None = getattr(state, "events", None)
         size = _declared_length(scope)
+        who = scope.get("state", {}).get("principal")
         if (
-            events is None or not events.running or size is None or size > max_body_bytes()
+            not isinstance(who, Principal) or not who.can(Permission.WRITE)  # the route says no
+            or events is None or not events.running or size is None or size > max_body_bytes()
             or not _declares_json(scope)  # a form or text/plain POST (any site can send one)
         ):  # fmt: skip
             await self.app(scope, receive, send)

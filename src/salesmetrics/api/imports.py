@@ -14,7 +14,7 @@ from fastapi.exceptions import HTTPException
 from fastapi.responses import FileResponse
 from fastapi.routing import APIRoute
 
-from salesmetrics.api.deps import WorkspaceDep
+from salesmetrics.api.deps import WorkspaceDep, WriterDep
 from salesmetrics.api.errors import problem_responses
 from salesmetrics.api.import_schemas import (
     KIND_HELP,
@@ -89,6 +89,7 @@ def _with_links(data: dict[str, Any]) -> dict[str, Any]:
 @router.post("", response_model=PreviewOut, responses=problem_responses(413, 422, 503))
 def upload(
     ws: WorkspaceDep,
+    who: WriterDep,
     file: Annotated[UploadFile, File(description="CSV/TSV, XLSX, Parquet or JSON lines")],
     kind: Annotated[str, Form(description=KIND_HELP, examples=["orders"])],
     encoding: Annotated[str | None, Form(description="override the detected encoding")] = None,
@@ -116,7 +117,7 @@ def upload(
         create_missing,
     )  # fmt: skip
     result = preview.start(
-        ws, file.filename, file.file, options, dry_run=dry_run, max_errors=max_errors
+        ws, file.filename, file.file, options, dry_run=dry_run, max_errors=max_errors, actor=who
     )
     return _with_links(result)
 
@@ -124,6 +125,7 @@ def upload(
 @router.get("", response_model=ImportList, responses=problem_responses(422, 503))
 def list_imports(
     ws: WorkspaceDep,
+    who: WriterDep,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> ImportList:
@@ -136,13 +138,13 @@ def list_imports(
 @router.get(
     "/previews/{preview_id}", response_model=PreviewOut, responses=problem_responses(404, 422)
 )
-def show_preview(preview_id: str, ws: WorkspaceDep) -> dict[str, Any]:
+def show_preview(preview_id: str, ws: WorkspaceDep, who: WriterDep) -> dict[str, Any]:
     """A preview still waiting for a confirm, as it was shown after the upload."""
     return _with_links(preview.get(ws, preview_id))
 
 
 @router.get("/{import_id}", response_model=ImportOut, responses=problem_responses(404, 422))
-def show_import(import_id: int, ws: WorkspaceDep) -> dict[str, Any]:
+def show_import(import_id: int, ws: WorkspaceDep, who: WriterDep) -> dict[str, Any]:
     """One import: counts, status and what it changed per table."""
     return _with_links(log.summary(ws, import_id))
 
@@ -155,7 +157,7 @@ def show_import(import_id: int, ws: WorkspaceDep) -> dict[str, Any]:
         **problem_responses(404, 422),
     },
 )
-def errors_csv(ref: str, ws: WorkspaceDep) -> FileResponse:
+def errors_csv(ref: str, ws: WorkspaceDep, who: WriterDep) -> FileResponse:
     """The errors file of a preview (by its id) or of an import that skipped rows (by number):
     row, column, value, reason, then the row's cells as read (the file `salesmetrics import`
     writes)."""
@@ -166,15 +168,17 @@ def errors_csv(ref: str, ws: WorkspaceDep) -> FileResponse:
 @router.post(
     "/{preview_id}/confirm", response_model=ImportOut, responses=problem_responses(404, 422, 503)
 )
-def confirm(preview_id: str, ws: WorkspaceDep, body: ConfirmIn | None = None) -> dict[str, Any]:
+def confirm(
+    preview_id: str, ws: WorkspaceDep, who: WriterDep, body: ConfirmIn | None = None
+) -> dict[str, Any]:
     """Import a previewed file for real. A rejected import writes nothing (422 problem); the
     preview stays, with its errors file."""
     skip = body.skip_invalid if body else None
-    return _with_links(preview.confirm(ws, preview_id, skip_invalid=skip))
+    return _with_links(preview.confirm(ws, preview_id, skip_invalid=skip, actor=who))
 
 
 @router.post("/{preview_id}/cancel", status_code=204, responses=problem_responses(404, 422))
-def cancel(preview_id: str, ws: WorkspaceDep) -> Response:
+def cancel(preview_id: str, ws: WorkspaceDep, who: WriterDep) -> Response:
     """Forget a preview and its uploaded file."""
     preview.cancel(ws, preview_id)
     return Response(status_code=204)
@@ -186,10 +190,11 @@ def cancel(preview_id: str, ws: WorkspaceDep) -> Response:
 def revert(
     import_id: int,
     ws: WorkspaceDep,
+    who: WriterDep,
     cascade: Annotated[bool, Query(description="also revert later imports of the same rows")] = (
         False
     ),
 ) -> RevertOut:
     """Restore the exact state before an import. 409 when a later import changed the same rows
     (revert that first, or pass cascade=true)."""
-    return RevertOut(reverted=revert_import(ws, import_id, cascade=cascade))
+    return RevertOut(reverted=revert_import(ws, import_id, cascade=cascade, actor=who))

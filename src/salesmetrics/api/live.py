@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse, Response
 from sse_starlette import EventSourceResponse, ServerSentEvent
 from starlette.types import Receive, Scope, Send
 
+from salesmetrics.api.deps import PrincipalDep
 from salesmetrics.api.errors import problem_response, problem_responses
 from salesmetrics.services.live import ChangeFeed, Slot, TooManyStreams, notices
 
@@ -80,7 +81,11 @@ def _version(raw: str | None) -> int | None:
         **problem_responses(503),
     },
 )  # fmt: skip
-async def live(request: Request, last_event_id: Annotated[str | None, Header()] = None) -> Response:
+async def live(
+    request: Request, who: PrincipalDep, last_event_id: Annotated[str | None, Header()] = None
+) -> Response:
+    # The stream says only that the data changed (a version number): each page then fetches
+    # its parts, which show the records of the person's view.
     feed = cast(ChangeFeed, request.app.state.live)
     try:
         slot = feed.open_stream()

@@ -7,7 +7,7 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from salesmetrics.api.deps import WorkspaceDep
+from salesmetrics.api.deps import PrincipalDep, WorkspaceDep
 from salesmetrics.api.errors import problem_responses
 from salesmetrics.api.schemas import (
     ExplainOut,
@@ -24,7 +24,7 @@ router = APIRouter(prefix="/api/v1/metrics", tags=["metrics"])
 
 
 @router.get("", response_model=MetricList, responses=problem_responses(422))
-def list_metrics(ws: WorkspaceDep, include_hidden: bool = False) -> MetricList:
+def list_metrics(ws: WorkspaceDep, who: PrincipalDep, include_hidden: bool = False) -> MetricList:
     """Every metric of the workspace: built-in and its own."""
     catalog = ws.metrics.catalog
     data = [
@@ -44,7 +44,7 @@ def list_metrics(ws: WorkspaceDep, include_hidden: bool = False) -> MetricList:
 
 
 @router.get("/{name}", response_model=MetricDefinitionOut, responses=problem_responses(404, 422))
-def show_metric(name: str, ws: WorkspaceDep) -> dict[str, Any]:
+def show_metric(name: str, ws: WorkspaceDep, who: PrincipalDep) -> dict[str, Any]:
     """One metric's definition as data, with the file and line it comes from."""
     if name not in ws.metrics.catalog.entries:
         try:
@@ -55,19 +55,21 @@ def show_metric(name: str, ws: WorkspaceDep) -> dict[str, Any]:
     return {**metric.model_dump(mode="json", exclude_defaults=True), "defined_at": where}
 
 
-def _options(body: MetricQueryIn) -> dict[str, Any]:
+def _options(body: MetricQueryIn, who: PrincipalDep) -> dict[str, Any]:
     try:
         as_of = date.fromisoformat(body.as_of) if body.as_of else None
     except ValueError:
         raise QueryError(f"as_of '{body.as_of}' is not a date: use YYYY-MM-DD") from None
     return {"period": body.period, "grain": body.grain, "by": body.by, "filters": body.filters,
-            "compare": body.compare, "variants": body.variants, "as_of": as_of}  # fmt: skip
+            "compare": body.compare, "variants": body.variants, "as_of": as_of,
+            "scope": who.scope}  # fmt: skip
 
 
 @router.post("/query", response_model=MetricQueryOut, responses=problem_responses(422, 503))
-def query(body: MetricQueryIn, ws: WorkspaceDep) -> MetricQueryOut:
-    """Compute metrics by period and dimensions, with intervals and an optional comparison."""
-    result = ws.metrics.query(body.metrics, **_options(body))
+def query(body: MetricQueryIn, ws: WorkspaceDep, who: PrincipalDep) -> MetricQueryOut:
+    """Compute metrics by period and dimensions, with intervals and an optional comparison,
+    over the records the caller sees (a rep's revenue is the revenue of their own orders)."""
+    result = ws.metrics.query(body.metrics, **_options(body, who))
     r = result.request
     rows = [{k: (v.isoformat() if isinstance(v, date) else v) for k, v in row.items()}
             for row in result.rows()]  # fmt: skip
@@ -80,6 +82,6 @@ def query(body: MetricQueryIn, ws: WorkspaceDep) -> MetricQueryOut:
 
 
 @router.post("/explain", response_model=ExplainOut, responses=problem_responses(422))
-def explain(body: MetricQueryIn, ws: WorkspaceDep) -> dict[str, Any]:
+def explain(body: MetricQueryIn, ws: WorkspaceDep, who: PrincipalDep) -> dict[str, Any]:
     """How a query is computed: definitions, variants in force and the SQL, without running it."""
-    return ws.metrics.explain(body.metrics, **_options(body)).as_dict()
+    return ws.metrics.explain(body.metrics, **_options(body, who)).as_dict()

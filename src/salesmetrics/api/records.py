@@ -13,7 +13,7 @@ from fastapi import APIRouter, Path, Query, Request
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from pydantic.json_schema import SkipJsonSchema
 
-from salesmetrics.api.deps import WorkspaceDep
+from salesmetrics.api.deps import PrincipalDep, WorkspaceDep
 from salesmetrics.api.errors import problem_responses
 from salesmetrics.api.schemas import (
     CustomerOut,
@@ -150,10 +150,13 @@ LIST_ERRORS = problem_responses(422, 503)
 ONE_ERRORS = problem_responses(404, 422, 503)
 
 
-def _page(request: Request, ws: WorkspaceDep, kind: str, query: ListQuery) -> dict[str, Any]:
+def _page(
+    request: Request, ws: WorkspaceDep, who: PrincipalDep, kind: str, query: ListQuery
+) -> dict[str, Any]:
     sort = str(getattr(query, "sort", "id"))
-    page: RecordPage = records.list_records(ws, kind, filters=query.filters(), sort=sort,
-                                            limit=query.limit, cursor=query.cursor)  # fmt: skip
+    page: RecordPage = records.list_records(ws, kind, who.scope, filters=query.filters(),
+                                            sort=sort, limit=query.limit,
+                                            cursor=query.cursor)  # fmt: skip
     link = None
     if page.next_cursor:
         url = request.url.include_query_params(cursor=page.next_cursor)
@@ -163,72 +166,84 @@ def _page(request: Request, ws: WorkspaceDep, kind: str, query: ListQuery) -> di
 
 
 @router.get("/deals", response_model=DealPage, responses=LIST_ERRORS)
-def list_deals(request: Request, ws: WorkspaceDep, q: Annotated[DealQuery, Query()]) -> Any:
+def list_deals(
+    request: Request, ws: WorkspaceDep, who: PrincipalDep, q: Annotated[DealQuery, Query()]
+) -> Any:
     """Deals, filtered by status, pipeline, stage, rep, customer, channel, created or closed."""
-    return _page(request, ws, "deals", q)
+    return _page(request, ws, who, "deals", q)
 
 
 @router.get("/deals/{record_id}", response_model=DealOut, responses=ONE_ERRORS)
-def get_deal(record_id: RecordId, ws: WorkspaceDep) -> Any:
+def get_deal(record_id: RecordId, ws: WorkspaceDep, who: PrincipalDep) -> Any:
     """One deal."""
-    return records.get_record(ws, "deals", record_id)
+    return records.get_record(ws, "deals", record_id, who.scope)
 
 
 @router.get("/leads", response_model=LeadPage, responses=LIST_ERRORS)
-def list_leads(request: Request, ws: WorkspaceDep, q: Annotated[LeadQuery, Query()]) -> Any:
+def list_leads(
+    request: Request, ws: WorkspaceDep, who: PrincipalDep, q: Annotated[LeadQuery, Query()]
+) -> Any:
     """Leads, filtered by status, source channel, rep, and when created or decided."""
-    return _page(request, ws, "leads", q)
+    return _page(request, ws, who, "leads", q)
 
 
 @router.get("/leads/{record_id}", response_model=LeadOut, responses=ONE_ERRORS)
-def get_lead(record_id: RecordId, ws: WorkspaceDep) -> Any:
+def get_lead(record_id: RecordId, ws: WorkspaceDep, who: PrincipalDep) -> Any:
     """One lead."""
-    return records.get_record(ws, "leads", record_id)
+    return records.get_record(ws, "leads", record_id, who.scope)
 
 
 @router.get("/customers", response_model=CustomerPage, responses=LIST_ERRORS)
-def list_customers(request: Request, ws: WorkspaceDep, q: Annotated[CustomerQuery, Query()]) -> Any:
+def list_customers(
+    request: Request, ws: WorkspaceDep, who: PrincipalDep, q: Annotated[CustomerQuery, Query()]
+) -> Any:
     """Customers, filtered by region, industry, size band, channel, rep and acquisition date."""
-    return _page(request, ws, "customers", q)
+    return _page(request, ws, who, "customers", q)
 
 
 @router.get("/customers/{record_id}", response_model=CustomerOut, responses=ONE_ERRORS)
-def get_customer(record_id: RecordId, ws: WorkspaceDep) -> Any:
+def get_customer(record_id: RecordId, ws: WorkspaceDep, who: PrincipalDep) -> Any:
     """One customer."""
-    return records.get_record(ws, "customers", record_id)
+    return records.get_record(ws, "customers", record_id, who.scope)
 
 
 @router.get("/orders", response_model=OrderPage, responses=LIST_ERRORS)
-def list_orders(request: Request, ws: WorkspaceDep, q: Annotated[OrderQuery, Query()]) -> Any:
+def list_orders(
+    request: Request, ws: WorkspaceDep, who: PrincipalDep, q: Annotated[OrderQuery, Query()]
+) -> Any:
     """Orders, filtered by status, customer, rep, channel, currency and when placed."""
-    return _page(request, ws, "orders", q)
+    return _page(request, ws, who, "orders", q)
 
 
 @router.get("/orders/{record_id}", response_model=OrderOut, responses=ONE_ERRORS)
-def get_order(record_id: RecordId, ws: WorkspaceDep) -> Any:
+def get_order(record_id: RecordId, ws: WorkspaceDep, who: PrincipalDep) -> Any:
     """One order, with its totals in minor units of its currency."""
-    return records.get_record(ws, "orders", record_id)
+    return records.get_record(ws, "orders", record_id, who.scope)
 
 
 @router.get("/reps", response_model=RepPage, responses=LIST_ERRORS)
-def list_reps(request: Request, ws: WorkspaceDep, q: Annotated[RepQuery, Query()]) -> Any:
+def list_reps(
+    request: Request, ws: WorkspaceDep, who: PrincipalDep, q: Annotated[RepQuery, Query()]
+) -> Any:
     """Sales reps, filtered by team and whether active."""
-    return _page(request, ws, "reps", q)
+    return _page(request, ws, who, "reps", q)
 
 
 @router.get("/reps/{record_id}", response_model=RepOut, responses=ONE_ERRORS)
-def get_rep(record_id: RecordId, ws: WorkspaceDep) -> Any:
+def get_rep(record_id: RecordId, ws: WorkspaceDep, who: PrincipalDep) -> Any:
     """One sales rep."""
-    return records.get_record(ws, "reps", record_id)
+    return records.get_record(ws, "reps", record_id, who.scope)
 
 
 @router.get("/products", response_model=ProductPage, responses=LIST_ERRORS)
-def list_products(request: Request, ws: WorkspaceDep, q: Annotated[ProductQuery, Query()]) -> Any:
+def list_products(
+    request: Request, ws: WorkspaceDep, who: PrincipalDep, q: Annotated[ProductQuery, Query()]
+) -> Any:
     """Products, filtered by category, currency and whether active."""
-    return _page(request, ws, "products", q)
+    return _page(request, ws, who, "products", q)
 
 
 @router.get("/products/{record_id}", response_model=ProductOut, responses=ONE_ERRORS)
-def get_product(record_id: RecordId, ws: WorkspaceDep) -> Any:
+def get_product(record_id: RecordId, ws: WorkspaceDep, who: PrincipalDep) -> Any:
     """One product, with its price and cost in minor units."""
-    return records.get_record(ws, "products", record_id)
+    return records.get_record(ws, "products", record_id, who.scope)

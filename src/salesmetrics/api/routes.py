@@ -6,10 +6,10 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from salesmetrics.api.deps import WorkspaceDep
+from salesmetrics.api.deps import PrincipalDep, WorkspaceDep
 from salesmetrics.api.errors import problem_responses
 from salesmetrics.api.schemas import Health, OverviewOut, WorkspacePublic
-from salesmetrics.services.overview import overview
+from salesmetrics.services.overview import keys, overview
 from salesmetrics.services.workspace import describe, schema_version
 
 router = APIRouter()
@@ -25,15 +25,18 @@ def health(ws: WorkspaceDep) -> Health:
     "/api/v1/overview", response_model=OverviewOut, tags=["overview"],
     responses=problem_responses(503),
 )  # fmt: skip
-def overview_data(ws: WorkspaceDep) -> dict[str, Any]:
-    """The Overview page as JSON: KPI cards against last month, revenue trend, reps."""
-    return overview(ws).as_dict()
+def overview_data(ws: WorkspaceDep, who: PrincipalDep) -> dict[str, Any]:
+    """The Overview page as JSON: KPI cards against last month, revenue trend, reps; over
+    the records the caller sees."""
+    return overview(ws, keys(ws, who.scope)).as_dict()
 
 
 @router.get(
     "/api/v1/workspace", response_model=WorkspacePublic, tags=["workspace"],
     responses=problem_responses(503),
 )  # fmt: skip
-def workspace_info(ws: WorkspaceDep) -> WorkspacePublic:
-    """Settings, tables with row counts, and date ranges of the workspace."""
+def workspace_info(ws: WorkspaceDep, who: PrincipalDep) -> WorkspacePublic:
+    """Settings, tables with row counts, and date ranges of the workspace (for the owner and
+    viewers: the counts cover every rep's records)."""
+    who.require_everything("the workspace summary")
     return WorkspacePublic.model_validate(describe(ws).as_dict())

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from salesmetrics.api.deps import WorkspaceDep
+from salesmetrics.api.deps import PrincipalDep, WorkspaceDep
 from salesmetrics.api.errors import problem_responses
 from salesmetrics.domain.errors import QueryError
 from salesmetrics.services import team
@@ -141,6 +141,7 @@ def _day(text: str | None) -> date | None:
 @router.get("", response_model=LeaderboardOut, responses=problem_responses(422, 503))
 def leaderboard(
     ws: WorkspaceDep,
+    who: PrincipalDep,
     period: str = Query("this_month", description=PERIOD_HELP),
     sort: str = Query("revenue", description="Column: " + ", ".join(team.SORTS)),
     dir: str | None = Query(None, description="asc or desc (default: desc, names asc)"),
@@ -149,7 +150,7 @@ def leaderboard(
     """The leaderboard: per rep and per team, revenue, deals won, win rate, average deal size,
     activities, new customers and target attainment, each against the previous period."""
     key, descending = team.parse_sort(sort, dir)
-    board = team.live_leaderboard(ws, period, _day(as_of))
+    board = team.live_leaderboard(ws, who.scope, period, _day(as_of))
     return board.sorted(key, descending).as_dict()
 
 
@@ -157,8 +158,9 @@ def leaderboard(
 def rep(
     rep_id: Annotated[int, Path(ge=1, le=MAX_ID, description="The rep's id")],
     ws: WorkspaceDep,
+    who: PrincipalDep,
     period: str = Query("this_month", description=PERIOD_HELP),
     as_of: str | None = Query(None, description="YYYY-MM-DD; default today"),
 ) -> dict[str, Any]:
     """One rep: KPI cards, 12 months of revenue, activities by kind, the last 10 won deals."""
-    return team.rep_page(ws, rep_id, period, _day(as_of)).as_dict()
+    return team.rep_page(ws, who.scope, rep_id, period, _day(as_of)).as_dict()

@@ -14,6 +14,7 @@ from fastapi.staticfiles import StaticFiles
 
 from salesmetrics import __version__
 from salesmetrics.api import errors as api_errors
+from salesmetrics.api.access import router as access_router
 from salesmetrics.api.events import router as events_router
 from salesmetrics.api.events_fast import EventsFastPath
 from salesmetrics.api.imports import router as imports_router
@@ -22,15 +23,20 @@ from salesmetrics.api.metrics import router as metrics_router
 from salesmetrics.api.records import router as records_router
 from salesmetrics.api.routes import router as api_router
 from salesmetrics.api.team import router as team_api_router
+from salesmetrics.api.users import router as users_router
+from salesmetrics.services.access.sign_in import SignIn
 from salesmetrics.services.live import ChangeFeed, LiveLimits, data_version
 from salesmetrics.services.metrics import warm_up
 from salesmetrics.services.workspace import open_workspace, prepare_for_serving
+from salesmetrics.web.authn import Authenticate
 from salesmetrics.web.data import router as data_router
 from salesmetrics.web.explorer import router as explorer_router
 from salesmetrics.web.fragments import router as fragments_router
 from salesmetrics.web.headers import SecurityHeaders
+from salesmetrics.web.login import router as login_router
 from salesmetrics.web.pages import router as pages_router
 from salesmetrics.web.team import router as team_router
+from salesmetrics.web.users import router as users_page_router
 
 STATIC = Path(__file__).parent / "static"
 log = logging.getLogger(__name__)
@@ -58,10 +64,15 @@ def create_app(url: str | None = None) -> FastAPI:
     )
     app.state.workspace = ws
     app.state.live = feed
+    app.state.sign_in = SignIn(ws)
     api_errors.install(app)
     app.add_middleware(EventsFastPath)
+    app.add_middleware(Authenticate)  # in front of everything but the headers
     app.add_middleware(SecurityHeaders)  # added last: outermost, so on every answer
     app.include_router(api_router)
+    app.include_router(access_router)
+    app.include_router(users_router)
+    app.include_router(login_router)
     app.include_router(metrics_router)
     app.include_router(events_router)
     app.include_router(imports_router)
@@ -73,6 +84,7 @@ def create_app(url: str | None = None) -> FastAPI:
     app.include_router(data_router)
     app.include_router(team_api_router)
     app.include_router(team_router)
+    app.include_router(users_page_router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app
 

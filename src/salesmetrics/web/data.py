@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from salesmetrics.api.deps import WorkspaceDep, get_workspace
+from salesmetrics.api.deps import WorkspaceDep, WriterDep, get_workspace
 from salesmetrics.api.imports import UploadRoute
 from salesmetrics.domain.errors import SalesmetricsError, TooLargeError
 from salesmetrics.services.imports import log, preview
@@ -95,7 +95,7 @@ def _data_page(
 
 
 @router.get("/data", response_class=HTMLResponse)
-def data_page(request: Request, ws: WorkspaceDep) -> HTMLResponse:
+def data_page(request: Request, ws: WorkspaceDep, who: WriterDep) -> HTMLResponse:
     """Imports, newest first, and the upload form."""
     return _data_page(request, ws)
 
@@ -104,6 +104,7 @@ def data_page(request: Request, ws: WorkspaceDep) -> HTMLResponse:
 def upload(
     request: Request,
     ws: WorkspaceDep,
+    who: WriterDep,
     file: Annotated[UploadFile, File()],
     kind: Annotated[str, Form()],
     encoding: Annotated[str, Form()] = "",
@@ -126,7 +127,7 @@ def upload(
     )  # fmt: skip
     try:
         csrf.check(request, token)
-        result = preview.start(ws, file.filename, file.file, options)
+        result = preview.start(ws, file.filename, file.file, options, actor=who)
     except SalesmetricsError as exc:
         return _data_page(request, ws, error=exc.message, status=exc.http_status)
     return RedirectResponse(_url(f"/data/preview/{result['preview_id']}", locale), 303)
@@ -145,7 +146,9 @@ def _preview_page(
 
 
 @router.get("/data/preview/{preview_id}", response_class=HTMLResponse)
-def preview_page(request: Request, ws: WorkspaceDep, preview_id: str) -> HTMLResponse:
+def preview_page(
+    request: Request, ws: WorkspaceDep, who: WriterDep, preview_id: str
+) -> HTMLResponse:
     """What was detected, how the columns map, what would change, the first errors."""
     return _preview_page(request, ws, preview_id)
 
@@ -154,6 +157,7 @@ def preview_page(request: Request, ws: WorkspaceDep, preview_id: str) -> HTMLRes
 def confirm(
     request: Request,
     ws: WorkspaceDep,
+    who: WriterDep,
     preview_id: str,
     skip_invalid: Annotated[bool, Form()] = False,
     token: Annotated[str, Form(alias=csrf.FIELD)] = "",
@@ -162,7 +166,7 @@ def confirm(
     locale = locale_of(request, ws.settings.locale)
     try:
         csrf.check(request, token)
-        done = preview.confirm(ws, preview_id, skip_invalid=skip_invalid or None)
+        done = preview.confirm(ws, preview_id, skip_invalid=skip_invalid or None, actor=who)
     except SalesmetricsError as exc:
         return _preview_page(request, ws, preview_id, exc.message, exc.http_status)
     return RedirectResponse(_url("/data", locale, done=done["id"]), 303)
@@ -172,6 +176,7 @@ def confirm(
 def cancel(
     request: Request,
     ws: WorkspaceDep,
+    who: WriterDep,
     preview_id: str,
     token: Annotated[str, Form(alias=csrf.FIELD)] = "",
 ) -> Response:
@@ -199,7 +204,7 @@ def _revert_page(
 
 
 @router.get("/data/imports/{import_id}/revert", response_class=HTMLResponse)
-def revert_page(request: Request, ws: WorkspaceDep, import_id: int) -> HTMLResponse:
+def revert_page(request: Request, ws: WorkspaceDep, who: WriterDep, import_id: int) -> HTMLResponse:
     """The confirm step: what a revert would undo."""
     return _revert_page(request, ws, import_id)
 
@@ -208,6 +213,7 @@ def revert_page(request: Request, ws: WorkspaceDep, import_id: int) -> HTMLRespo
 def revert(
     request: Request,
     ws: WorkspaceDep,
+    who: WriterDep,
     import_id: int,
     cascade: Annotated[bool, Form()] = False,
     token: Annotated[str, Form(alias=csrf.FIELD)] = "",
@@ -216,7 +222,7 @@ def revert(
     locale = locale_of(request, ws.settings.locale)
     try:
         csrf.check(request, token)
-        done = revert_import(ws, import_id, cascade=cascade)
+        done = revert_import(ws, import_id, cascade=cascade, actor=who)
     except SalesmetricsError as exc:  # a conflict (409) offers to revert the later ones too
         return _revert_page(request, ws, import_id, exc.message, exc.http_status)
     return RedirectResponse(_url("/data", locale, reverted=",".join(map(str, done))), 303)

@@ -10,10 +10,12 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from salesmetrics.api.deps import WorkspaceDep
+from salesmetrics.api.deps import PrincipalDep, WorkspaceDep
+from salesmetrics.domain.access import Scope
 from salesmetrics.domain.cells import inert
 from salesmetrics.domain.errors import SalesmetricsError
 from salesmetrics.domain.periods import NAMED_PERIODS
+from salesmetrics.services.access.audit import record
 from salesmetrics.services.metrics import MetricsService
 from salesmetrics.web import i18n
 from salesmetrics.web.render import locale_of, render, script_json
@@ -36,10 +38,10 @@ def _params(request: Request) -> dict[str, str]:
     }
 
 
-def _run(metrics: MetricsService, p: dict[str, str]) -> tuple[Any, Any]:
+def _run(metrics: MetricsService, p: dict[str, str], scope: Scope) -> tuple[Any, Any]:
     options: dict[str, Any] = {
         "period": p["period"], "grain": p["grain"] or None, "by": [p["by"]] if p["by"] else [],
-        "compare": p["compare"] or None,
+        "compare": p["compare"] or None, "scope": scope,
     }  # fmt: skip
     result = metrics.query([p["metric"]], **options)
     return result, metrics.explain([p["metric"]], **options)
@@ -65,21 +67,24 @@ def _chart(result: Any, metric: str, unit: str) -> dict[str, Any]:
 
 
 @router.get("/explore", response_class=HTMLResponse)
-def explore(request: Request, ws: WorkspaceDep) -> HTMLResponse:
+def explore(request: Request, ws: WorkspaceDep, who: PrincipalDep) -> HTMLResponse:
     """Pick a metric, grain, breakdown, period and comparison; see a chart and a table."""
     settings = ws.settings
     locale = locale_of(request, settings.locale)
     p = _params(request)
     context: dict[str, Any] = {
         "p": p, "name": settings.name,
-        "metrics": ws.metrics.list(), "grains": GRAINS, "breakdowns": BREAKDOWNS,
+        "metrics": [m for m in ws.metrics.list()
+                    if m.name in ws.metrics.readable([m.name], who.scope)],
+        "grains": GRAINS, "breakdowns": BREAKDOWNS,
         "periods": list(NAMED_PERIODS), "error": None, "result": None,
     }  # fmt: skip
     try:
-        result, explanation = _run(ws.metrics, p)
+        result, explanation = _run(ws.metrics, p, who.scope)
     except SalesmetricsError as exc:
         context["error"] = exc.message
-        return render(request, "explore.html", locale, context, status_code=422)
+        status = exc.http_status if 400 <= exc.http_status < 500 else 422
+        return render(request, "explore.html", locale, context, status_code=status)
     info = result.metrics[0]
     context.update(
         result=result, info=info, rows=result.rows(), explain=explanation.as_dict(),
@@ -93,9 +98,20 @@ def explore(request: Request, ws: WorkspaceDep) -> HTMLResponse:
 
 
 @router.get("/explore.csv")
-def explore_csv(request: Request, ws: WorkspaceDep) -> Response:
-    """The explorer's table as CSV (raw values: money in minor units, rates as fractions)."""
-    result, _ = _run(ws.metrics, _params(request))
+def explore_csv(request: Request, ws: WorkspaceDep, who: PrincipalDep) -> Response:
+    """The explorer's table as CSV (raw values: money in minor units, rates as fractions),
+    over the records the person sees; each export is in the audit log."""
+    params = _params(request)
+    result, _ = _run(ws.metrics, params, who.scope)
+    record(
+        ws,
+        who,
+        "export",
+        object_type="metric",
+        object_id=params["metric"],
+        details={"format": "csv", **params},
+        address=_address(request),
+    )
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(result.table.column_names)
@@ -104,3 +120,7 @@ def explore_csv(request: Request, ws: WorkspaceDep) -> Response:
     name = f"{result.metrics[0].name}.csv"
     return Response(out.getvalue(), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})  # fmt: skip
+
+
+def _address(request: Request) -> str | None:
+    return request.client.host if request.client else None

@@ -17,7 +17,8 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from salesmetrics.api.deps import WorkspaceDep
+from salesmetrics.api.deps import PrincipalDep, WorkspaceDep
+from salesmetrics.domain.access import Principal
 from salesmetrics.services import overview as svc
 from salesmetrics.services.workspace import Workspace
 from salesmetrics.web import i18n
@@ -131,10 +132,10 @@ def charts(ws: Workspace, k: svc.Keys, locale: str) -> dict[str, Any]:
     }
 
 
-def _fragment(request: Request, ws: Workspace, part: str) -> Response:
+def _fragment(request: Request, ws: Workspace, who: Principal, part: str) -> Response:
     settings = ws.settings
     locale = locale_of(request, settings.locale)
-    k = svc.keys(ws)
+    k = svc.keys(ws, who.scope)
 
     def make() -> Response:
         context: dict[str, Any] = formatters(settings.base_currency, locale)
@@ -153,32 +154,32 @@ def _key(ws: Workspace, k: svc.Keys, part: str, locale: str) -> Hashable:
     """What a rendered part depends on: the data, the day, the language and, for parts that
     show earlier months, the version of those months actually in hand."""
     past = svc.history(ws, k).version if part in ("cards", "charts") else None
-    return (part, locale, k.version, k.day, past)
+    return (part, locale, k.version, k.day, past, k.scope.key())
 
 
 @router.get("/fragments/overview/cards", response_class=HTMLResponse)
-def cards_fragment(request: Request, ws: WorkspaceDep) -> Response:
+def cards_fragment(request: Request, ws: WorkspaceDep, who: PrincipalDep) -> Response:
     """The KPI cards (inner HTML of the page's cards section)."""
-    return _fragment(request, ws, "cards")
+    return _fragment(request, ws, who, "cards")
 
 
 @router.get("/fragments/overview/reps", response_class=HTMLResponse)
-def reps_fragment(request: Request, ws: WorkspaceDep) -> Response:
+def reps_fragment(request: Request, ws: WorkspaceDep, who: PrincipalDep) -> Response:
     """Revenue by rep this month."""
-    return _fragment(request, ws, "reps")
+    return _fragment(request, ws, who, "reps")
 
 
 @router.get("/fragments/overview/channels", response_class=HTMLResponse)
-def channels_fragment(request: Request, ws: WorkspaceDep) -> Response:
+def channels_fragment(request: Request, ws: WorkspaceDep, who: PrincipalDep) -> Response:
     """The channel mix table."""
-    return _fragment(request, ws, "channels")
+    return _fragment(request, ws, who, "channels")
 
 
 @router.get("/fragments/overview/charts")
-def charts_fragment(request: Request, ws: WorkspaceDep) -> Response:
+def charts_fragment(request: Request, ws: WorkspaceDep, who: PrincipalDep) -> Response:
     """The chart data of the Overview, for Plotly.react after a change."""
     locale = locale_of(request, ws.settings.locale)
-    k = svc.keys(ws)
+    k = svc.keys(ws, who.scope)
 
     def make() -> Response:
         return Response(json.dumps(charts(ws, k, locale)), media_type="application/json")

@@ -61,6 +61,7 @@ WORDS = {
     "year": N_("year"), "rep": N_("rep"), "team": N_("team"), "channel": N_("channel"),
     "product": N_("product"), "category": N_("category"), "region": N_("region"),
     "stage": N_("stage"), "lead_source": N_("lead source"), "pipeline": N_("pipeline"),
+    "owner": N_("owner"), "manager": N_("manager"), "viewer": N_("viewer"),
 }  # fmt: skip
 
 

@@ -8,7 +8,7 @@ import plotly
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse
 
-from salesmetrics.api.deps import WorkspaceDep
+from salesmetrics.api.deps import PrincipalDep, WorkspaceDep
 from salesmetrics.services.overview import keys, overview
 from salesmetrics.services.workspace import describe
 from salesmetrics.web.fragments import charts, formatters
@@ -19,13 +19,13 @@ PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 
 
 @router.get("/", response_class=HTMLResponse)
-def overview_page(request: Request, ws: WorkspaceDep) -> HTMLResponse:
+def overview_page(request: Request, ws: WorkspaceDep, who: PrincipalDep) -> HTMLResponse:
     """The Overview: KPI cards against last month, the revenue trend, reps and channels; the
     cards, tables and charts update themselves after each data change (see web/fragments.py)."""
     settings = ws.settings
     locale = locale_of(request, settings.locale)
-    k = keys(ws)
-    data = overview(ws, at=k)
+    k = keys(ws, who.scope)
+    data = overview(ws, k)
     context = {
         "name": settings.name,
         "o": data,
@@ -46,8 +46,10 @@ def plotly_js() -> FileResponse:
 
 
 @router.get("/workspace", response_class=HTMLResponse)
-def home(request: Request, ws: WorkspaceDep) -> HTMLResponse:
-    """The workspace summary: settings, tables with row counts and date ranges."""
+def home(request: Request, ws: WorkspaceDep, who: PrincipalDep) -> HTMLResponse:
+    """The workspace summary: settings, tables with row counts and date ranges (owner and
+    viewers: the counts cover every rep's records)."""
+    who.require_everything("the workspace summary")
     info = describe(ws)
     locale = locale_of(request, info.settings.locale)
     return render(request, "home.html", locale, {"info": info})

@@ -42,6 +42,7 @@ def render(
         "lang_url": lambda code: str(request.url.include_query_params(lang=code)),
         "languages": i18n.LANGUAGES,
         "csrf_field": lambda: csrf.field(request),
+        "who": request.scope.get("state", {}).get("principal"),
     }
     response = templates.TemplateResponse(
         request, name, {**base, **context}, status_code=status_code

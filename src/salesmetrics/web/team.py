@@ -10,7 +10,8 @@ from babel.numbers import format_currency
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse
 
-from salesmetrics.api.deps import WorkspaceDep
+from salesmetrics.api.deps import PrincipalDep, WorkspaceDep
+from salesmetrics.domain.access import Scope
 from salesmetrics.domain.errors import NotFoundError, SalesmetricsError
 from salesmetrics.services import team
 from salesmetrics.services.team import Figure, Leaderboard, VersionedCache
@@ -101,15 +102,16 @@ def _tone(f: Figure | None) -> str:
     return "good" if f.delta > 0 else "bad"
 
 
-def _fragment(request: Request, ws: Any, locale: str, period: str, sort: str,
+def _fragment(request: Request, ws: Any, scope: Scope, locale: str, period: str, sort: str,
               descending: bool) -> bytes:  # fmt: skip
     """The leaderboard table's HTML, rendered once per data version, period, language, sort
     and day, however many open pages refetch it after a change."""
     day = ws.metrics.today()
-    key = (ws.store.url, team.data_version(ws), period, locale, sort, descending, day)
+    key = (ws.store.url, team.data_version(ws), scope.key(), period, locale, sort, descending,
+           day)  # fmt: skip
 
     def build() -> bytes:
-        board = team.live_leaderboard(ws, period, day).sorted(sort, descending)
+        board = team.live_leaderboard(ws, scope, period, day).sorted(sort, descending)
         page = render(request, "_team_leaderboard.html", locale,
                       _board_context(board, locale, sort, descending))  # fmt: skip
         return bytes(page.body)
@@ -118,16 +120,16 @@ def _fragment(request: Request, ws: Any, locale: str, period: str, sort: str,
 
 
 @router.get("/team/leaderboard", response_class=HTMLResponse)
-def leaderboard_fragment(request: Request, ws: WorkspaceDep) -> HTMLResponse:
+def leaderboard_fragment(request: Request, ws: WorkspaceDep, who: PrincipalDep) -> HTMLResponse:
     """The leaderboard's inner HTML, for live refresh (`data-live`)."""
     locale = locale_of(request, ws.settings.locale)
     period, sort, descending = _options(request)
-    body = _fragment(request, ws, locale, period, sort, descending)
+    body = _fragment(request, ws, who.scope, locale, period, sort, descending)
     return HTMLResponse(body, headers={"Cache-Control": "no-store"})
 
 
 @router.get("/team", response_class=HTMLResponse)
-def team_page(request: Request, ws: WorkspaceDep) -> HTMLResponse:
+def team_page(request: Request, ws: WorkspaceDep, who: PrincipalDep) -> HTMLResponse:
     """Reps ranked by revenue, grouped by team; a period selector and a chart."""
     settings = ws.settings
     locale = locale_of(request, settings.locale)
@@ -138,8 +140,8 @@ def team_page(request: Request, ws: WorkspaceDep) -> HTMLResponse:
     }  # fmt: skip
     try:
         period, sort, descending = _options(request)
-        fragment = _fragment(request, ws, locale, period, sort, descending)
-        board = team.live_leaderboard(ws, period)
+        fragment = _fragment(request, ws, who.scope, locale, period, sort, descending)
+        board = team.live_leaderboard(ws, who.scope, period)
     except SalesmetricsError as exc:
         context["error"] = exc.message
         return render(request, "team.html", locale, context, status_code=exc.http_status)
@@ -152,10 +154,11 @@ def team_page(request: Request, ws: WorkspaceDep) -> HTMLResponse:
     return render(request, "team.html", locale, context)
 
 
-def _rep_context(ws: Any, rep_id: int, period: str, locale: str) -> dict[str, Any]:
-    """What rep.html and its live cards show; raises NotFoundError for an unknown rep."""
+def _rep_context(ws: Any, scope: Scope, rep_id: int, period: str, locale: str) -> dict[str, Any]:
+    """What rep.html and its live cards show; raises NotFoundError for an unknown rep (or
+    one outside the view)."""
     version = team.data_version(ws)  # read first: a change meanwhile makes live.js refetch
-    data = team.live_rep_page(ws, rep_id, period)
+    data = team.live_rep_page(ws, scope, rep_id, period)
     tr = i18n.translator(locale)
     currency, zone = data.currency, ZoneInfo(ws.settings.time_zone)
     trend = {
@@ -177,7 +180,7 @@ def _rep_context(ws: Any, rep_id: int, period: str, locale: str) -> dict[str, An
 
 
 @router.get("/team/rep/{rep_id}", response_class=HTMLResponse)
-def rep_page(request: Request, rep_id: RepId, ws: WorkspaceDep) -> HTMLResponse:
+def rep_page(request: Request, rep_id: RepId, ws: WorkspaceDep, who: PrincipalDep) -> HTMLResponse:
     """One rep: KPI cards against the previous period (live), revenue by month, activities by
     kind, open pipeline and recent wins."""
     settings = ws.settings
@@ -188,7 +191,7 @@ def rep_page(request: Request, rep_id: RepId, ws: WorkspaceDep) -> HTMLResponse:
         "period": period, "periods": [(p, period_label(p, locale)) for p in team.PERIODS],
     }  # fmt: skip
     try:
-        context.update(_rep_context(ws, rep_id, period, locale))
+        context.update(_rep_context(ws, who.scope, rep_id, period, locale))
     except NotFoundError:
         context["missing"] = True
         return render(request, "rep.html", locale, context, status_code=404)
@@ -199,11 +202,11 @@ def rep_page(request: Request, rep_id: RepId, ws: WorkspaceDep) -> HTMLResponse:
 
 
 @router.get("/team/rep/{rep_id}/cards", response_class=HTMLResponse)
-def rep_cards(request: Request, rep_id: RepId, ws: WorkspaceDep) -> HTMLResponse:
+def rep_cards(request: Request, rep_id: RepId, ws: WorkspaceDep, who: PrincipalDep) -> HTMLResponse:
     """A rep's KPI cards alone, for live refresh; an unknown rep is a 404 problem."""
     locale = locale_of(request, ws.settings.locale)
     period = request.query_params.get("period") or "this_month"
-    context = _rep_context(ws, rep_id, period, locale)
+    context = _rep_context(ws, who.scope, rep_id, period, locale)
     page = render(request, "_rep_cards.html", locale, context)
     page.headers["Cache-Control"] = "no-store"
     return page
