@@ -15,12 +15,15 @@ from rich.table import Table
 
 from salesmetrics.cli.options import DbOption, FormatOption, OutputFormat
 from salesmetrics.cli.render import console, emit_json
+from salesmetrics.domain.access import EVERYTHING, LOCAL
 from salesmetrics.domain.cells import inert
 from salesmetrics.domain.errors import DefinitionError, QueryError
 from salesmetrics.domain.periods import NAMED_PERIODS
 from salesmetrics.metrics.result import MetricResult
 from salesmetrics.metrics.spec import json_schema
 from salesmetrics.services import workspace as ws_service
+from salesmetrics.services.access import audit
+from salesmetrics.services.access.sign_in import as_person
 from salesmetrics.services.metrics import parse_variants, validate_files
 
 metrics_app = typer.Typer(
@@ -90,12 +93,20 @@ def kpi(
     fmt: Annotated[KpiFormat, typer.Option("--format", "-f", help="table, json or csv.")] = (
         KpiFormat.TABLE
     ),
+    as_user: Annotated[
+        str | None,
+        typer.Option("--as", help="Compute over the records this user sees (e.g. a rep's own)."),
+    ] = None,
 ) -> None:
     """Compute KPIs for a period, by any dimension, with an optional comparison."""
     opts = _options(period, grain, by, filters, compare, variant, as_of)
     with ws_service.workspace(db) as ws:
-        result = ws.metrics.query(metrics, **opts)
+        scope = as_person(ws, as_user).scope if as_user else EVERYTHING
+        result = ws.metrics.query(metrics, scope=scope, **opts)
         currency = ws.settings.base_currency
+        if fmt is KpiFormat.CSV:
+            audit.record(ws, LOCAL, "export", object_type="metric", object_id=",".join(metrics),
+                         details={"format": "csv", "period": period, "as": as_user})  # fmt: skip
     if fmt is KpiFormat.JSON:
         emit_json(_as_json(result))
     elif fmt is KpiFormat.CSV:

@@ -14,6 +14,8 @@ from salesmetrics.cli.options import DbOption, FormatOption, OutputFormat
 from salesmetrics.domain.enums import DemoSize
 from salesmetrics.services import demo as demo_service
 from salesmetrics.services import workspace as ws_service
+from salesmetrics.services.access import demo_accounts
+from salesmetrics.services.access import users as access_users
 
 
 def init(
@@ -89,6 +91,7 @@ def serve(
     app = create_app(db)
     settle_for_serving(app)
     typer.echo(f"serving {ws_service.resolve_url(db)} on http://{host}:{port}")
+    _sign_in_hint(app.state.workspace, f"http://{host}:{port}")
     if not _loopback(host):
         typer.echo(
             f"warning: listening on {host}, not only on this machine, over plain HTTP: put a "
@@ -96,6 +99,18 @@ def serve(
             err=True,
         )
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+
+
+def _sign_in_hint(ws: ws_service.Workspace, base: str) -> None:
+    """The demo's accounts (while they keep the documented password), or the first-run page."""
+    accounts = demo_accounts.usable(ws)
+    if accounts:
+        typer.echo(f"demo accounts (password: {demo_accounts.PASSWORD}):")
+        for email, role, name in accounts:
+            typer.echo(f"  {email:<24} {role:<8} {name}")
+    elif not access_users.has_users(ws):
+        typer.echo(f"no users yet: open {base}/setup to create the owner, or run "
+                   "`salesmetrics users add EMAIL --role owner`")  # fmt: skip
 
 
 def _loopback(host: str) -> bool:
