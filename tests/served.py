@@ -53,13 +53,46 @@ def start(
     pytest.fail(f"the server did not start: {log.read_text(errors='replace')[-2000:]}")
 
 
+DEMO_PASSWORD = "demo-sales-2026"  # the demo accounts' documented password
+TOKENS: dict[str, str] = {}  # base URL -> an owner's API token for that server
+OWNERS: dict[str, str] = {}  # base URL -> the e-mail of that owner (password: PASSWORD)
+
+
+def auth(base: str) -> dict[str, str]:
+    """The Authorization header of an owner of the server at `base` (see `serving`)."""
+    return {"Authorization": f"Bearer {TOKENS[base]}"}
+
+
+def sign_in(page: Page, base: str, email: str | None = None, password: str | None = None) -> None:
+    """Sign in through the sign-in page, as a person does (the owner `serving` made, unless
+    told who)."""
+    from signed_in import PASSWORD
+
+    page.goto(f"{base}/login")
+    page.fill("input[name=email]", email or OWNERS[base])
+    page.fill("input[name=password]", password or PASSWORD)
+    page.click("[data-testid=sign-in]")
+    page.wait_for_url(lambda url: "/login" not in url)
+
+
 @contextmanager
 def serving(db: Path, env: Mapping[str, str] | None = None) -> Iterator[str]:
-    """The base URL of a server on `db` for the duration of the block."""
+    """The base URL of a server on `db` for the duration of the block; `auth(base)` is the
+    header of an owner's token made before it started."""
+    from salesmetrics.domain.access import LOCAL
+    from salesmetrics.services.access import users
+    from salesmetrics.services.workspace import workspace
+    from signed_in import person
+
+    with workspace(str(db)) as ws:
+        email = person(ws)
+        token = users.create_token(ws, LOCAL, email).secret
     port = free_port()
     proc = start(db, port, db.parent / "serve.log", env)
+    base = f"http://127.0.0.1:{port}"
+    TOKENS[base], OWNERS[base] = token, email
     try:
-        yield f"http://127.0.0.1:{port}"
+        yield base
     finally:
         proc.terminate()
         proc.wait(timeout=20)

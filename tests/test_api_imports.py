@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient
 from salesmetrics.services.workspace import init_workspace
 from salesmetrics.storage.open import open_store
 from salesmetrics.storage.repositories.imports import checksum
-from salesmetrics.web.app import create_app
+from signed_in import browser_client, owner_client
 
 ORDERS = (
     "order,date,customer,product,qty,price,rep\n"
@@ -48,8 +48,14 @@ def url(store_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
 
 @pytest.fixture
 def client(url: str) -> Iterator[TestClient]:
-    with TestClient(create_app(url)) as c:
+    with owner_client(url) as c:
         yield c
+
+
+@pytest.fixture
+def api(client: TestClient) -> TestClient:
+    """The API with an owner's token (its app also serves the browser clients of a test)."""
+    return client
 
 
 def _upload(client: TestClient, kind: str, name: str, body: bytes, **form: str) -> dict[str, Any]:
@@ -200,9 +206,10 @@ def test_size_limit_is_a_413_problem(
     assert "0.05 MB" in r.json()["detail"]
     folder = tmp_path / "uploads"
     assert not folder.exists() or not [p for p in folder.iterdir() if p.name.startswith("pv")]
-    token = _form_token(client.get("/data").text)
-    page = client.post("/data/upload", data={"kind": "customers", "csrf": token},
-                       files={"file": ("b.csv", big)})  # fmt: skip
+    browser = browser_client(client.app)
+    token = _form_token(browser.get("/data").text)
+    page = browser.post("/data/upload", data={"kind": "customers", "csrf": token},
+                        files={"file": ("b.csv", big)})  # fmt: skip
     assert page.status_code == 413 and "0.05 MB" in page.text
 
 
@@ -243,7 +250,8 @@ def _form_token(page: str) -> str:
     return found.group(1)
 
 
-def test_the_data_page_forms_use_the_same_service(client: TestClient, url: str) -> None:
+def test_the_data_page_forms_use_the_same_service(api: TestClient, url: str) -> None:
+    client = browser_client(api.app)  # a browser signed in: the forms carry its session's token
     first = client.get("/data").text
     assert "Імпортувати файл" in first
     token = _form_token(first)
@@ -281,16 +289,13 @@ def test_unconfirmed_uploads_expire(client: TestClient, monkeypatch: pytest.Monk
     assert gone.status_code == 404 and "expired" in gone.json()["detail"]
 
 
-def test_data_forms_without_this_browser_s_token_change_nothing(
-    client: TestClient, url: str
-) -> None:
+def test_data_forms_without_this_browser_s_token_change_nothing(api: TestClient, url: str) -> None:
+    client = browser_client(api.app)  # a signed-in browser: its session holds the token
     page = client.get("/data")
-    cookie = page.headers["set-cookie"]
-    assert "salesmetrics_csrf=" in cookie and "HttpOnly" in cookie
-    assert "SameSite=strict" in cookie or "SameSite=Strict" in cookie
     token = _form_token(page.text)
-    done = _upload(client, "customers", "c.csv", CUSTOMERS.encode(), dry_run="false")
-    preview = _upload(client, "customers", "d.csv", CUSTOMERS.replace("Київ", "Львів").encode())
+    assert "salesmetrics_csrf" not in page.headers.get("set-cookie", "")  # the session's own
+    done = _upload(api, "customers", "c.csv", CUSTOMERS.encode(), dry_run="false")
+    preview = _upload(api, "customers", "d.csv", CUSTOMERS.replace("Київ", "Львів").encode())
     before = _state(url)
     forged = [
         ("/data/upload?lang=en", {"kind": "customers"}, {"file": ("e.csv", CUSTOMERS.encode())}),
@@ -308,4 +313,4 @@ def test_data_forms_without_this_browser_s_token_change_nothing(
             assert r.status_code == 403, (path, sent, r.status_code)
             assert "did not come from this site" in r.text
     assert _state(url) == before
-    assert client.get(f"/api/v1/imports/previews/{preview['preview_id']}").status_code == 200
+    assert api.get(f"/api/v1/imports/previews/{preview['preview_id']}").status_code == 200

@@ -18,7 +18,7 @@ from salesmetrics.services import records
 from salesmetrics.services.workspace import init_workspace
 from salesmetrics.storage.open import open_store
 from salesmetrics.storage.repositories import bulk
-from salesmetrics.web.app import create_app
+from signed_in import owner_client
 
 KINDS = ("deals", "leads", "customers", "orders", "reps", "products")
 KYIV = ZoneInfo("Europe/Kyiv")
@@ -26,7 +26,7 @@ KYIV = ZoneInfo("Europe/Kyiv")
 
 @pytest.fixture(scope="module")
 def client(demo_url: str) -> Iterator[TestClient]:
-    with TestClient(create_app(demo_url)) as c:
+    with owner_client(demo_url) as c:
         yield c
 
 
@@ -216,7 +216,7 @@ def _answers(url: str) -> dict[str, Any]:
     store.write(lambda tx: bulk.load(tx, "deals", _deals(61)))
     store.close()
     out: dict[str, Any] = {}
-    with TestClient(create_app(url)) as c:
+    with owner_client(url) as c:
         for sort in ("title", "-title", "amount", "-amount", "closed_at", "-closed_at", "-id"):
             for query in ("", "&status=won&status=open", "&currency=USD&rep_id=2",
                           "&closed_from=2026-01-02&created_to=2026-01-03"):  # fmt: skip

@@ -12,7 +12,7 @@ from playwright.sync_api import sync_playwright
 
 from salesmetrics.domain.enums import DemoSize
 from salesmetrics.services.demo import create_demo_workspace
-from served import CHROMIUM, SIZES, needs_chromium, serving, watch
+from served import CHROMIUM, SIZES, needs_chromium, serving, sign_in, watch
 
 PAGES = ("/", "/explore", "/explore?metric=win_rate&by=channel&grain=quarter&compare=previous",
          "/team", "/team?period=last_month&sort=win_rate", "/team/rep/1", "/data",
@@ -38,6 +38,7 @@ def test_every_page_loads_clean(server: str, lang: str, size: str) -> None:
         browser = p.chromium.launch(executable_path=CHROMIUM)
         try:
             page = browser.new_page(viewport={"width": width, "height": height})
+            sign_in(page, server)
             problems = watch(page)
             for path in PAGES:
                 sep = "&" if "?" in path else "?"
@@ -52,7 +53,7 @@ def test_every_page_loads_clean(server: str, lang: str, size: str) -> None:
             page.goto(f"{server}/explore?lang={lang}")
             page.select_option("select[name=metric]", "orders")
             page.select_option("select[name=by]", "channel")
-            page.click("button[type=submit]")
+            page.click("[data-testid=explore-form] button[type=submit]")
             page.wait_for_selector("#explore-chart .main-svg", timeout=10_000)
             assert "metric=orders" in page.url and page.locator("[data-testid=rows] tr").count() > 5
             assert problems == []

@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import sync_playwright
 
 from salesmetrics.services.workspace import init_workspace
-from served import CHROMIUM, SIZES, needs_chromium, serving, watch
+from served import CHROMIUM, SIZES, auth, needs_chromium, serving, sign_in, watch
 
 ORDERS = (
     "Номер замовлення;Дата;Клієнт;Товар;Кількість;Ціна, грн;Менеджер;Статус;Примітка\n"
@@ -49,6 +49,7 @@ def test_upload_preview_confirm_list_and_revert_in_ukrainian(
         browser = p.chromium.launch(executable_path=CHROMIUM)
         try:
             page = browser.new_page(viewport={"width": 1280, "height": 900})
+            sign_in(page, server)
             problems = watch(page)
             page.goto(f"{server}/data?lang=uk")
             page.select_option("select[name=kind]", "products")
@@ -93,7 +94,7 @@ def test_upload_preview_confirm_list_and_revert_in_ukrainian(
             first = page.locator("[data-testid=imports] tbody tr").first
             assert first.locator("[data-testid=status]").inner_text() == "Скасовано"
             assert first.locator("a.revert").count() == 0
-            totals = httpx.get(f"{server}/api/v1/workspace").json()["tables"]
+            totals = httpx.get(f"{server}/api/v1/workspace", headers=auth(server)).json()["tables"]
             assert totals["orders"] == 0 and totals["order_lines"] == 0
             assert problems == []
         finally:
@@ -104,10 +105,12 @@ def test_upload_preview_confirm_list_and_revert_in_ukrainian(
 def data_pages(server: str, files: dict[str, Path]) -> list[str]:
     """A preview waiting for a confirm (with errors) and an applied import to revert."""
     with files["bad"].open("rb") as fh:
-        waiting = httpx.post(f"{server}/api/v1/imports", data={"kind": "products"},
+        waiting = httpx.post(f"{server}/api/v1/imports", headers=auth(server),
+                             data={"kind": "products"},
                              files={"file": ("товари.csv", fh)}).json()  # fmt: skip
     with files["orders"].open("rb") as fh:
-        done = httpx.post(f"{server}/api/v1/imports", data={"kind": "orders", "dry_run": "false"},
+        done = httpx.post(f"{server}/api/v1/imports", headers=auth(server),
+                          data={"kind": "orders", "dry_run": "false"},
                           files={"file": ("продажі.csv", fh)}).json()  # fmt: skip
     return ["/data", f"/data/preview/{waiting['preview_id']}",
             f"/data/imports/{done['import_id']}/revert"]  # fmt: skip
@@ -121,6 +124,7 @@ def test_data_pages_load_clean(data_pages: list[str], server: str, lang: str, si
         browser = p.chromium.launch(executable_path=CHROMIUM)
         try:
             page = browser.new_page(viewport={"width": width, "height": height})
+            sign_in(page, server)
             problems = watch(page)
             for path in data_pages:
                 page.goto(f"{server}{path}?lang={lang}")

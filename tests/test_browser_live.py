@@ -14,7 +14,7 @@ from playwright.sync_api import Page, sync_playwright
 
 from salesmetrics.domain.enums import DemoSize
 from salesmetrics.services.demo import create_demo_workspace
-from served import CHROMIUM, SIZES, needs_chromium, serving, watch
+from served import CHROMIUM, SIZES, auth, needs_chromium, serving, sign_in, watch
 
 REVENUE = "[data-testid=value-revenue]"
 
@@ -43,7 +43,9 @@ def order_placed(amount_minor: int) -> dict[str, object]:
 def post_and_time(page: Page, base: str, amount_minor: int, timeout_ms: int) -> float:
     """Seconds from the API's 2xx reply until the revenue card shows a new number."""
     before = page.inner_text(REVENUE)
-    reply = httpx.post(f"{base}/api/v1/events", json=order_placed(amount_minor), timeout=10)
+    reply = httpx.post(
+        f"{base}/api/v1/events", json=order_placed(amount_minor), timeout=10, headers=auth(base)
+    )
     assert reply.status_code == 202, reply.text
     replied = time.monotonic()
     page.wait_for_function(
@@ -59,6 +61,7 @@ def test_an_event_reaches_the_open_overview_within_a_second(server: str) -> None
         browser = p.chromium.launch(executable_path=CHROMIUM)
         try:
             page = browser.new_page(viewport={"width": 1280, "height": 900})
+            sign_in(page, server)
             problems = watch(page)
             page.goto(f"{server}/?lang=en")
             page.wait_for_selector("[data-live-status].is-live", timeout=10_000)
@@ -91,6 +94,7 @@ def test_the_overview_loads_clean_with_its_live_parts(
         browser = p.chromium.launch(executable_path=CHROMIUM)
         try:
             page = browser.new_page(viewport={"width": width, "height": height})
+            sign_in(page, server)
             problems = watch(page)
             page.goto(f"{server}/?lang={lang}")
             page.wait_for_selector("[data-live-status].is-live", timeout=10_000)

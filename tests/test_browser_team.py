@@ -16,7 +16,7 @@ from playwright.sync_api import Page, sync_playwright
 
 from salesmetrics.domain.enums import DemoSize
 from salesmetrics.services.demo import create_demo_workspace
-from served import CHROMIUM, SIZES, needs_chromium, serving, watch
+from served import CHROMIUM, SIZES, auth, needs_chromium, serving, sign_in, watch
 
 pytestmark = needs_chromium
 
@@ -47,6 +47,7 @@ def test_team_and_rep_pages_load_clean(server: str, lang: str, size: str) -> Non
         browser = p.chromium.launch(executable_path=CHROMIUM)
         try:
             page = browser.new_page(viewport={"width": width, "height": height})
+            sign_in(page, server)
             problems = watch(page)
             _visit(page, f"{server}/team?lang={lang}", lang, width, "#team-chart")
             bars = page.locator("#team-chart .bars .point").count()
@@ -78,6 +79,7 @@ def test_the_leaderboard_moves_when_an_order_arrives(server: str) -> None:
         browser = p.chromium.launch(executable_path=CHROMIUM)
         try:
             page = browser.new_page(viewport={"width": 1280, "height": 900})
+            sign_in(page, server)
             problems = watch(page)
             _visit(page, f"{server}/team?lang=en", "en", 1280, "#team-chart")
             page.wait_for_selector("[data-live-status].is-live", timeout=10_000)
@@ -90,7 +92,10 @@ def test_the_leaderboard_moves_when_an_order_arrives(server: str) -> None:
                               "currency": "UAH", "status": "paid",
                               "lines": [{"line_total_minor": 987_654_321}]}}  # fmt: skip
             started = time.monotonic()
-            assert httpx.post(f"{server}/api/v1/events", json=event).status_code == 202
+            assert (
+                httpx.post(f"{server}/api/v1/events", json=event, headers=auth(server)).status_code
+                == 202
+            )
             first = page.locator("[data-testid=leaderboard] tr.rep").first
             page.wait_for_function(
                 "name => document.querySelector('[data-testid=leaderboard] tr.rep a')"

@@ -26,7 +26,7 @@ from salesmetrics.storage import catalog
 from salesmetrics.storage.open import open_store
 from salesmetrics.storage.protocol import Store
 from salesmetrics.storage.repositories import bulk
-from salesmetrics.web.app import create_app
+from signed_in import owner_client
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 
@@ -39,7 +39,7 @@ def ev(eid: str, type_: str, minutes: int, **data: Any) -> dict[str, Any]:
 @pytest.fixture
 def client(store_url: str) -> Iterator[TestClient]:
     init_workspace(store_url, {"name": "Events"})
-    with TestClient(create_app(store_url)) as c:
+    with owner_client(store_url) as c:
         yield c
 
 

@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+import signed_in
 from salesmetrics.api import events_fast
 from salesmetrics.api.events_fast import EventsFastPath
 from salesmetrics.domain.errors import StorageError
@@ -39,7 +40,7 @@ def _app(tmp: Path, name: str, *, fast: bool) -> TestClient:
     app = create_app(url)
     if not fast:
         app.user_middleware = [m for m in app.user_middleware if m.cls is not EventsFastPath]
-    return TestClient(app)
+    return signed_in.client(app)
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ import pytest
 
 from salesmetrics.services.workspace import init_workspace, open_workspace
 from served import free_port, start
+from signed_in import bearer, offline_token
 
 pytestmark = pytest.mark.slow
 
@@ -28,13 +29,14 @@ def _event(i: int) -> dict[str, object]:
 def test_kill_after_ack_loses_nothing(tmp_path: Path) -> None:
     db = tmp_path / "ws.duckdb"
     init_workspace(str(db), {})
+    auth = bearer(offline_token(str(db)))
     port, log = free_port(), tmp_path / "serve.log"
     proc = start(db, port, log)
     acked: list[str] = []
     lock = threading.Lock()
 
     def sender(start: int) -> None:
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=5) as client:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=5, headers=auth) as client:
             for i in range(start, 200, 4):
                 try:
                     reply = client.post("/api/v1/events", json=_event(i))
@@ -57,7 +59,7 @@ def test_kill_after_ack_loses_nothing(tmp_path: Path) -> None:
     proc = start(db, port, log)
     try:
         deadline = time.monotonic() + 30
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}") as client:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", headers=auth) as client:
             while time.monotonic() < deadline:
                 page = client.get("/api/v1/events", params={"limit": 500}).json()
                 status = {e["id"]: e["status"] for e in page["data"]}

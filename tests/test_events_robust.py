@@ -17,6 +17,7 @@ from salesmetrics.services.events import EventsService
 from salesmetrics.services.events import service as events_service
 from salesmetrics.services.events.model import as_list
 from salesmetrics.services.workspace import Workspace, init_workspace, open_workspace
+from signed_in import owner_client
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 
@@ -68,11 +69,8 @@ def test_a_failing_warm_up_does_not_kill_the_applier(
 
 
 def test_replaying_a_pending_event_is_a_conflict(ws: Workspace) -> None:
-    from fastapi.testclient import TestClient
 
-    from salesmetrics.web.app import create_app
-
-    with TestClient(create_app(ws.store.url)) as client:
+    with owner_client(ws.store.url) as client:
         client.app.state.events.stop()  # type: ignore[attr-defined]
         idle = EventsService(client.app.state.workspace)  # type: ignore[attr-defined]
         client.app.state.events = idle  # type: ignore[attr-defined]
@@ -187,12 +185,9 @@ def test_every_waiting_event_is_retried_and_idle_drains_rewrite_nothing(ws: Work
 
 @pytest.fixture
 def small_limit_client(ws: Workspace, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    from fastapi.testclient import TestClient
-
-    from salesmetrics.web.app import create_app
 
     monkeypatch.setenv("SALESMETRICS_EVENTS_MAX_BYTES", "2000")
-    with TestClient(create_app(ws.store.url)) as client:
+    with owner_client(ws.store.url) as client:
         yield client
 
 
@@ -228,11 +223,8 @@ def test_a_streamed_body_over_the_limit_is_413(small_limit_client: Any) -> None:
 
 
 def test_the_bare_array_form_documents_and_enforces_its_maximum(ws: Workspace) -> None:
-    from fastapi.testclient import TestClient
 
-    from salesmetrics.web.app import create_app
-
-    with TestClient(create_app(ws.store.url)) as client:
+    with owner_client(ws.store.url) as client:
         spec = client.get("/openapi.json").json()
         body = spec["paths"]["/api/v1/events"]["post"]["requestBody"]["content"]
         forms = body["application/json"]["schema"]["anyOf"]

@@ -20,7 +20,7 @@ from salesmetrics.services.events.signatures import (
     verify,
 )
 from salesmetrics.services.workspace import init_workspace
-from salesmetrics.web.app import create_app
+from signed_in import owner_client
 
 OLD = "whsec_" + base64.b64encode(b"old-secret-of-32-bytes-length!!!").decode()
 NEW = "whsec_" + base64.b64encode(b"new-secret-of-32-bytes-length!!!").decode()
@@ -94,7 +94,7 @@ def signed_client(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[T
     monkeypatch.setenv(SECRETS_ENV, f"{OLD} {NEW}")
     url = str(tmp_path / "ws.duckdb")
     init_workspace(url, {})
-    with TestClient(create_app(url)) as c:
+    with owner_client(url) as c:
         yield c
 
 

@@ -16,10 +16,10 @@ from typing import BinaryIO
 
 import httpx2 as httpx
 import pytest
-from fastapi.testclient import TestClient
 
 from conftest import DEMO_AS_OF
 from orders_file import write_orders_csv
+from salesmetrics.domain.access import EVERYTHING
 from salesmetrics.domain.errors import ConfigError
 from salesmetrics.domain.periods import add_months
 from salesmetrics.services.imports.model import ImportRequest
@@ -32,11 +32,12 @@ from salesmetrics.services.live import (
     data_version,
     notices,
 )
-from salesmetrics.services.overview import HEADLINE, SPARK_MONTHS, TREND_MONTHS, overview
+from salesmetrics.services.overview import HEADLINE, SPARK_MONTHS, TREND_MONTHS, keys, overview
 from salesmetrics.services.workspace import init_workspace, workspace
-from salesmetrics.web.app import create_app
+from signed_in import bearer, offline_token, owner_client
 
 Serve = Callable[..., str]  # serve(url, **environment) -> base URL of a running server
+AUTH: dict[str, str] = {}  # an owner's token for the server `serve` started last
 
 
 class Counter:
@@ -184,6 +185,7 @@ def serve(tmp_path: Path) -> Iterator[Serve]:
     logs: list[BinaryIO] = []
 
     def start(url: str, **env: str) -> str:
+        AUTH.update(bearer(offline_token(url)))  # before the server opens the workspace
         port = _free_port()
         log = (tmp_path / f"serve-{port}.log").open("wb")
         logs.append(log)
@@ -226,7 +228,7 @@ def _events(lines: Iterator[str]) -> Iterator[dict[str, str]]:
 
 def _status(url: str) -> int:
     """The status of a stream's answer, without waiting for the stream to end."""
-    with httpx.stream("GET", url, timeout=5) as response:
+    with httpx.stream("GET", url, timeout=5, headers=AUTH) as response:
         return response.status_code
 
 
@@ -247,7 +249,7 @@ def test_sse_on_duckdb_hello_change_after_an_event_then_the_lifetime_ends(
     init_workspace(db, {})
     base = serve(db, SALESMETRICS_LIVE_MAX_SECONDS="4", SALESMETRICS_LIVE_MAX_STREAMS="2")
     opened = time.monotonic()
-    with httpx.stream("GET", f"{base}/api/v1/live", timeout=10) as response:
+    with httpx.stream("GET", f"{base}/api/v1/live", timeout=10, headers=AUTH) as response:
         assert response.headers["content-type"].startswith("text/event-stream")
         events = _events(response.iter_lines())
         hello = next(events)
@@ -256,9 +258,9 @@ def test_sse_on_duckdb_hello_change_after_an_event_then_the_lifetime_ends(
         assert hello["id"] == str(version)
 
         # A third stream is refused while two are open (this one and the next).
-        with httpx.stream("GET", f"{base}/api/v1/live", timeout=10) as second:
+        with httpx.stream("GET", f"{base}/api/v1/live", timeout=10, headers=AUTH) as second:
             assert second.status_code == 200
-            full = httpx.get(f"{base}/api/v1/live", timeout=5)
+            full = httpx.get(f"{base}/api/v1/live", timeout=5, headers=AUTH)
             assert full.status_code == 503 and full.headers["retry-after"]
             assert full.headers["content-type"].startswith("application/problem+json")
             assert full.json()["code"] == "too_many_streams"
@@ -267,7 +269,8 @@ def test_sse_on_duckdb_hello_change_after_an_event_then_the_lifetime_ends(
             assert time.monotonic() < deadline, "the closed stream's place never came back"
             time.sleep(0.1)
 
-        posted = httpx.post(f"{base}/api/v1/events", json=_order_event(1), timeout=5)
+        posted = httpx.post(f"{base}/api/v1/events", json=_order_event(1), timeout=5,
+                            headers=AUTH)  # fmt: skip
         assert posted.status_code == 202, posted.text
         replied = time.monotonic()
         change = next(events)
@@ -287,7 +290,7 @@ def test_sse_on_postgres_hears_an_import_made_by_another_process(
     init_workspace(pg_url, {})
     base = serve(pg_url)
     orders = write_orders_csv(tmp_path / "orders.csv", 20)
-    with httpx.stream("GET", f"{base}/api/v1/live", timeout=10) as response:
+    with httpx.stream("GET", f"{base}/api/v1/live", timeout=10, headers=AUTH) as response:
         events = _events(response.iter_lines())
         version = json.loads(next(events)["data"])["version"]
         with workspace(pg_url) as ws:  # this process writes; the server only watches
@@ -301,7 +304,7 @@ def test_sse_on_postgres_hears_an_import_made_by_another_process(
         assert time.monotonic() - done < 1.0
     # A client that comes back with an old Last-Event-ID hears that it missed a change.
     with httpx.stream(
-        "GET", f"{base}/api/v1/live", headers={"Last-Event-ID": str(version)}, timeout=10
+        "GET", f"{base}/api/v1/live", headers={"Last-Event-ID": str(version), **AUTH}, timeout=10
     ) as again:
         events = _events(again.iter_lines())
         assert next(events)["event"] == "hello"
@@ -311,7 +314,7 @@ def test_sse_on_postgres_hears_an_import_made_by_another_process(
 def test_live_is_in_the_openapi(tmp_path: Path) -> None:
     db = str(tmp_path / "w.duckdb")
     init_workspace(db, {})
-    with TestClient(create_app(db)) as client:
+    with owner_client(db) as client:
         op = client.get("/openapi.json").json()["paths"]["/api/v1/live"]["get"]
     assert "text/event-stream" in op["responses"]["200"]["content"]
     assert "application/problem+json" in op["responses"]["503"]["content"]
@@ -323,7 +326,7 @@ def test_live_is_in_the_openapi(tmp_path: Path) -> None:
 
 def test_the_overview_in_parts_equals_the_metrics_asked_directly(demo_url: str) -> None:
     with workspace(demo_url) as ws:
-        o = overview(ws, DEMO_AS_OF)
+        o = overview(ws, keys(ws, EVERYTHING, DEMO_AS_OF))
         first = DEMO_AS_OF.replace(day=1)
         months = f"{add_months(first, 1 - TREND_MONTHS)}..{DEMO_AS_OF}"
         trend = ws.metrics.query(["revenue"], period=months, grain="month", as_of=DEMO_AS_OF)
@@ -343,7 +346,7 @@ def test_fragments_show_a_write_at_once_and_are_rendered_once_per_version(
     store_url: str, tmp_path: Path
 ) -> None:
     init_workspace(store_url, {"locale": "en"})
-    with TestClient(create_app(store_url)) as client:
+    with owner_client(store_url) as client:
         ws = client.app.state.workspace  # type: ignore[attr-defined]
         empty = client.get("/fragments/overview/cards?lang=uk")
         assert empty.status_code == 200 and 'data-metric="revenue"' in empty.text

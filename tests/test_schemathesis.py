@@ -1,11 +1,13 @@
 """The OpenAPI document is the contract: schemathesis generates requests from it (valid and
-invalid ones) and checks that no answer is a server error and every answer fits the document."""
+invalid ones) and checks that no answer is a server error and every answer fits the document,
+with an owner's credentials and without any (then every operation but health answers 401)."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import schemathesis
@@ -18,10 +20,13 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from conftest import DEMO_AS_OF
+from salesmetrics.domain.access import LOCAL, Role
 from salesmetrics.domain.enums import DemoSize
+from salesmetrics.services.access import users
 from salesmetrics.services.demo import create_demo
 from salesmetrics.services.workspace import open_workspace
 from salesmetrics.web.app import create_app
+from signed_in import bearer, person
 
 CHECKS = [
     not_a_server_error,
@@ -31,6 +36,11 @@ CHECKS = [
 ]
 # The live stream never ends, so a request to it would not return.
 STREAMING = "/api/v1/live"
+AUTH: dict[str, str] = {}  # an owner's token, to load the OpenAPI document
+APP: list[Any] = []
+OWNER: list[
+    str
+] = []  # the owner's e-mail  # the app under test (its workspace makes a fresh token per case)
 
 
 @pytest.fixture(scope="module")
@@ -42,9 +52,12 @@ def api_schema(tmp_path_factory: pytest.TempPathFactory) -> Iterator[schemathesi
     try:
         ws = open_workspace(str(folder / "ws.duckdb"), create=True)
         create_demo(ws, DemoSize.SMALL, seed=7, as_of=DEMO_AS_OF)
+        OWNER.append(person(ws, Role.OWNER))
+        AUTH.update(bearer(users.create_token(ws, LOCAL, OWNER[0]).secret))  # to read the spec
         ws.close()
         app = create_app(str(folder / "ws.duckdb"))
-        yield schemathesis.openapi.from_asgi("/openapi.json", app)
+        APP.append(app)
+        yield schemathesis.openapi.from_asgi("/openapi.json", app, headers=AUTH)
         app.state.workspace.close()
     finally:
         os.chdir(cwd)
@@ -63,7 +76,28 @@ schema = schemathesis.pytest.from_fixture("api_schema").exclude(path_regex=f"^{S
     database=None,
 )
 def test_api_keeps_its_contract(case: schemathesis.Case) -> None:
-    case.call_and_validate(checks=CHECKS)
+    # a fresh token each time: a generated DELETE /api/v1/tokens/{id} may revoke the last one
+    token = users.create_token(APP[0].state.workspace, LOCAL, OWNER[0]).secret
+    response = case.call_and_validate(headers=bearer(token), checks=CHECKS)
+    assert response.status_code != 401  # the credentials were taken: the API itself answered
+
+
+@pytest.mark.slow
+@schema.parametrize()
+@settings(
+    max_examples=3,
+    derandomize=True,
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+    database=None,
+)
+def test_api_without_credentials_answers_nothing_but_health(case: schemathesis.Case) -> None:
+    response = case.call_and_validate(checks=CHECKS)
+    if case.path == "/healthz":  # public (a method it lacks still gets its 405)
+        assert response.status_code in (200, 405)
+    else:
+        assert response.status_code == 401, (case.method, case.path, response.status_code)
+        assert response.json()["code"] == "unauthenticated_error"
 
 
 @pytest.fixture(autouse=True)

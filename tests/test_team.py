@@ -12,12 +12,13 @@ import pytest
 from fastapi.testclient import TestClient
 
 from conftest import DEMO_AS_OF
+from salesmetrics.domain.access import EVERYTHING
 from salesmetrics.domain.errors import NotFoundError, QueryError
 from salesmetrics.services import team
 from salesmetrics.services.team import Leaderboard, Line, VersionedCache
 from salesmetrics.services.workspace import Workspace
 from salesmetrics.web import team as web_team
-from salesmetrics.web.app import create_app
+from signed_in import owner_client
 
 AS_OF = DEMO_AS_OF
 ADDITIVE = ("revenue", "deals_won", "activities", "new_customers")
@@ -25,7 +26,7 @@ ADDITIVE = ("revenue", "deals_won", "activities", "new_customers")
 
 @pytest.fixture(scope="module")
 def client(demo_url: str) -> Iterator[TestClient]:
-    with TestClient(create_app(demo_url)) as c:
+    with owner_client(demo_url) as c:
         yield c
 
 
@@ -41,7 +42,7 @@ def _value(line: Line | None, metric: str) -> float:
 
 @pytest.mark.parametrize("period", team.PERIODS)
 def test_the_leaderboard_adds_up_to_the_company(ws: Workspace, period: str) -> None:
-    board = team.leaderboard(ws, period, AS_OF)
+    board = team.leaderboard(ws, EVERYTHING, period, AS_OF)
     assert board.reps() and board.teams
     for metric in ADDITIVE:
         reps = sum(_value(x, metric) for x in board.reps())
@@ -53,7 +54,7 @@ def test_the_leaderboard_adds_up_to_the_company(ws: Workspace, period: str) -> N
 
 
 def test_reps_are_ranked_by_revenue(ws: Workspace) -> None:
-    board = team.leaderboard(ws, "this_month", AS_OF)
+    board = team.leaderboard(ws, EVERYTHING, "this_month", AS_OF)
     ranked = sorted(board.reps(), key=lambda x: x.rank or 0)
     assert [x.rank for x in ranked] == list(range(1, len(ranked) + 1))
     revenue = [_value(x, "revenue") for x in ranked]
@@ -66,7 +67,7 @@ def test_reps_are_ranked_by_revenue(ws: Workspace) -> None:
 
 
 def test_any_column_sorts_and_empty_values_go_last(ws: Workspace) -> None:
-    board = team.leaderboard(ws, "this_month", AS_OF)
+    board = team.leaderboard(ws, EVERYTHING, "this_month", AS_OF)
     for key in team.SORTS:
         for descending in (True, False):
             for g in board.sorted(key, descending).teams:
@@ -84,7 +85,7 @@ def test_any_column_sorts_and_empty_values_go_last(ws: Workspace) -> None:
 
 
 def test_rates_carry_wilson_intervals_and_changes_add_up(ws: Workspace) -> None:
-    board = team.leaderboard(ws, "last_month", AS_OF)
+    board = team.leaderboard(ws, EVERYTHING, "last_month", AS_OF)
     assert str(board.period) == "2026-10-01..2026-10-31"
     assert str(board.comparison) == "2026-09-01..2026-09-30"
     lines = [*board.reps(), *(g.total for g in board.teams), board.total]
@@ -99,7 +100,7 @@ def test_rates_carry_wilson_intervals_and_changes_add_up(ws: Workspace) -> None:
 
 
 def test_attainment_against_targets_only_where_they_apply(ws: Workspace) -> None:
-    month = team.leaderboard(ws, "last_month", AS_OF)
+    month = team.leaderboard(ws, EVERYTHING, "last_month", AS_OF)
     assert month.targets  # the demo sets monthly revenue targets per rep and for the company
     for x in month.reps():
         assert x.target is not None and x.target.value
@@ -108,7 +109,7 @@ def test_attainment_against_targets_only_where_they_apply(ws: Workspace) -> None
     for g in month.teams:  # no team targets in the demo: the sum of the reps' targets
         assert g.total.target is not None
         assert g.total.target.value == sum(x.target.value or 0 for x in g.reps if x.target)
-    trailing = team.leaderboard(ws, "last_30_days", AS_OF)
+    trailing = team.leaderboard(ws, EVERYTHING, "last_30_days", AS_OF)
     assert not trailing.targets
     assert all(team.ATTAINMENT not in x.figures and x.target is None for x in trailing.reps())
 
@@ -136,22 +137,22 @@ def test_versioned_cache_computes_once_for_many_callers() -> None:
 
 
 def test_live_leaderboard_is_cached_per_data_version(ws: Workspace) -> None:
-    first = team.live_leaderboard(ws, "this_quarter", AS_OF)
-    assert team.live_leaderboard(ws, "this_quarter", AS_OF) is first
+    first = team.live_leaderboard(ws, EVERYTHING, "this_quarter", AS_OF)
+    assert team.live_leaderboard(ws, EVERYTHING, "this_quarter", AS_OF) is first
     version = team.data_version(ws)
     ws.store.write(lambda tx: None)  # any write moves the data version
     assert team.data_version(ws) == version + 1
-    fresh = team.live_leaderboard(ws, "this_quarter", AS_OF)
+    fresh = team.live_leaderboard(ws, EVERYTHING, "this_quarter", AS_OF)
     assert fresh is not first and fresh.version == version + 1
     assert fresh.total.figures["revenue"] == first.total.figures["revenue"]
     ws.metrics.refresh_rollups()
 
 
 def test_rep_page_numbers(ws: Workspace) -> None:
-    board = team.leaderboard(ws, "this_month", AS_OF)
+    board = team.leaderboard(ws, EVERYTHING, "this_month", AS_OF)
     top = min(board.reps(), key=lambda x: x.rank or 0)
     assert top.rep_id is not None
-    page = team.rep_page(ws, top.rep_id, "this_month", AS_OF)
+    page = team.rep_page(ws, EVERYTHING, top.rep_id, "this_month", AS_OF)
     assert page.rank == 1 and page.ranked == len(board.reps())
     revenue = page.card("revenue")
     assert revenue is not None and revenue.value == _value(top, "revenue")
@@ -163,7 +164,7 @@ def test_rep_page_numbers(ws: Workspace) -> None:
     closed = [d.closed_at for d in page.won]
     assert closed == sorted(closed, reverse=True)  # type: ignore[type-var]
     with pytest.raises(NotFoundError, match="no rep with id 99999"):
-        team.rep_page(ws, 99999, "this_month", AS_OF)
+        team.rep_page(ws, EVERYTHING, 99999, "this_month", AS_OF)
 
 
 def _api(client: TestClient, path: str, **params: Any) -> Any:
@@ -172,7 +173,7 @@ def _api(client: TestClient, path: str, **params: Any) -> Any:
 
 def test_team_api_matches_the_service(client: TestClient, ws: Workspace) -> None:
     body = _api(client, "/api/v1/team", period="last_month").json()
-    board: Leaderboard = team.leaderboard(ws, "last_month", AS_OF)
+    board: Leaderboard = team.leaderboard(ws, EVERYTHING, "last_month", AS_OF)
     assert body["period"] == "2026-10-01..2026-10-31" and body["targets"] is True
     total = body["total"]["metrics"]["revenue"]["value"]
     reps = [r for g in body["teams"] for r in g["reps"]]
@@ -215,7 +216,7 @@ def test_rep_api(client: TestClient) -> None:
 
 @pytest.mark.parametrize("lang", ["uk", "en"])
 def test_every_rep_page_renders(client: TestClient, ws: Workspace, lang: str) -> None:
-    reps = team.leaderboard(ws, "this_month").reps()
+    reps = team.leaderboard(ws, EVERYTHING, "this_month").reps()
     heading = {"uk": "Активності за типом", "en": "Activities by type"}[lang]
     for x in reps:
         page = client.get(f"/team/rep/{x.rep_id}", params={"lang": lang})
@@ -261,7 +262,7 @@ def test_the_fragment_is_the_table_and_is_computed_once(client: TestClient) -> N
 
 
 def test_rep_cards_fragment_is_live(client: TestClient, ws: Workspace) -> None:
-    rep = team.leaderboard(ws, "this_month").reps()[0]
+    rep = team.leaderboard(ws, EVERYTHING, "this_month").reps()[0]
     page = client.get(f"/team/rep/{rep.rep_id}", params={"lang": "uk"}).text
     url = f"/team/rep/{rep.rep_id}/cards?period=this_month&amp;lang=uk"
     assert f'data-live="{url}"' in page and '<script src="/static/live.js" defer></script>' in page

@@ -18,6 +18,7 @@ from salesmetrics.cli.workspace_cmds import _loopback
 from salesmetrics.services.workspace import init_workspace
 from salesmetrics.web.app import create_app
 from salesmetrics.web.headers import FRAMEWORK_PAGES, POLICY
+from signed_in import owner_client
 
 ALWAYS = {
     "x-content-type-options": "nosniff",
@@ -31,7 +32,7 @@ ALWAYS = {
 def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     db = str(tmp_path_factory.mktemp("headers") / "w.duckdb")
     init_workspace(db, {})
-    with TestClient(create_app(db), raise_server_exceptions=False) as c:
+    with owner_client(db, raise_server_exceptions=False) as c:
         yield c
 
 

@@ -9,14 +9,14 @@ import pytest
 from fastapi.testclient import TestClient
 
 from conftest import DEMO_AS_OF
-from salesmetrics.web.app import create_app
+from signed_in import owner_client
 
 AS_OF = DEMO_AS_OF
 
 
 @pytest.fixture(scope="module")
 def client(demo_url: str) -> Iterator[TestClient]:
-    with TestClient(create_app(demo_url)) as c:
+    with owner_client(demo_url) as c:
         yield c
 
 

@@ -14,8 +14,8 @@ from fastapi.testclient import TestClient
 
 from salesmetrics.domain.cells import inert, restore
 from salesmetrics.services.workspace import init_workspace
-from salesmetrics.web.app import create_app
 from salesmetrics.web.render import script_json
+from signed_in import owner_client
 
 EVIL = "</script><img src=x onerror=alert(1)>"
 
@@ -44,7 +44,7 @@ def _sell_through_channel(client: TestClient, channel: str, rep: str = "Olena") 
 def test_a_channel_named_like_markup_stays_data_on_every_chart_page(tmp_path: Path) -> None:
     db = tmp_path / "shop.duckdb"
     init_workspace(str(db), {"name": "Крамниця"})
-    with TestClient(create_app(str(db))) as client:
+    with owner_client(str(db)) as client:
         _sell_through_channel(client, EVIL, rep=EVIL)  # the Team page shows reps, not channels
         pages = ["/", "/explore?metric=revenue&by=channel&period=this_month", "/team"]
         for page in pages:
@@ -81,7 +81,7 @@ def test_a_channel_named_like_a_formula_exports_as_text(tmp_path: Path) -> None:
     db = tmp_path / "shop.duckdb"
     init_workspace(str(db), {"name": "Крамниця"})
     name = FORMULAS[1]
-    with TestClient(create_app(str(db))) as client:
+    with owner_client(str(db)) as client:
         _sell_through_channel(client, name)
         reply = client.get("/explore.csv?metric=revenue&by=channel&period=this_month")
     rows = list(csv.DictReader(io.StringIO(reply.text)))
