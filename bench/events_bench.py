@@ -137,12 +137,13 @@ def bench_events(db: Path, *, seconds: float = 10.0, rate: float = 1200.0, clien
         shutil.copyfile(db, copy)
         copy_s = time.perf_counter() - start
         refs = _refs(copy)
+        token = _owner_token(copy)
         port, log = _free_port(), work / "serve.log"
         proc = _serve(copy, port, log)
         base = f"http://127.0.0.1:{port}"
         run = datetime.now(UTC).strftime("%H%M%S")
         spec = {"port": port, "seconds": seconds, "rate": rate, "clients": clients,
-                "sse": sse_clients, "refs": refs, "run": run}  # fmt: skip
+                "sse": sse_clients, "refs": refs, "run": run, "token": token}  # fmt: skip
         try:
             worker = subprocess.Popen(
                 [sys.executable, __file__, "--worker", json.dumps(spec)], stdout=subprocess.PIPE
@@ -155,8 +156,8 @@ def bench_events(db: Path, *, seconds: float = 10.0, rate: float = 1200.0, clien
                 figures["events_per_second"] / figures["baseline_healthz"]["requests_per_second"],
                 2,
             )
-            figures["drain_seconds"] = _drain(base)
-            figures["rollups_fresh"] = _rollups_fresh(base)
+            figures["drain_seconds"] = _drain(base, token)
+            figures["rollups_fresh"] = _rollups_fresh(base, token)
         finally:
             proc.terminate()
             proc.wait(timeout=60)
@@ -175,6 +176,18 @@ def bench_events(db: Path, *, seconds: float = 10.0, rate: float = 1200.0, clien
         "budget": BUDGET, "within_budget": ok,
         "server_log_tail": tail if "Traceback" in tail else "",
     }  # fmt: skip
+
+
+def _owner_token(db: Path) -> str:
+    """An owner and an API token on the copy (the events API takes a token, as a shop's
+    integration would send)."""
+    from salesmetrics.domain.access import LOCAL, Role
+    from salesmetrics.services.access import users
+    from salesmetrics.services.workspace import workspace
+
+    with workspace(str(db)) as ws:
+        users.add_user(ws, LOCAL, "bench@example.com", Role.OWNER, password="bench password 1")
+        return users.create_token(ws, LOCAL, "bench@example.com", "events bench").secret
 
 
 def _applied(db: Path, prefix: str) -> dict[str, Any]:
@@ -203,9 +216,10 @@ def _applied(db: Path, prefix: str) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def _rollups_fresh(base: str) -> str:
+def _rollups_fresh(base: str, token: str) -> str:
     """Whether the dashboards still read rollups after the load (their version is the data's)."""
-    r = httpx.post(f"{base}/api/v1/metrics/explain", json={"metrics": ["revenue"]}, timeout=30)
+    r = httpx.post(f"{base}/api/v1/metrics/explain", json={"metrics": ["revenue"]}, timeout=30,
+                   headers={"Authorization": f"Bearer {token}"})  # fmt: skip
     if r.status_code != 200:
         return f"unknown ({r.status_code})"
     reads = {s for q in r.json().get("queries", []) for s in q.get("reads", [])}
@@ -227,6 +241,7 @@ class _Conn:
 
     async def request(self, method: str, path: str, body: bytes = b"") -> tuple[int, bytes]:
         head = (f"{method} {path} HTTP/1.1\r\nhost: bench\r\ncontent-type: application/json"
+                f"\r\nauthorization: Bearer {TOKEN[0]}"
                 f"\r\ncontent-length: {len(body)}\r\n\r\n")  # fmt: skip
         self.writer.write(head.encode() + body)
         status = int((await self.reader.readline()).split()[1])
@@ -238,8 +253,12 @@ class _Conn:
         return status, await self.reader.readexactly(length)
 
 
+TOKEN = [""]  # the worker's API token (from its spec)
+
+
 async def _worker(spec: dict[str, Any]) -> dict[str, Any]:
     port, clients = spec["port"], spec["clients"]
+    TOKEN[0] = spec["token"]
     stop = asyncio.Event()
     got = [0] * spec["sse"]
     holders = [asyncio.create_task(_hold(port, i, got, stop)) for i in range(spec["sse"])]
@@ -295,6 +314,7 @@ async def _hold(port: int, i: int, got: list[int], stop: asyncio.Event) -> None:
         try:
             reader, writer = await asyncio.open_connection("127.0.0.1", port)
             writer.write(b"GET /api/v1/live HTTP/1.1\r\nhost: bench\r\n"
+                         b"authorization: Bearer " + TOKEN[0].encode() + b"\r\n"
                          b"accept: text/event-stream\r\n\r\n")  # fmt: skip
             while chunk := await reader.read(65536):
                 got[i] += len(chunk)
@@ -334,11 +354,13 @@ def _run_worker(text: str) -> None:
     print(json.dumps(asyncio.run(_worker(json.loads(text)))))
 
 
-def _drain(base: str, timeout: float = 120.0) -> float:
+def _drain(base: str, token: str, timeout: float = 120.0) -> float:
     """Seconds after the load until no event is pending."""
     t0 = time.perf_counter()
+    auth = {"Authorization": f"Bearer {token}"}
     while time.perf_counter() - t0 < timeout:
-        page = httpx.get(f"{base}/api/v1/events", params={"status": "pending", "limit": 1}).json()
+        page = httpx.get(f"{base}/api/v1/events", params={"status": "pending", "limit": 1},
+                         headers=auth).json()  # fmt: skip
         if page["count"] == 0:
             break
         time.sleep(0.05)

@@ -15,6 +15,11 @@ Budgets (issue "web dashboard, REST API and live updates"):
 (default: /tmp/big-rollups.duckdb if present, else a new `salesmetrics demo --size large`) so
 the events it posts leave the original alone, serves it, writes bench/results/live.json and
 prints the figures; `bench_live(path)` returns them (bench/run.py uses it on the large demo).
+
+Every route but /healthz takes credentials: before serving, the copy gets an owner
+(bench@example.com) and an API token; HTTP requests send the token, Chromium signs in with
+the owner's password on the sign-in page (its session cookie then carries the page and its
+live stream). /healthz is timed without credentials, as a load balancer asks.
 """
 
 from __future__ import annotations
@@ -45,6 +50,7 @@ BIG = Path("/tmp/big-rollups.duckdb")
 CHROMIUM = "/usr/bin/chromium"
 BUDGET = {"render_p95_ms": 300.0, "event_to_screen_p95_ms": 1000.0}
 REVENUE = "[data-testid=value-revenue]"
+EMAIL, PASSWORD = "bench@example.com", "bench password 1"  # the owner made on the copy
 
 
 def _free_port() -> int:
@@ -80,6 +86,28 @@ def served(db: str, log: Path) -> Iterator[str]:
             proc.wait(timeout=60)
 
 
+def _owner_token(db: Path) -> dict[str, str]:
+    """An owner (EMAIL, PASSWORD) and an API token on the copy, before it is served; returns the
+    Authorization header."""
+    from salesmetrics.domain.access import LOCAL, Role
+    from salesmetrics.services.access import users
+    from salesmetrics.services.workspace import workspace
+
+    with workspace(str(db)) as ws:
+        users.add_user(ws, LOCAL, EMAIL, Role.OWNER, password=PASSWORD)
+        secret = users.create_token(ws, LOCAL, EMAIL, "live bench").secret
+    return {"Authorization": f"Bearer {secret}"}
+
+
+def _sign_in(page: Page, base: str) -> None:
+    """Sign in through the sign-in page, as a person does; the session cookie stays."""
+    page.goto(f"{base}/login")
+    page.fill("input[name=email]", EMAIL)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("[data-testid=sign-in]")
+    page.wait_for_url(lambda url: "/login" not in url)
+
+
 def _ms(values: list[float]) -> dict[str, float]:
     a = np.array(values) * 1000
     return {
@@ -100,15 +128,16 @@ def _order(amount_minor: int) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def _post(client: httpx.Client, base: str) -> float:
-    reply = client.post(f"{base}/api/v1/events", json=_order(1_234_500))
+def _post(client: httpx.Client, base: str, auth: dict[str, str] | None = None) -> float:
+    """One order; `auth` unless the client sends the token already."""
+    reply = client.post(f"{base}/api/v1/events", json=_order(1_234_500), headers=auth)
     reply.raise_for_status()
     return time.monotonic()
 
 
-def bench_render(base: str, requests: int) -> dict[str, Any]:
+def bench_render(base: str, requests: int, auth: dict[str, str]) -> dict[str, Any]:
     """GET / timed after a warm-up; then the first GET after each of a few data changes."""
-    with httpx.Client(timeout=60) as client:
+    with httpx.Client(timeout=60, headers=auth) as client:
         for _ in range(5):
             client.get(f"{base}/?lang=uk").raise_for_status()
         steady = []
@@ -136,12 +165,13 @@ def _one(page: Page, client: httpx.Client, base: str) -> float:
     return time.monotonic() - replied
 
 
-def bench_event_to_screen(base: str, samples: int) -> dict[str, Any]:
+def bench_event_to_screen(base: str, samples: int, auth: dict[str, str]) -> dict[str, Any]:
     """An open Overview in Chromium; one event at a time; time until the card changes."""
-    with sync_playwright() as p, httpx.Client(timeout=60) as client:
+    with sync_playwright() as p, httpx.Client(timeout=60, headers=auth) as client:
         browser = p.chromium.launch(executable_path=CHROMIUM)
         try:
             page = browser.new_page(viewport={"width": 1280, "height": 900})
+            _sign_in(page, base)
             page.goto(f"{base}/?lang=uk")
             page.wait_for_selector("[data-live-status].is-live", timeout=60_000)
             warm = _one(page, client, base)  # the first query after the rollups go stale
@@ -159,8 +189,8 @@ class Streams:
     """`n` open live streams held by one background event loop; records when each hears a
     `change` after `mark()`."""
 
-    def __init__(self, base: str, n: int) -> None:
-        self.base, self.n = base, n
+    def __init__(self, base: str, n: int, auth: dict[str, str]) -> None:
+        self.base, self.n, self.auth = base, n, auth
         self.open = 0
         self.heard: list[float] = []
         self._since = float("inf")
@@ -183,6 +213,7 @@ class Streams:
 
     async def _one(self, client: httpx.AsyncClient) -> None:
         async with client.stream("GET", f"{self.base}/api/v1/live") as response:
+            response.raise_for_status()  # a refused stream (401) is not counted as open
             self.open += 1
             async for line in response.aiter_lines():
                 if line == "event: change" and time.monotonic() >= self._since:
@@ -190,7 +221,7 @@ class Streams:
 
     async def _main(self) -> None:
         limits = httpx.Limits(max_connections=self.n + 10)
-        async with httpx.AsyncClient(timeout=None, limits=limits) as client:
+        async with httpx.AsyncClient(timeout=None, limits=limits, headers=self.auth) as client:
             tasks = [asyncio.create_task(self._one(client)) for _ in range(self.n)]
             while not self._stop.is_set():
                 await asyncio.sleep(0.1)
@@ -199,19 +230,19 @@ class Streams:
             await asyncio.gather(*tasks, return_exceptions=True)
 
 
-def bench_streams(base: str, n: int, requests: int) -> dict[str, Any]:
+def bench_streams(base: str, n: int, requests: int, auth: dict[str, str]) -> dict[str, Any]:
     """GET / and /healthz with `n` streams open, and how fast one change reaches all of them."""
-    with Streams(base, n) as streams, httpx.Client(timeout=60) as client:
+    with Streams(base, n, auth) as streams, httpx.Client(timeout=60) as client:
         page, health = [], []
         for _ in range(requests):
             start = time.perf_counter()
-            client.get(f"{base}/?lang=uk").raise_for_status()
+            client.get(f"{base}/?lang=uk", headers=auth).raise_for_status()
             page.append(time.perf_counter() - start)
             start = time.perf_counter()
             client.get(f"{base}/healthz").raise_for_status()
             health.append(time.perf_counter() - start)
         streams.mark()
-        _post(client, base)
+        _post(client, base, auth)
         deadline = time.monotonic() + 10
         while len(streams.heard) < streams.open and time.monotonic() < deadline:
             time.sleep(0.01)
@@ -231,10 +262,11 @@ def bench_live(
     with tempfile.TemporaryDirectory() as tmp:
         copy = Path(tmp) / "live.duckdb"
         shutil.copyfile(db, copy)
+        auth = _owner_token(copy)  # before serving: one process at a time opens the file
         with served(str(copy), Path(tmp) / "serve.log") as base:
-            render = bench_render(base, requests)
-            held = bench_streams(base, streams, requests)
-            screen = bench_event_to_screen(base, samples)
+            render = bench_render(base, requests, auth)
+            held = bench_streams(base, streams, requests, auth)
+            screen = bench_event_to_screen(base, samples, auth)
     within = {
         "render": render["steady"]["p95_ms"] < BUDGET["render_p95_ms"],
         "event_to_screen": screen["p95_ms"] < BUDGET["event_to_screen_p95_ms"],

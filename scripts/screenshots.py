@@ -4,7 +4,9 @@
 
 Builds the small demo (fixed seed and date) in a temporary folder, serves it, and saves each
 page in Ukrainian and English at desktop width, and the Overview at phone width, through
-Debian's Chromium. docs/screenshots.md shows them."""
+Debian's Chromium. The sign-in page is shot first; then each browser page signs in as the
+demo's owner (owner@demo.example, the demo accounts' documented password). docs/screenshots.md
+shows them."""
 
 from __future__ import annotations
 
@@ -21,11 +23,14 @@ import httpx2 as httpx
 from playwright.sync_api import Page, sync_playwright
 
 from salesmetrics.domain.enums import DemoSize
+from salesmetrics.services.access.demo_accounts import DOMAIN, PASSWORD
 from salesmetrics.services.demo import create_demo_workspace
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
 AS_OF = date(2026, 11, 26)
+EMAIL = f"owner@{DOMAIN}"  # a demo account; PASSWORD is theirs
+SIGN_IN = "/login"  # shot before signing in (signed in, it is not what a visitor sees)
 PAGES = {
     "overview": "/",
     "explore": "/explore?metric=win_rate&by=channel&grain=quarter&compare=previous",
@@ -55,6 +60,16 @@ def _wait(base: str) -> None:
     raise SystemExit("the server did not start")
 
 
+def _sign_in(page: Page, base: str) -> None:
+    """Through the sign-in page, as a person does; the session cookie stays in the page's
+    context."""
+    page.goto(f"{base}{SIGN_IN}")
+    page.fill("input[name=email]", EMAIL)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("[data-testid=sign-in]")
+    page.wait_for_url(lambda url: "/login" not in url)
+
+
 def _first_rep(page: Page, base: str) -> str:
     page.goto(f"{base}/team")
     link = page.locator("a[href*='/team/rep/']").first
@@ -64,6 +79,8 @@ def _first_rep(page: Page, base: str) -> str:
 
 def _shoot(page: Page, url: str, path: Path) -> None:
     page.goto(url)
+    if "/login" in page.url and "/login" not in url:
+        raise SystemExit(f"{url} sent the browser to the sign-in page: not signed in")
     page.wait_for_load_state("networkidle")
     page.wait_for_timeout(400)  # plotly's transitions
     page.screenshot(path=str(path), full_page=True)
@@ -89,6 +106,9 @@ def main() -> None:
             with sync_playwright() as pw:
                 browser = pw.chromium.launch(executable_path=CHROMIUM)
                 page = browser.new_page(viewport=DESKTOP)
+                for lang in ("uk", "en"):
+                    _shoot(page, f"{base}{SIGN_IN}?lang={lang}", args.out / f"login-{lang}.png")
+                _sign_in(page, base)
                 pages = {k: v or _first_rep(page, base) for k, v in PAGES.items()}
                 for name, path in pages.items():
                     for lang in ("uk", "en"):
@@ -96,7 +116,8 @@ def main() -> None:
                         _shoot(
                             page, f"{base}{path}{sep}lang={lang}", args.out / f"{name}-{lang}.png"
                         )
-                phone = browser.new_page(viewport=PHONE, device_scale_factor=2)
+                phone = browser.new_page(viewport=PHONE, device_scale_factor=2)  # own context
+                _sign_in(phone, base)
                 _shoot(phone, f"{base}/?lang=uk", args.out / "overview-phone-uk.png")
                 browser.close()
         finally:
