@@ -407,3 +407,27 @@ def test_the_users_page_adds_changes_and_issues_a_token_once(app: FastAPI) -> No
     viewer = TestClient(app)
     assert _login(viewer, person(ws, Role.VIEWER)) == 303
     assert viewer.get("/users").status_code == 403
+
+
+def test_anyone_makes_their_own_token_and_changes_their_own_password(app: FastAPI) -> None:
+    ws = _ws(app)
+    email = person(ws, Role.VIEWER)
+    browser = TestClient(app)
+    assert _login(browser, email) == 303
+    token = form_token(browser, "/account")
+    shown = browser.post("/account/token", data={"name": "sheet", "csrf": token})
+    secret = re.search(r'<code class="token">(smt_[^<]+)</code>', shown.text)
+    assert shown.status_code == 200 and secret
+    api = TestClient(app, headers=bearer(secret.group(1)))
+    assert api.get("/api/v1/me").json()["email"] == email
+    made = users.list_tokens(ws, LOCAL, email)[0]
+    browser.post(f"/account/tokens/{made.id}/revoke", data={"csrf": token})
+    assert api.get("/api/v1/me").status_code == 401
+    wrong = browser.post("/account/password", data={"current": "not it at all", "csrf": token,
+                                                    "new": "a fresh long passphrase"})  # fmt: skip
+    assert wrong.status_code == 401 and "current password is wrong" in wrong.text
+    changed = browser.post("/account/password", follow_redirects=False, data={
+        "current": PASSWORD, "new": "a fresh long passphrase", "csrf": token})  # fmt: skip
+    assert changed.status_code == 303
+    assert browser.get("/account", follow_redirects=False).status_code in (303, 401)
+    assert _login(TestClient(app), email, "a fresh long passphrase") == 303

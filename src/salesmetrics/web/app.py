@@ -28,6 +28,7 @@ from salesmetrics.services.access.sign_in import SignIn
 from salesmetrics.services.live import ChangeFeed, LiveLimits, data_version
 from salesmetrics.services.metrics import warm_up
 from salesmetrics.services.workspace import open_workspace, prepare_for_serving
+from salesmetrics.web.account import router as account_router
 from salesmetrics.web.authn import Authenticate
 from salesmetrics.web.data import router as data_router
 from salesmetrics.web.explorer import router as explorer_router
@@ -85,6 +86,7 @@ def create_app(url: str | None = None) -> FastAPI:
     app.include_router(team_api_router)
     app.include_router(team_router)
     app.include_router(users_page_router)
+    app.include_router(account_router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app
 

@@ -240,6 +240,12 @@ def revoke_token(ws: Workspace, actor: Principal, token_id: int) -> None:
     changed()
 
 
+def password_matches(ws: Workspace, email: str, password: str) -> bool:
+    """Whether `password` is this person's current one (before they may set a new one)."""
+    user = repo.user_by_email(ws.store, _email(email))
+    return user is not None and passwords.verify(repo.password_hash(ws.store, user.id), password)
+
+
 def email_of(ws: Workspace, user_id: int) -> str:
     found = repo.user_by_id(ws.store, user_id)
     if found is None:
