@@ -36,34 +36,48 @@ CHECKS = [
 ]
 # The live stream never ends, so a request to it would not return.
 STREAMING = "/api/v1/live"
-AUTH: dict[str, str] = {}  # an owner's token, to load the OpenAPI document
-APP: list[Any] = []
-OWNER: list[
-    str
-] = []  # the owner's e-mail  # the app under test (its workspace makes a fresh token per case)
+APP: list[Any] = []  # the app of the run with credentials (its workspace makes the tokens)
+OWNER: list[str] = []  # the e-mail of an owner there
 
 
-@pytest.fixture(scope="module")
-def api_schema(tmp_path_factory: pytest.TempPathFactory) -> Iterator[schemathesis.BaseSchema]:
-    """The API over a small demo workspace (DuckDB), built once for the module."""
-    folder = tmp_path_factory.mktemp("schemathesis")
+def _schema(
+    factory: pytest.TempPathFactory, name: str
+) -> Iterator[tuple[schemathesis.BaseSchema, Any]]:
+    """The API over a small demo workspace (DuckDB) of its own. Each test gets its own: the
+    ASGI transport stops the app's lifespan after a test, and that closes its workspace."""
+    folder = factory.mktemp(name)
     cwd = Path.cwd()
     os.chdir(folder)
     try:
         ws = open_workspace(str(folder / "ws.duckdb"), create=True)
         create_demo(ws, DemoSize.SMALL, seed=7, as_of=DEMO_AS_OF)
-        OWNER.append(person(ws, Role.OWNER))
-        AUTH.update(bearer(users.create_token(ws, LOCAL, OWNER[0]).secret))  # to read the spec
+        owner = person(ws, Role.OWNER)
+        spec = bearer(users.create_token(ws, LOCAL, owner).secret)  # to read the document
         ws.close()
         app = create_app(str(folder / "ws.duckdb"))
-        APP.append(app)
-        yield schemathesis.openapi.from_asgi("/openapi.json", app, headers=AUTH)
+        yield schemathesis.openapi.from_asgi("/openapi.json", app, headers=spec), (app, owner)
         app.state.workspace.close()
     finally:
         os.chdir(cwd)
 
 
+@pytest.fixture(scope="module")
+def api_schema(tmp_path_factory: pytest.TempPathFactory) -> Iterator[schemathesis.BaseSchema]:
+    for found, (app, owner) in _schema(tmp_path_factory, "schemathesis"):
+        APP[:], OWNER[:] = [app], [owner]
+        yield found
+
+
+@pytest.fixture(scope="module")
+def anonymous_schema(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[schemathesis.BaseSchema]:
+    for found, _ in _schema(tmp_path_factory, "schemathesis-anonymous"):
+        yield found
+
+
 schema = schemathesis.pytest.from_fixture("api_schema").exclude(path_regex=f"^{STREAMING}")
+anonymous = schemathesis.pytest.from_fixture("anonymous_schema").exclude(path_regex=f"^{STREAMING}")
 
 
 @pytest.mark.slow
@@ -83,7 +97,7 @@ def test_api_keeps_its_contract(case: schemathesis.Case) -> None:
 
 
 @pytest.mark.slow
-@schema.parametrize()
+@anonymous.parametrize()
 @settings(
     max_examples=3,
     derandomize=True,
