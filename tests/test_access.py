@@ -431,3 +431,26 @@ def test_anyone_makes_their_own_token_and_changes_their_own_password(app: FastAP
     assert changed.status_code == 303
     assert browser.get("/account", follow_redirects=False).status_code in (303, 401)
     assert _login(TestClient(app), email, "a fresh long passphrase") == 303
+
+
+def test_an_owner_resets_a_forgotten_password_while_serving(app: FastAPI) -> None:
+    ws = _ws(app)
+    owner = TestClient(app)
+    assert _login(owner, person(ws, Role.OWNER)) == 303
+    email = person(ws, Role.VIEWER)
+    theirs = TestClient(app)
+    assert _login(theirs, email) == 303
+    user_id = next(u["id"] for u in users.list_users(ws, LOCAL) if u["email"] == email)
+    token = form_token(owner, "/users")
+    done = owner.post(f"/users/{user_id}/password", follow_redirects=False,
+                      data={"new": "a reset long passphrase", "csrf": token})  # fmt: skip
+    assert done.status_code == 303
+    assert theirs.get("/", follow_redirects=False).status_code != 200  # their session ended
+    assert _login(TestClient(app), email, "a reset long passphrase") == 303
+    api = TestClient(app, headers=bearer(users.create_token(ws, LOCAL, person(ws)).secret))
+    put = api.put(f"/api/v1/users/{user_id}/password", json={"password": "and another one!"})
+    assert put.status_code == 204
+    assert _login(TestClient(app), email, "and another one!") == 303
+    moved = owner.post(f"/users/{user_id}/change", follow_redirects=False,
+                       data={"role": "viewer", "rep_id": "", "csrf": token})  # fmt: skip
+    assert moved.status_code == 303

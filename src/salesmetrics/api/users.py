@@ -122,6 +122,20 @@ def change_user(user_id: UserId, body: UserChange, ws: WorkspaceDep, who: AdminD
     return _user(changed)
 
 
+class PasswordIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    password: str = Field(min_length=1, max_length=1024)
+
+
+@router.put("/users/{user_id}/password", status_code=204,
+            responses=problem_responses(401, 403, 404, 422))  # fmt: skip
+def set_password(user_id: UserId, body: PasswordIn, ws: WorkspaceDep, who: AdminDep) -> Response:
+    """Set a person's password (a forgotten one); every session of theirs ends."""
+    users.set_password(ws, who, _email(ws, user_id), body.password)
+    return Response(status_code=204)
+
+
 @router.get("/tokens", response_model=TokenList, responses=problem_responses(401, 403))
 def list_tokens(ws: WorkspaceDep, who: PrincipalDep) -> TokenList:
     """API tokens: the caller's own (every one, for an owner)."""

@@ -81,7 +81,7 @@ def change(
     active: Annotated[str, Form()] = "",
     token: Annotated[str, Form(alias=csrf.FIELD)] = "",
 ) -> Response:
-    """Change a role or rep, or disable or enable a person."""
+    """Change a role and rep, or disable or enable a person."""
     try:
         csrf.check(request, token)
         users.change_user(ws, who, users.email_of(ws, user_id), role=role or None,
@@ -90,6 +90,24 @@ def change(
     except SalesmetricsError as exc:
         return _page(request, ws, who, error=exc.message, status=exc.http_status)
     return _back(request, "changed")
+
+
+@router.post("/users/{user_id}/password", response_model=None)
+def password(
+    request: Request,
+    ws: WorkspaceDep,
+    who: AdminDep,
+    user_id: int,
+    new: Annotated[str, Form()] = "",
+    token: Annotated[str, Form(alias=csrf.FIELD)] = "",
+) -> Response:
+    """Set a person's password (a forgotten one): every session of theirs ends."""
+    try:
+        csrf.check(request, token)
+        users.set_password(ws, who, users.email_of(ws, user_id), new)
+    except SalesmetricsError as exc:
+        return _page(request, ws, who, error=exc.message, status=exc.http_status)
+    return _back(request, "password")
 
 
 @router.post("/users/{user_id}/token", response_model=None)
