@@ -14,6 +14,7 @@ from typing import Annotated, Any
 import typer
 
 from salesmetrics.cli.options import DbOption, FormatOption, OutputFormat
+from salesmetrics.cli.render import emit_json
 from salesmetrics.domain.access import LOCAL, Role
 from salesmetrics.services import workspace as ws_service
 from salesmetrics.services.access import audit, users
@@ -39,7 +40,7 @@ def _password(from_stdin: bool) -> str:
 
 def _print(rows: list[dict[str, Any]], fmt: OutputFormat) -> None:
     if fmt is OutputFormat.JSON:
-        typer.echo(json.dumps(rows, ensure_ascii=False, default=str, indent=2))
+        emit_json(rows)
         return
     if not rows:
         typer.echo("(none)")

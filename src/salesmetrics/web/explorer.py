@@ -47,6 +47,13 @@ def _run(metrics: MetricsService, p: dict[str, str], scope: Scope) -> tuple[Any,
     return result, metrics.explain([p["metric"]], **options)
 
 
+def _readable(metrics: MetricsService, scope: Scope) -> list[Any]:
+    """The metrics the picker offers: those the person's view may be shown (one check)."""
+    listed = metrics.list()
+    shown = set(metrics.readable([m.name for m in listed], scope))
+    return [m for m in listed if m.name in shown]
+
+
 def _chart(result: Any, metric: str, unit: str) -> dict[str, Any]:
     rows = result.rows()
     by = result.request.by
@@ -74,8 +81,7 @@ def explore(request: Request, ws: WorkspaceDep, who: PrincipalDep) -> HTMLRespon
     p = _params(request)
     context: dict[str, Any] = {
         "p": p, "name": settings.name,
-        "metrics": [m for m in ws.metrics.list()
-                    if m.name in ws.metrics.readable([m.name], who.scope)],
+        "metrics": _readable(ws.metrics, who.scope),
         "grains": GRAINS, "breakdowns": BREAKDOWNS,
         "periods": list(NAMED_PERIODS), "error": None, "result": None,
     }  # fmt: skip
