@@ -76,9 +76,11 @@ READ_POSTS = {  # POSTs that only read, with the bodies a person would send
     ],
 }
 READ_POSTS["/api/v1/metrics/explain"] = READ_POSTS["/api/v1/metrics/query"][:2]
+# the last ones: search text in every name (B's renamed ones hold ZZB), exports as workbooks
 VARIANTS = (
     "", "?period=trailing_12_months&by=rep&grain=month&metric=revenue",
     "?metric=orders&by=customer&period=last_month", "?period=last_month&sort=win_rate",
+    "?q=ZZB", "?q=a", "?q=a&format=xlsx", "?kind=deals&q=a", "?kind=orders",
 )  # fmt: skip
 
 
@@ -360,7 +362,10 @@ def test_the_oracle_sees_b_where_the_owner_may(world: World) -> None:
     """The owner's answers do differ: the two workspaces really differ in what a leak shows."""
     asked = [("GET", "/api/v1/deals?limit=500", None), ("GET", "/team", None),
              ("POST", "/api/v1/metrics/query", READ_POSTS["/api/v1/metrics/query"][1]),
-             ("GET", "/explore.csv?metric=revenue&by=rep", None)]  # fmt: skip
+             ("GET", "/explore.csv?metric=revenue&by=rep", None),
+             ("GET", "/api/v1/search?q=ZZB", None), ("GET", "/search?q=ZZB", None),
+             ("GET", "/api/v1/exports/deals?format=xlsx", None),
+             ("GET", "/records?kind=orders", None)]  # fmt: skip
     assert len(differences(world, "owner", asked)) == len(asked)
 
 

@@ -10,6 +10,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeAlias
 
 from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from pydantic.json_schema import SkipJsonSchema
 
@@ -30,7 +31,7 @@ from salesmetrics.api.schemas import (
     RepPage,
 )
 from salesmetrics.domain.enums import DealStatus, LeadStatus, OrderStatus
-from salesmetrics.services import records
+from salesmetrics.services import exports, records
 from salesmetrics.services.records import RecordPage
 
 router = APIRouter(prefix="/api/v1", tags=["records"])
@@ -38,6 +39,10 @@ router = APIRouter(prefix="/api/v1", tags=["records"])
 MAX_ID = 2**63 - 1
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 Text = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=r"^[^\x00]+$")]
+Search = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=records.MAX_SEARCH, pattern=r"^[^\x00]*\S[^\x00]*$"),
+]
 Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
 Day = date | SkipJsonSchema[None]
 
@@ -70,9 +75,21 @@ else:
 _SORT_HELP = "A field to sort by; a leading '-' sorts descending. Ties are broken by id."
 
 
-class ListQuery(BaseModel):
+class Listed(BaseModel):
+    """What every list and export takes besides its kind's own filters."""
+
     model_config = ConfigDict(extra="forbid")
 
+    q: Search | SkipJsonSchema[None] = Field(
+        default=None, description="Only records whose name, title, company, email, phone, "
+        "SKU or external id holds this text (case ignored).", examples=["Коваленко"],
+    )  # fmt: skip
+
+    def filters(self) -> dict[str, Any]:
+        return self.model_dump(exclude={"limit", "cursor", "sort", "q", "format"})
+
+
+class Paged(Listed):
     limit: int = Field(default=records.DEFAULT_LIMIT, ge=1, le=records.MAX_LIMIT,
                        description="Records per page.")  # fmt: skip
     cursor: str | SkipJsonSchema[None] = Field(
@@ -80,11 +97,14 @@ class ListQuery(BaseModel):
         description="Where the page starts: the `next_cursor` of the previous page.",
     )  # fmt: skip
 
-    def filters(self) -> dict[str, Any]:
-        return self.model_dump(exclude={"limit", "cursor", "sort"})
+
+class Exported(Listed):
+    format: Literal["csv", "xlsx"] = Field(
+        default="csv", description="CSV (UTF-8 with a byte order mark) or an Excel workbook."
+    )
 
 
-class DealQuery(ListQuery):
+class DealFilters(Listed):
     status: list[DealStatus] = _ids("deals in these statuses")
     pipeline_id: list[Id] = _ids("deals in these pipelines")
     stage_id: list[Id] = _ids("deals in these stages")
@@ -99,7 +119,7 @@ class DealQuery(ListQuery):
     sort: DealSort = Field(default="id", description=_SORT_HELP)
 
 
-class LeadQuery(ListQuery):
+class LeadFilters(Listed):
     status: list[LeadStatus] = _ids("leads in these statuses")
     channel_id: list[Id] = _ids("leads from these channels (lead sources)")
     rep_id: list[Id] = _ids("leads owned by these reps")
@@ -110,7 +130,7 @@ class LeadQuery(ListQuery):
     sort: LeadSort = Field(default="id", description=_SORT_HELP)
 
 
-class CustomerQuery(ListQuery):
+class CustomerFilters(Listed):
     region: list[Text] = _texts("regions")
     industry: list[Text] = _texts("industries")
     size_band: list[Text] = _texts("company size bands")
@@ -121,7 +141,7 @@ class CustomerQuery(ListQuery):
     sort: CustomerSort = Field(default="id", description=_SORT_HELP)
 
 
-class OrderQuery(ListQuery):
+class OrderFilters(Listed):
     status: list[OrderStatus] = _ids("orders in these statuses")
     customer_id: list[Id] = _ids("orders of these customers")
     rep_id: list[Id] = _ids("orders of these reps")
@@ -132,17 +152,65 @@ class OrderQuery(ListQuery):
     sort: OrderSort = Field(default="id", description=_SORT_HELP)
 
 
-class RepQuery(ListQuery):
+class RepFilters(Listed):
     team_id: list[Id] = _ids("reps of these teams")
     active: bool | SkipJsonSchema[None] = Field(default=None, description="Only (in)active reps.")
     sort: RepSort = Field(default="id", description=_SORT_HELP)
 
 
-class ProductQuery(ListQuery):
+class ProductFilters(Listed):
     category: list[Text] = _texts("categories")
     active: bool | SkipJsonSchema[None] = Field(default=None, description="Only (in)active ones.")
     currency: list[Currency] = _texts("price currencies")
     sort: ProductSort = Field(default="id", description=_SORT_HELP)
+
+
+class DealQuery(DealFilters, Paged):
+    pass
+
+
+class DealExport(DealFilters, Exported):
+    pass
+
+
+class LeadQuery(LeadFilters, Paged):
+    pass
+
+
+class LeadExport(LeadFilters, Exported):
+    pass
+
+
+class CustomerQuery(CustomerFilters, Paged):
+    pass
+
+
+class CustomerExport(CustomerFilters, Exported):
+    pass
+
+
+class OrderQuery(OrderFilters, Paged):
+    pass
+
+
+class OrderExport(OrderFilters, Exported):
+    pass
+
+
+class RepQuery(RepFilters, Paged):
+    pass
+
+
+class RepExport(RepFilters, Exported):
+    pass
+
+
+class ProductQuery(ProductFilters, Paged):
+    pass
+
+
+class ProductExport(ProductFilters, Exported):
+    pass
 
 
 RecordId = Annotated[int, Path(ge=1, le=MAX_ID, description="The record's id.")]
@@ -151,12 +219,12 @@ ONE_ERRORS = problem_responses(404, 422, 503)
 
 
 def _page(
-    request: Request, ws: WorkspaceDep, who: PrincipalDep, kind: str, query: ListQuery
+    request: Request, ws: WorkspaceDep, who: PrincipalDep, kind: str, query: Paged
 ) -> dict[str, Any]:
     sort = str(getattr(query, "sort", "id"))
     page: RecordPage = records.list_records(ws, kind, who.scope, filters=query.filters(),
-                                            sort=sort, limit=query.limit,
-                                            cursor=query.cursor)  # fmt: skip
+                                            sort=sort, limit=query.limit, cursor=query.cursor,
+                                            search=query.q)  # fmt: skip
     link = None
     if page.next_cursor:
         url = request.url.include_query_params(cursor=page.next_cursor)
@@ -247,3 +315,78 @@ def list_products(
 def get_product(record_id: RecordId, ws: WorkspaceDep, who: PrincipalDep) -> Any:
     """One product, with its price and cost in minor units."""
     return records.get_record(ws, "products", record_id, who.scope)
+
+
+# ---------------------------------------------------------------- exports
+
+EXPORT_ERRORS = {
+    200: {"content": {media: {} for media in exports.MEDIA.values()},
+          "description": "The file, offered for download."},
+    **problem_responses(422, 503),
+}  # fmt: skip
+
+
+def _export(request: Request, ws: WorkspaceDep, who: PrincipalDep, kind: str,
+            query: Exported) -> Response:  # fmt: skip
+    sort = str(getattr(query, "sort", "id"))
+    address = request.client.host if request.client else None
+    done = exports.export_records(ws, who, kind, query.format, filters=query.filters(),
+                                  sort=sort, search=query.q, address=address)  # fmt: skip
+    return Response(done.data, media_type=done.media_type, headers={
+        "Content-Disposition": f'attachment; filename="{done.file_name}"',
+        "X-Total-Count": str(done.rows),
+    })  # fmt: skip
+
+
+def _export_doc(kind: str) -> str:
+    return (f"The {kind} the list would show (the same filters, search and sort, every page) "
+            "as CSV or XLSX; cells that look like formulas are written as text. Recorded in "
+            "the audit log.")  # fmt: skip
+
+
+@router.get("/exports/deals", response_class=Response, responses=EXPORT_ERRORS,
+            description=_export_doc("deals"))  # fmt: skip
+def export_deals(request: Request, ws: WorkspaceDep, who: PrincipalDep,
+                 q: Annotated[DealExport, Query()]) -> Response:  # fmt: skip
+    """Deals as a file."""
+    return _export(request, ws, who, "deals", q)
+
+
+@router.get("/exports/leads", response_class=Response, responses=EXPORT_ERRORS,
+            description=_export_doc("leads"))  # fmt: skip
+def export_leads(request: Request, ws: WorkspaceDep, who: PrincipalDep,
+                 q: Annotated[LeadExport, Query()]) -> Response:  # fmt: skip
+    """Leads as a file."""
+    return _export(request, ws, who, "leads", q)
+
+
+@router.get("/exports/customers", response_class=Response, responses=EXPORT_ERRORS,
+            description=_export_doc("customers"))  # fmt: skip
+def export_customers(request: Request, ws: WorkspaceDep, who: PrincipalDep,
+                     q: Annotated[CustomerExport, Query()]) -> Response:  # fmt: skip
+    """Customers as a file."""
+    return _export(request, ws, who, "customers", q)
+
+
+@router.get("/exports/orders", response_class=Response, responses=EXPORT_ERRORS,
+            description=_export_doc("orders"))  # fmt: skip
+def export_orders(request: Request, ws: WorkspaceDep, who: PrincipalDep,
+                  q: Annotated[OrderExport, Query()]) -> Response:  # fmt: skip
+    """Orders as a file."""
+    return _export(request, ws, who, "orders", q)
+
+
+@router.get("/exports/reps", response_class=Response, responses=EXPORT_ERRORS,
+            description=_export_doc("reps"))  # fmt: skip
+def export_reps(request: Request, ws: WorkspaceDep, who: PrincipalDep,
+                q: Annotated[RepExport, Query()]) -> Response:  # fmt: skip
+    """Sales reps as a file."""
+    return _export(request, ws, who, "reps", q)
+
+
+@router.get("/exports/products", response_class=Response, responses=EXPORT_ERRORS,
+            description=_export_doc("products"))  # fmt: skip
+def export_products(request: Request, ws: WorkspaceDep, who: PrincipalDep,
+                    q: Annotated[ProductExport, Query()]) -> Response:  # fmt: skip
+    """Products as a file."""
+    return _export(request, ws, who, "products", q)

@@ -8,7 +8,14 @@ import sys
 import typer
 
 from salesmetrics import __version__
-from salesmetrics.cli import events_cmds, import_cmds, metrics_cmds, users_cmds, workspace_cmds
+from salesmetrics.cli import (
+    events_cmds,
+    import_cmds,
+    metrics_cmds,
+    records_cmds,
+    users_cmds,
+    workspace_cmds,
+)
 from salesmetrics.domain.errors import SalesmetricsError
 
 app = typer.Typer(
@@ -23,6 +30,7 @@ import_cmds.register(app)
 metrics_cmds.register(app)
 events_cmds.register(app)
 users_cmds.register(app)
+records_cmds.register(app)
 
 
 @app.command()

@@ -126,3 +126,16 @@ def _binary_text(col: pa.ChunkedArray) -> pa.ChunkedArray:
 def _python_text(col: pa.ChunkedArray, render: Any) -> pa.ChunkedArray:
     values = [None if v is None else render(v) for v in col.to_pylist()]
     return pa.chunked_array([pa.array(values, type=pa.string())])
+
+
+_MARKED_START = r"^'([=+\-@\t\r])"
+_MARKED_AFTER_SEPARATOR = r"([,;|\t])'([=+\-@\t\r])"
+
+
+def unmarked(text: pa.Array) -> pa.Array:
+    """Text cells without the apostrophe an export puts before a would-be formula
+    (`domain.cells.inert`): a spreadsheet reads "'=1+2" as the text "=1+2", and so do we."""
+    if not pc.any(pc.fill_null(pc.match_substring(text, "'"), False)).as_py():
+        return text
+    text = pc.replace_substring_regex(text, _MARKED_START, r"\1", max_replacements=1)
+    return pc.replace_substring_regex(text, _MARKED_AFTER_SEPARATOR, r"\1\2")

@@ -12,6 +12,7 @@ import pyarrow.compute as pc
 
 from salesmetrics.domain.money import ISO_4217, check_currency, exponent
 from salesmetrics.ingest import parse
+from salesmetrics.ingest.cells import unmarked
 from salesmetrics.ingest.errors import IngestError
 from salesmetrics.ingest.kinds import Field, FieldType, Kind
 from salesmetrics.ingest.mapping import Mapping, kind_of, normalise_header
@@ -153,6 +154,8 @@ def _parse(
             ]
         case FieldType.PHONE:
             arr, issues = normalise_phone(text), []
+        case FieldType.TEXT:
+            arr, issues = unmarked(text), []
         case _:
             arr, issues = text, []
     for issue in issues:

@@ -59,10 +59,18 @@ def kind_of(name: str) -> Kind:
 
 
 def auto_map(kind: Kind, headers: list[str]) -> tuple[dict[str, str], list[str]]:
-    """Match headers to fields by synonym; each field takes the first header that fits."""
+    """Match headers to fields: a header that is a field's own name first (so an export of
+    ours maps back as it was: 'external_id' is external_id even beside an 'id' column), then
+    by synonym; each field takes the first header that fits."""
     taken: dict[str, str] = {}
-    unmapped = []
+    own = {normalise_header(f.name): f.name for f in kind.fields}
     for header in headers:
+        name = own.get(normalise_header(header))
+        if name is not None and name not in taken.values():
+            taken[header] = name
+    for header in headers:
+        if header in taken:
+            continue
         norm = normalise_header(header)
         match = next(
             (
@@ -73,11 +81,10 @@ def auto_map(kind: Kind, headers: list[str]) -> tuple[dict[str, str], list[str]]
             ),
             None,
         )
-        if match is None:
-            unmapped.append(header)
-        else:
+        if match is not None:
             taken[header] = match
-    return taken, unmapped
+    unmapped = [h for h in headers if h not in taken]
+    return {h: taken[h] for h in headers if h in taken}, unmapped
 
 
 def detect_preset(kind: Kind, headers: list[str]) -> Preset | None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -29,6 +29,7 @@ from salesmetrics.storage.schema import ColType
 KINDS: tuple[str, ...] = tuple(repo.SPECS)
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
+MAX_SEARCH = 200
 FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2999, 12, 31)
 
 Op = Literal["in", "=", "from", "to"]
@@ -232,28 +233,95 @@ def in_view(spec: RecordSpec, scope: Scope) -> list[Condition]:
     return [Condition(spec.owner, "in_or_null" if unassigned else "in", reps)]
 
 
+def _search(text: str | None) -> list[Condition]:
+    if text is None:
+        return []
+    words = text.strip()
+    if not 1 <= len(words) <= MAX_SEARCH:
+        raise InputError(f"search text must be 1 to {MAX_SEARCH} characters, not {len(words)}")
+    return [Condition("", "contains", (words,))]
+
+
+def _where(
+    ws: Workspace, spec: RecordSpec, scope: Scope, filters: Mapping[str, Any] | None,
+    search: str | None,
+) -> list[Condition]:  # fmt: skip
+    tz = ZoneInfo(ws.settings.time_zone)
+    return (_conditions(spec.kind, filters or {}, tz) + _search(search)
+            + in_view(spec, scope))  # fmt: skip
+
+
 def list_records(
     ws: Workspace, kind: str, scope: Scope, *, filters: Mapping[str, Any] | None = None,
     sort: str = "id", limit: int = DEFAULT_LIMIT, cursor: str | None = None,
+    search: str | None = None,
 ) -> RecordPage:  # fmt: skip
-    """A page of the records of one kind in the view of `scope`, filtered and sorted, after
-    `cursor` if given."""
+    """A page of the records of one kind in the view of `scope`, filtered, searched (any of
+    the kind's `searchable` columns holds the text, case ignored) and sorted, after `cursor`
+    if given."""
     spec = _spec(kind)
     if not 1 <= limit <= MAX_LIMIT:
         raise InputError(f"limit {limit} is out of range: use 1 to {MAX_LIMIT}")
-    tz = ZoneInfo(ws.settings.time_zone)
-    conditions = _conditions(kind, filters or {}, tz) + in_view(spec, scope)
+    conditions = _where(ws, spec, scope, filters, search)
     seek = _seek(spec, sort, cursor)
     rows = repo.page(ws.store, spec, conditions, seek, limit + 1)
     more, rows = len(rows) > limit, rows[:limit]
     next_cursor = None
     if more:
         last = rows[-1]
-        out_name = next(o for o, c in spec.columns if c == seek.column)
-        next_cursor = _encode_cursor(sort, last[out_name], int(last["id"]))
+        next_cursor = _encode_cursor(sort, last[_out_name(spec, seek.column)], int(last["id"]))
     total = repo.count(ws.store, spec, conditions)
     public = [_public(kind, r) for r in rows]
     return RecordPage(kind, public, total, limit, sort, next_cursor)
+
+
+def _out_name(spec: RecordSpec, column: str) -> str:
+    return next(o for o, c in spec.columns if c == column)
+
+
+def count_records(
+    ws: Workspace, kind: str, scope: Scope, *, filters: Mapping[str, Any] | None = None,
+    search: str | None = None,
+) -> int:  # fmt: skip
+    """How many records `each_record` would give."""
+    spec = _spec(kind)
+    return repo.count(ws.store, spec, _where(ws, spec, scope, filters, search))
+
+
+def columns(kind: str) -> list[str]:
+    """The fields of a kind's records, in the order the API and exports show them."""
+    spec = _spec(kind)
+    money = {column: name for name, column in MONEY.get(kind, {}).items()}
+    return [money.get(col, out) for out, col in spec.columns] + [lk.out for lk in spec.lookups]
+
+
+def export_columns(kind: str) -> list[str]:
+    """The fields an export writes: referenced records by name in place of their ids (a
+    spreadsheet reader wants 'Olena', an import finds her by it), the source system last."""
+    spec = _spec(kind)
+    money = {column: name for name, column in MONEY.get(kind, {}).items()}
+    named = {lk.ref: lk.out for lk in spec.lookups}
+    out = [named.get(col) or money.get(col, name) for name, col in spec.columns if name != "source"]
+    return [*out, "source"]
+
+
+def each_record(
+    ws: Workspace, kind: str, scope: Scope, *, filters: Mapping[str, Any] | None = None,
+    sort: str = "id", search: str | None = None, chunk: int = 5_000,
+) -> Iterator[dict[str, Any]]:  # fmt: skip
+    """Every record `list_records` would page through, one chunk of rows in memory at a time
+    (for exports: no count, no cursor text)."""
+    spec = _spec(kind)
+    conditions = _where(ws, spec, scope, filters, search)
+    seek = _seek(spec, sort, None)
+    while True:
+        rows = repo.page(ws.store, spec, conditions, seek, chunk)
+        yield from (_public(kind, r) for r in rows)
+        if len(rows) < chunk:
+            return
+        last = rows[-1]
+        seek = Seek(seek.column, seek.descending, (last[_out_name(spec, seek.column)],
+                                                   int(last["id"])))  # fmt: skip
 
 
 def get_record(ws: Workspace, kind: str, record_id: int, scope: Scope) -> dict[str, Any]:

@@ -36,6 +36,7 @@ class RecordSpec:
     lookups: tuple[Lookup, ...]
     sortable: dict[str, str]  # sort key -> column
     owner: str | None  # the column naming the rep a record belongs to (None: no rep's)
+    searchable: tuple[str, ...] = ()  # text columns a search looks in (label first)
 
     def column_type(self, column: str) -> ColType:
         return next(c.type for c in catalog.table(self.table).columns if c.name == column)
@@ -62,6 +63,7 @@ SPECS: dict[str, RecordSpec] = {
             {"id": "id", "title": "title", "amount": "amount_minor", "created_at": "created_at",
              "expected_close_on": "expected_close_on", "closed_at": "closed_at"},
             "owner_rep_id",
+            ("title", "external_id"),
         ),
         RecordSpec(
             "leads", "leads",
@@ -72,6 +74,7 @@ SPECS: dict[str, RecordSpec] = {
             {"id": "id", "name": "name", "company": "company", "created_at": "created_at",
              "decided_at": "decided_at"},
             "owner_rep_id",
+            ("name", "company", "email", "phone", "external_id"),
         ),
         RecordSpec(
             "customers", "customers",
@@ -81,6 +84,7 @@ SPECS: dict[str, RecordSpec] = {
             {"id": "id", "name": "name", "company": "company", "region": "region",
              "acquired_at": "acquired_at"},
             "owner_rep_id",
+            ("name", "company", "email", "phone", "external_id"),
         ),
         RecordSpec(
             "orders", "orders",
@@ -90,6 +94,7 @@ SPECS: dict[str, RecordSpec] = {
              Lookup("channel", "channels", "channel_id")),
             {"id": "id", "ordered_at": "ordered_at", "total": "total_minor"},
             "rep_id",
+            ("external_id",),
         ),
         RecordSpec(
             "reps", "reps",
@@ -97,6 +102,7 @@ SPECS: dict[str, RecordSpec] = {
             (Lookup("team", "teams", "team_id"),),
             {"id": "id", "name": "name", "hired_on": "hired_on"},
             "id",
+            ("name", "email", "external_id"),
         ),
         RecordSpec(
             "products", "products",
@@ -106,6 +112,7 @@ SPECS: dict[str, RecordSpec] = {
             {"id": "id", "name": "name", "sku": "sku", "category": "category",
              "unit_price": "unit_price_minor"},
             None,
+            ("name", "sku", "external_id"),
         ),
     )
 }  # fmt: skip
@@ -113,10 +120,12 @@ SPECS: dict[str, RecordSpec] = {
 
 @dataclass(frozen=True, slots=True)
 class Condition:
-    """`column IN values`, `column >= value`, `column < value` or `column = value`."""
+    """`column IN values`, `column >= value`, `column < value` or `column = value`; or
+    `contains`: the kind's searchable columns, any of them, hold the text (case ignored;
+    `column` is then unused)."""
 
     column: str
-    op: Literal["in", ">=", "<", "=", "in_or_null"]
+    op: Literal["in", ">=", "<", "=", "in_or_null", "contains"]
     values: tuple[Any, ...]
 
 
@@ -136,12 +145,25 @@ def _expr(store: Store, spec: RecordSpec, column: str) -> str:
     return f"r.{q(column)}"
 
 
+def _folded(store: Store, column: str) -> str:
+    """A text column in lower case, Cyrillic included: PostgreSQL's lower() follows the
+    database's locale (none under C), so it is told to use ICU's root locale."""
+    if store.dialect is Dialect.POSTGRES:
+        return f'lower(r.{q(column)} COLLATE "und-x-icu")'
+    return f"lower(r.{q(column)})"
+
+
 def _where(
     store: Store, spec: RecordSpec, conditions: Sequence[Condition]
 ) -> tuple[list[str], list[Any]]:
     sql: list[str] = []
     params: list[Any] = []
     for c in conditions:
+        if c.op == "contains":
+            found = [f"strpos({_folded(store, col)}, ?) > 0" for col in spec.searchable]
+            sql.append(f"({' OR '.join(found) or 'FALSE'})")
+            params.extend([str(c.values[0]).lower()] * len(found))
+            continue
         spec.column_type(c.column)  # raises on a column the table does not have
         if c.op == "in_or_null":  # a view: these reps' records and the unassigned ones
             listed = f"r.{q(c.column)} IN ({', '.join('?' * len(c.values))})"
