@@ -76,6 +76,20 @@ def sign_in(page: Page, base: str, email: str | None = None, password: str | Non
 
 
 @contextmanager
+def serving_demo(folder: Path) -> Iterator[str]:
+    """`serving` on a new small demo workspace (seed 5, as of today) in `folder`."""
+    from datetime import date
+
+    from salesmetrics.domain.enums import DemoSize
+    from salesmetrics.services.demo import create_demo_workspace
+
+    db = folder / "demo.duckdb"
+    create_demo_workspace(str(db), DemoSize.SMALL, seed=5, as_of=date.today())
+    with serving(db) as base:
+        yield base
+
+
+@contextmanager
 def serving(db: Path, env: Mapping[str, str] | None = None) -> Iterator[str]:
     """The base URL of a server on `db` for the duration of the block; `auth(base)` is the
     header of an owner's token made before it started."""

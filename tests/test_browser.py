@@ -4,15 +4,12 @@ requests, nothing wider than a phone, the chart drawn."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import sync_playwright
 
-from salesmetrics.domain.enums import DemoSize
-from salesmetrics.services.demo import create_demo_workspace
-from served import CHROMIUM, SIZES, needs_chromium, serving, sign_in, watch
+from served import CHROMIUM, SIZES, needs_chromium, serving_demo, sign_in, watch
 
 PAGES = ("/", "/explore", "/explore?metric=win_rate&by=channel&grain=quarter&compare=previous",
          "/team", "/team?period=last_month&sort=win_rate", "/team/rep/1", "/data",
@@ -23,9 +20,7 @@ pytestmark = needs_chromium
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    db = tmp_path_factory.mktemp("browser") / "demo.duckdb"
-    create_demo_workspace(str(db), DemoSize.SMALL, seed=5, as_of=date.today())
-    with serving(db) as base:
+    with serving_demo(tmp_path_factory.mktemp("browser")) as base:
         yield base
 
 

@@ -5,16 +5,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx2 as httpx
 import pytest
 from playwright.sync_api import Page, sync_playwright
 
-from salesmetrics.domain.enums import DemoSize
-from salesmetrics.services.demo import create_demo_workspace
-from served import CHROMIUM, SIZES, auth, needs_chromium, serving, sign_in, watch
+from served import CHROMIUM, SIZES, auth, needs_chromium, serving_demo, sign_in, watch
 
 REVENUE = "[data-testid=value-revenue]"
 
@@ -23,9 +21,7 @@ pytestmark = needs_chromium
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    db = tmp_path_factory.mktemp("browser-live") / "demo.duckdb"
-    create_demo_workspace(str(db), DemoSize.SMALL, seed=5, as_of=date.today())
-    with serving(db) as base:
+    with serving_demo(tmp_path_factory.mktemp("browser-live")) as base:
         yield base
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator
-from datetime import date
 from pathlib import Path
 
 import httpx2 as httpx
@@ -14,18 +13,14 @@ import pytest
 from playwright.sync_api import sync_playwright
 from python_calamine import CalamineWorkbook
 
-from salesmetrics.domain.enums import DemoSize
-from salesmetrics.services.demo import create_demo_workspace
-from served import CHROMIUM, SIZES, auth, needs_chromium, serving, sign_in, watch
+from served import CHROMIUM, SIZES, auth, needs_chromium, serving_demo, sign_in, watch
 
 pytestmark = needs_chromium
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    db = tmp_path_factory.mktemp("browser_records") / "demo.duckdb"
-    create_demo_workspace(str(db), DemoSize.SMALL, seed=5, as_of=date.today())
-    with serving(db) as base:
+    with serving_demo(tmp_path_factory.mktemp("browser_records")) as base:
         yield base
 
 

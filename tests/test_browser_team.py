@@ -7,25 +7,21 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx2 as httpx
 import pytest
 from playwright.sync_api import Page, sync_playwright
 
-from salesmetrics.domain.enums import DemoSize
-from salesmetrics.services.demo import create_demo_workspace
-from served import CHROMIUM, SIZES, auth, needs_chromium, serving, sign_in, watch
+from served import CHROMIUM, SIZES, auth, needs_chromium, serving_demo, sign_in, watch
 
 pytestmark = needs_chromium
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    db = tmp_path_factory.mktemp("browser_team") / "demo.duckdb"
-    create_demo_workspace(str(db), DemoSize.SMALL, seed=5, as_of=date.today())
-    with serving(db) as base:
+    with serving_demo(tmp_path_factory.mktemp("browser_team")) as base:
         yield base
 
 

@@ -338,55 +338,23 @@ def _export(request: Request, ws: WorkspaceDep, who: PrincipalDep, kind: str,
     })  # fmt: skip
 
 
-def _export_doc(kind: str) -> str:
-    return (f"The {kind} the list would show (the same filters, search and sort, every page) "
-            "as CSV or XLSX; cells that look like formulas are written as text. Recorded in "
-            "the audit log.")  # fmt: skip
+def _export_route(kind: str, query: type[Exported]) -> None:
+    """GET /api/v1/exports/{kind}, taking the kind's own filters."""
+
+    def export(request: Request, ws: WorkspaceDep, who: PrincipalDep, q: Exported) -> Response:
+        return _export(request, ws, who, kind, q)
+
+    export.__annotations__["q"] = Annotated[query, Query()]  # the kind's model, not the base
+    router.add_api_route(
+        f"/exports/{kind}", export, methods=["GET"], name=f"export_{kind}",
+        response_class=Response, responses=EXPORT_ERRORS, summary=f"{kind.capitalize()} as a file",
+        description=f"The {kind} the list would show (the same filters, search and sort, every "
+        "page) as CSV or XLSX; cells that look like formulas are written as text. Recorded in "
+        "the audit log.",
+    )  # fmt: skip
 
 
-@router.get("/exports/deals", response_class=Response, responses=EXPORT_ERRORS,
-            description=_export_doc("deals"))  # fmt: skip
-def export_deals(request: Request, ws: WorkspaceDep, who: PrincipalDep,
-                 q: Annotated[DealExport, Query()]) -> Response:  # fmt: skip
-    """Deals as a file."""
-    return _export(request, ws, who, "deals", q)
-
-
-@router.get("/exports/leads", response_class=Response, responses=EXPORT_ERRORS,
-            description=_export_doc("leads"))  # fmt: skip
-def export_leads(request: Request, ws: WorkspaceDep, who: PrincipalDep,
-                 q: Annotated[LeadExport, Query()]) -> Response:  # fmt: skip
-    """Leads as a file."""
-    return _export(request, ws, who, "leads", q)
-
-
-@router.get("/exports/customers", response_class=Response, responses=EXPORT_ERRORS,
-            description=_export_doc("customers"))  # fmt: skip
-def export_customers(request: Request, ws: WorkspaceDep, who: PrincipalDep,
-                     q: Annotated[CustomerExport, Query()]) -> Response:  # fmt: skip
-    """Customers as a file."""
-    return _export(request, ws, who, "customers", q)
-
-
-@router.get("/exports/orders", response_class=Response, responses=EXPORT_ERRORS,
-            description=_export_doc("orders"))  # fmt: skip
-def export_orders(request: Request, ws: WorkspaceDep, who: PrincipalDep,
-                  q: Annotated[OrderExport, Query()]) -> Response:  # fmt: skip
-    """Orders as a file."""
-    return _export(request, ws, who, "orders", q)
-
-
-@router.get("/exports/reps", response_class=Response, responses=EXPORT_ERRORS,
-            description=_export_doc("reps"))  # fmt: skip
-def export_reps(request: Request, ws: WorkspaceDep, who: PrincipalDep,
-                q: Annotated[RepExport, Query()]) -> Response:  # fmt: skip
-    """Sales reps as a file."""
-    return _export(request, ws, who, "reps", q)
-
-
-@router.get("/exports/products", response_class=Response, responses=EXPORT_ERRORS,
-            description=_export_doc("products"))  # fmt: skip
-def export_products(request: Request, ws: WorkspaceDep, who: PrincipalDep,
-                    q: Annotated[ProductExport, Query()]) -> Response:  # fmt: skip
-    """Products as a file."""
-    return _export(request, ws, who, "products", q)
+for _kind, _query in (("deals", DealExport), ("leads", LeadExport),
+                      ("customers", CustomerExport), ("orders", OrderExport),
+                      ("reps", RepExport), ("products", ProductExport)):  # fmt: skip
+    _export_route(_kind, _query)
