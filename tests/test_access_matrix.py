@@ -173,6 +173,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
             "event_id": ["unknown"],
             "name": ["revenue", "cac"],
             "user_id": ["1"],
+            "target_id": ["1"],
         }
     shutil.copy(first, second)
     tokens: dict[str, list[str]] = {}

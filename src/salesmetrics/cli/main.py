@@ -13,6 +13,7 @@ from salesmetrics.cli import (
     import_cmds,
     metrics_cmds,
     records_cmds,
+    targets_cmds,
     users_cmds,
     workspace_cmds,
 )
@@ -31,6 +32,7 @@ metrics_cmds.register(app)
 events_cmds.register(app)
 users_cmds.register(app)
 records_cmds.register(app)
+targets_cmds.register(app)
 
 
 @app.command()

@@ -25,6 +25,13 @@ def init(
     time_zone: Annotated[str | None, typer.Option(help="IANA time zone.")] = None,
     locale: Annotated[str | None, typer.Option(help="uk or en.")] = None,
     fiscal_year_start: Annotated[int | None, typer.Option(help="Month 1-12.")] = None,
+    work_calendar: Annotated[
+        str | None, typer.Option(help="Days off for pacing targets: auto, ua or weekends.")
+    ] = None,
+    work_week: Annotated[str | None, typer.Option(help="Working weekdays, e.g. mon-fri.")] = None,
+    days_off: Annotated[
+        str | None, typer.Option(help="Own days off, YYYY-MM-DD, comma-separated.")
+    ] = None,
 ) -> None:
     """Create a workspace (or bring an existing one's schema up to date) and set its settings."""
     given = {
@@ -33,6 +40,9 @@ def init(
         "time_zone": time_zone,
         "locale": locale,
         "fiscal_year_start_month": None if fiscal_year_start is None else str(fiscal_year_start),
+        "work_calendar": work_calendar,
+        "work_week": work_week,
+        "days_off": days_off,
     }
     chosen = ws_service.init_workspace(db, {k: v for k, v in given.items() if v is not None})
     url = ws_service.resolve_url(db)

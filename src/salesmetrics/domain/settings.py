@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
+from datetime import date
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from salesmetrics.domain.errors import ConfigError
 from salesmetrics.domain.money import check_currency
+from salesmetrics.domain.workdays import CALENDARS, WorkCalendar, parse_week
 
 
 def _currency(value: str) -> str:
@@ -39,6 +41,30 @@ def _month(value: str) -> str:
     return str(int(value))
 
 
+def _calendar(value: str) -> str:
+    if value not in ("auto", *CALENDARS):
+        raise ConfigError(f"work_calendar '{value}' is not one of auto, {', '.join(CALENDARS)}")
+    return value
+
+
+def _week(value: str) -> str:
+    try:
+        parse_week(value)
+    except ValueError as exc:
+        raise ConfigError(f"work_week: {exc}") from exc
+    return value.strip().lower()
+
+
+def _days_off(value: str) -> str:
+    days = []
+    for part in (p.strip() for p in value.split(",") if p.strip()):
+        try:
+            days.append(date.fromisoformat(part).isoformat())
+        except ValueError:
+            raise ConfigError(f"days_off: '{part}' is not a date (YYYY-MM-DD)") from None
+    return ",".join(sorted(set(days)))
+
+
 def _text(value: str) -> str:
     if not value.strip():
         raise ConfigError("workspace name cannot be empty")
@@ -63,7 +89,14 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "fiscal_year_start_month", "1", "Month (1-12) in which the fiscal year starts.", _month
     ),
-)
+    Setting(
+        "work_calendar", "auto", "Days off for pacing targets: ua (Ukraine's public holidays), "
+        "weekends (none), or auto (ua for a uk workspace).", _calendar,
+    ),
+    Setting("work_week", "mon-fri", "Working weekdays, e.g. mon-fri or mon-sat.", _week),
+    Setting("days_off", "", "The business's own days off, YYYY-MM-DD, comma-separated.",
+            _days_off),
+)  # fmt: skip
 
 _BY_KEY = {s.key: s for s in SETTINGS}
 
@@ -77,6 +110,9 @@ class WorkspaceSettings:
     time_zone: str = "Europe/Kyiv"
     locale: str = "uk"
     fiscal_year_start_month: int = 1
+    work_calendar: str = "auto"
+    work_week: str = "mon-fri"
+    days_off: str = ""
 
     @classmethod
     def from_mapping(cls, values: Mapping[str, str]) -> WorkspaceSettings:
@@ -91,7 +127,18 @@ class WorkspaceSettings:
             time_zone=merged["time_zone"],
             locale=merged["locale"],
             fiscal_year_start_month=int(merged["fiscal_year_start_month"]),
+            work_calendar=merged["work_calendar"],
+            work_week=merged["work_week"],
+            days_off=merged["days_off"],
         )
+
+    def calendar(self) -> WorkCalendar:
+        """The working days targets are paced over."""
+        name = self.work_calendar
+        if name == "auto":
+            name = "ua" if self.locale == "uk" else "weekends"
+        off = frozenset(date.fromisoformat(d) for d in self.days_off.split(",") if d)
+        return WorkCalendar(name, parse_week(self.work_week), off)
 
     def as_strings(self) -> dict[str, str]:
         """The settings as the key/value strings the settings table stores."""

@@ -329,8 +329,10 @@ def _spend_days(needed: frozenset[str] | None = None) -> ir.Table:
 def _targets(needed: frozenset[str] | None = None) -> ir.Table:
     """Targets with the rep and the team each row is for: a team row's team is its scope, a
     rep row's team is the rep's team, so a breakdown by team and rep shows rep rows under the
-    teams their reps are in (now, not when the target was set)."""
-    t = table("targets")
+    teams their reps are in (now, not when the target was set). Monthly rows only: a quarter or
+    year plan is counted through its months."""
+    whole = table("targets")  # a quarter or year plan counts through its months, not itself
+    t = whole.filter(~whole.has_months.fill_null(False))
     ref = t.scope_id.type()
     rel = t.mutate(target_rep_id=(t.scope == "rep").ifelse(t.scope_id, ibis.null(ref)))
     if not _wants(needed, "target_team_id"):

@@ -23,6 +23,7 @@ from salesmetrics.api.metrics import router as metrics_router
 from salesmetrics.api.records import router as records_router
 from salesmetrics.api.routes import router as api_router
 from salesmetrics.api.search import router as search_router
+from salesmetrics.api.targets import router as targets_router
 from salesmetrics.api.team import router as team_api_router
 from salesmetrics.api.users import router as users_router
 from salesmetrics.services.access.sign_in import SignIn
@@ -38,6 +39,7 @@ from salesmetrics.web.headers import SecurityHeaders
 from salesmetrics.web.login import router as login_router
 from salesmetrics.web.pages import router as pages_router
 from salesmetrics.web.records import router as records_page_router
+from salesmetrics.web.targets import router as targets_page_router
 from salesmetrics.web.team import router as team_router
 from salesmetrics.web.users import router as users_page_router
 
@@ -82,6 +84,7 @@ def create_app(url: str | None = None) -> FastAPI:
     app.include_router(live_router)
     app.include_router(records_router)
     app.include_router(search_router)
+    app.include_router(targets_router)
     app.include_router(pages_router)
     app.include_router(fragments_router)
     app.include_router(explorer_router)
@@ -91,6 +94,7 @@ def create_app(url: str | None = None) -> FastAPI:
     app.include_router(users_page_router)
     app.include_router(account_router)
     app.include_router(records_page_router)
+    app.include_router(targets_page_router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app
 

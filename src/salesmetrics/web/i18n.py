@@ -62,6 +62,8 @@ WORDS = {
     "product": N_("product"), "category": N_("category"), "region": N_("region"),
     "stage": N_("stage"), "lead_source": N_("lead source"), "pipeline": N_("pipeline"),
     "owner": N_("owner"), "manager": N_("manager"), "viewer": N_("viewer"),
+    "even": N_("even"), "seasonal": N_("seasonal"), "custom": N_("custom"),
+    "reps": N_("reps"), "teams": N_("teams"),
 }  # fmt: skip
 
 

@@ -1,0 +1,211 @@
+"""The Targets page: every target the person sees with a pacing bar (achieved, where it should
+be by today, the projected range), the run-rate needed, coverage and what it takes; roll-up
+mismatches on top; for owners, a form to set a target and a button to remove one."""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from salesmetrics.api.deps import PrincipalDep, WorkspaceDep
+from salesmetrics.domain.access import Permission, Principal
+from salesmetrics.domain.enums import TargetScope, TargetSplit
+from salesmetrics.domain.errors import SalesmetricsError
+from salesmetrics.services.records import list_records
+from salesmetrics.services.targets import plan, rollup, status
+from salesmetrics.services.targets.status import TargetStatus
+from salesmetrics.services.workspace import Workspace
+from salesmetrics.web import csrf, i18n
+from salesmetrics.web.render import locale_of, render
+
+router = APIRouter(include_in_schema=False)
+LEVELS = (TargetScope.COMPANY, TargetScope.TEAM, TargetScope.REP)
+
+
+def _value(value: float | None, unit: str, currency: str, locale: str) -> str:
+    if value is None:
+        return "—"
+    return i18n.metric_value(value, unit, currency, locale)
+
+
+def _bar(s: TargetStatus) -> dict[str, float] | None:
+    """Widths in percent of the bar (the bar is 120 % of the target, so an overshoot shows)."""
+    p = s.pace
+    if not p.additive or not p.target:
+        return None
+    scale = 1.2 * p.target
+
+    def at(v: float | None) -> float:
+        return 0.0 if v is None else max(0.0, min(100.0, 100 * v / scale))
+
+    return {"achieved": at(p.achieved), "expected": at(p.expected_to_date),
+            "target": at(p.target), "low": at(p.projected_low), "high": at(p.projected_high),
+            "projected": at(p.projected)}  # fmt: skip
+
+
+def _takes(s: TargetStatus, currency: str, locale: str) -> str:
+    _ = i18n.translator(locale).gettext
+    ngettext = i18n.translator(locale).ngettext
+    k, p = s.takes, s.pace
+    if k is None:
+        return ""
+    if k.gap <= 0:
+        return _("Target reached.")
+    if k.per_day is None:
+        return _("The period ended short of the target.")
+    per_day = _value(k.per_day, s.unit, currency, locale)
+    text = ngettext("{per} a working day for the {n} working day left.",
+              "{per} a working day for the {n} working days left.", p.remaining_days,
+              per=per_day)  # fmt: skip
+    if k.deals is not None:
+        if s.target.metric == "deals_won":
+            text += " " + ngettext("{n} more won deal.", "{n} more won deals.", k.deals)
+        else:
+            text += " " + ngettext("{n} more deal at your average deal size",
+                             "{n} more deals at your average deal size", k.deals,
+                             ) + (f" ({_value(k.average_deal, 'money', currency, locale)})."
+                                  if k.average_deal else ".")  # fmt: skip
+        if k.opportunities is not None and k.win_rate:
+            rate = i18n.metric_value(k.win_rate, "percent", currency, locale)
+            text += " " + ngettext(
+                "At your {rate} win rate that is about {n} qualified opportunity.",
+                "At your {rate} win rate that is about {n} qualified opportunities.",
+                k.opportunities,
+                rate=rate,
+            )
+    return text
+
+
+def _row(ws: Workspace, s: TargetStatus, locale: str) -> dict[str, Any]:
+    currency, p = ws.settings.base_currency, s.pace
+    mdef = ws.metrics.catalog.get(s.target.metric)
+
+    def show(value: float | None, unit: str = s.unit) -> str:
+        return _value(None if value is None or math.isnan(value) else value, unit, currency, locale)
+
+    low, high = p.projected_low, p.projected_high
+    spread = None if low is None or high is None or low == high else (show(low), show(high))
+    return {
+        "id": s.target.id, "plan": s.target.parent_id, "has_months": s.target.has_months,
+        "for": s.target.scope_name, "level": s.target.scope, "period": s.period,
+        "metric": getattr(mdef.label, locale, mdef.label.en), "ahead": p.ahead,
+        "target": show(p.target), "achieved": show(p.achieved),
+        "attainment": None if p.attainment is None else show(p.attainment, "percent"),
+        "expected": show(p.expected_to_date), "need": show(p.required_run_rate),
+        "projected": show(p.projected), "range": spread,
+        "coverage": None if p.coverage is None else i18n.number(round(p.coverage, 1), locale),
+        "days": (p.elapsed_days, p.working_days, p.remaining_days), "additive": p.additive,
+        "bar": _bar(s), "takes": _takes(s, currency, locale), "notes": s.notes,
+    }  # fmt: skip
+
+
+def _period(request: Request) -> str:
+    return request.query_params.get("period", "").strip()
+
+
+def _page(request: Request, ws: WorkspaceDep, who: Principal, *, error: str | None = None,
+          status_code: int = 200) -> HTMLResponse:  # fmt: skip
+    locale = locale_of(request, ws.settings.locale)
+    day = ws.metrics.today()
+    period = _period(request)
+    context: dict[str, Any] = {"period": period, "today": day, "error": error, "levels": {},
+                               "period_hint": "2027-01, 2027-Q1, 2027",
+                               "flags": [], "done": request.query_params.get("done")}  # fmt: skip
+    try:
+        start, end = (day, day) if not period else _span(period)
+        found = status.status(ws, who, day, start=start, end=end)
+        flags = rollup.mismatches(ws, who, start, end)
+    except SalesmetricsError as exc:
+        context["error"] = exc.message
+        return render(request, "targets.html", locale, context, status_code=exc.http_status)
+    currency = ws.settings.base_currency
+    for level in LEVELS:
+        rows = [_row(ws, s, locale) for s in found if s.target.scope == level]
+        if rows:
+            context["levels"][level.value] = rows
+    context["flags"] = [{"level": m.level, "name": m.name, "metric": _label(ws, m.metric, locale),
+                         "period": status.period_name(m.start, m.end), "count": m.count,
+                         "of": m.of, "target": _value(m.target, _unit(ws, m.metric), currency,
+                                                      locale),
+                         "parts": _value(m.parts, _unit(ws, m.metric), currency, locale)}
+                        for m in flags]  # fmt: skip
+    context["currency"] = currency
+    if who.can(Permission.WRITE):
+        context["form"] = _form(ws, who)
+    return render(request, "targets.html", locale, context, status_code=status_code)
+
+
+def _label(ws: Workspace, metric: str, locale: str) -> str:
+    label = ws.metrics.catalog.get(metric).label
+    return str(getattr(label, locale, label.en))
+
+
+def _unit(ws: Workspace, metric: str) -> str:
+    return ws.metrics.catalog.get(metric).unit.value
+
+
+def _span(period: str) -> tuple[date, date]:
+    p = plan.parse_target_period(period)
+    return p.start, p.end
+
+
+def _form(ws: Workspace, who: Principal) -> dict[str, Any]:
+    reps = list_records(ws, "reps", who.scope, sort="name", limit=500).rows
+    teams = plan.teams(ws)
+    return {"metrics": ws.metrics.catalog.names(), "reps": reps, "teams": teams,
+            "splits": [s.value for s in TargetSplit]}  # fmt: skip
+
+
+@router.get("/targets", response_class=HTMLResponse)
+def targets_page(request: Request, ws: WorkspaceDep, who: PrincipalDep) -> HTMLResponse:
+    """Every target the person sees, paced to today."""
+    return _page(request, ws, who)
+
+
+def _back(request: Request, done: str) -> Response:
+    lang = request.query_params.get("lang", "")
+    return RedirectResponse(f"/targets?done={done}" + (f"&lang={lang}" if lang else ""), 303)
+
+
+@router.post("/targets", response_model=None)
+def set_target(
+    request: Request, ws: WorkspaceDep, who: PrincipalDep,
+    metric: Annotated[str, Form()] = "", period: Annotated[str, Form()] = "",
+    value: Annotated[str, Form()] = "", owner: Annotated[str, Form()] = "company",
+    split: Annotated[str, Form()] = "even", weights: Annotated[str, Form()] = "",
+    token: Annotated[str, Form(alias=csrf.FIELD)] = "",
+) -> Response:  # fmt: skip
+    """Set a target from the form (owners)."""
+    try:
+        csrf.check(request, token)
+        kind, _, ident = owner.partition(":")
+        whom = plan.find_owner(ws, ident if kind == "rep" else None,
+                               ident if kind == "team" else None)  # fmt: skip
+        parts = [float(w) for w in weights.replace(";", ",").split(",") if w.strip()]
+        plan.set_target(ws, who, metric, period, value, owner=whom,
+                        split=TargetSplit(split) if split in set(TargetSplit) else TargetSplit.EVEN,
+                        weights=parts or None)  # fmt: skip
+    except ValueError:
+        return _page(request, ws, who, error="weights must be numbers, e.g. 1,1,2",
+                     status_code=422)  # fmt: skip
+    except SalesmetricsError as exc:
+        return _page(request, ws, who, error=exc.message, status_code=exc.http_status)
+    return _back(request, "set")
+
+
+@router.post("/targets/{target_id}/remove", response_model=None)
+def remove_target(
+    request: Request, ws: WorkspaceDep, who: PrincipalDep, target_id: int,
+    token: Annotated[str, Form(alias=csrf.FIELD)] = "",
+) -> Response:  # fmt: skip
+    """Remove a target (owners)."""
+    try:
+        csrf.check(request, token)
+        plan.remove_target(ws, who, target_id)
+    except SalesmetricsError as exc:
+        return _page(request, ws, who, error=exc.message, status_code=exc.http_status)
+    return _back(request, "removed")
