@@ -115,11 +115,13 @@ def serving(db: Path, env: Mapping[str, str] | None = None) -> Iterator[str]:
 def watch(page: Page) -> list[str]:
     """Console errors, failed requests and 4xx/5xx answers on `page`, as they happen.
 
-    The one failure not counted: the live stream, which the browser cuts when it leaves a page."""
+    The failures not counted: the live stream, which the browser cuts when it leaves a page, and
+    a live part's refetch that the page's own navigation cuts short (both ERR_ABORTED)."""
     problems: list[str] = []
+    live = ("/api/v1/live", "/targets/live", "/team/leaderboard", "/fragments/")
 
     def failed(url: str, failure: str | None) -> None:
-        if not ("/api/v1/live" in url and failure == "net::ERR_ABORTED"):
+        if not (any(p in url for p in live) and failure == "net::ERR_ABORTED"):
             problems.append(f"failed: {url} ({failure})")
 
     page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)

@@ -234,3 +234,20 @@ def test_api_cli_json_and_page(store_url: str, ws: Workspace, tmp_path: Any) -> 
     assert result.exit_code == 0, result.output
     [t] = json.loads(result.output)["targets"]
     assert t["achieved"] == 100_000 and t["expected_to_date"] == pytest.approx(100_000)
+
+
+def test_the_overview_cards_carry_the_viewer_s_own_target(store_url: str, ws: Workspace) -> None:
+    month = ws.metrics.today().strftime("%Y-%m")
+    plan.set_target(ws, LOCAL, "revenue", month, "5000", owner=plan.Owner(TargetScope.COMPANY))
+    plan.set_target(ws, LOCAL, "revenue", month, "700", owner=_rep(ws, "Petro"))
+    ws.close()
+    app = create_app(store_url)
+    with TestClient(app):
+        owner, rep = client(app), client(app, Role.REP, rep_id=2)
+        mine = rep.get("/?lang=en").text
+        assert 'data-testid="goal-revenue"' in mine
+        assert "700.00" in mine and "5,000.00" not in mine  # their own, not the company's
+        theirs = owner.get("/fragments/overview/cards?lang=en").text
+        assert 'data-testid="goal-revenue"' in theirs and "5,000.00" in theirs
+        live = owner.get("/targets/live?lang=en").text
+        assert live.count('data-testid="target"') == 2 and "<html" not in live

@@ -23,6 +23,7 @@ from salesmetrics.services import overview as svc
 from salesmetrics.services.workspace import Workspace
 from salesmetrics.web import i18n
 from salesmetrics.web.render import locale_of, render
+from salesmetrics.web.targets import goals
 
 router = APIRouter(include_in_schema=False)
 SPARK_W, SPARK_H, SPARK_PAD = 120.0, 32.0, 3.0
@@ -141,20 +142,22 @@ def _fragment(request: Request, ws: Workspace, who: Principal, part: str) -> Res
         context: dict[str, Any] = formatters(settings.base_currency, locale)
         if part == "cards":
             context["cards"] = svc.cards(ws, k)
+            context["goals"] = goals(ws, who, k.day, k.version, locale)
         elif part == "reps":
             context["by_rep"] = svc.reps(ws, k)
         else:
             context["channels"] = svc.channels(ws, k)
         return render(request, f"_overview_{part}.html", locale, context)
 
-    return _cache(ws).get(_key(ws, k, part, locale), make)
+    return _cache(ws).get(_key(ws, k, part, locale, who.rep_id), make)
 
 
-def _key(ws: Workspace, k: svc.Keys, part: str, locale: str) -> Hashable:
+def _key(ws: Workspace, k: svc.Keys, part: str, locale: str, who_key: int | None) -> Hashable:
     """What a rendered part depends on: the data, the day, the language and, for parts that
-    show earlier months, the version of those months actually in hand."""
+    show earlier months, the version of those months actually in hand; and the person's rep
+    (the cards show their own target)."""
     past = svc.history(ws, k).version if part in ("cards", "charts") else None
-    return (part, locale, k.version, k.day, past, k.scope.key())
+    return (part, locale, k.version, k.day, past, k.scope.key(), who_key)
 
 
 @router.get("/fragments/overview/cards", response_class=HTMLResponse)
@@ -184,4 +187,4 @@ def charts_fragment(request: Request, ws: WorkspaceDep, who: PrincipalDep) -> Re
     def make() -> Response:
         return Response(json.dumps(charts(ws, k, locale)), media_type="application/json")
 
-    return _cache(ws).get(_key(ws, k, "charts", locale), make)
+    return _cache(ws).get(_key(ws, k, "charts", locale, None), make)

@@ -13,6 +13,7 @@ from salesmetrics.services.overview import keys, overview
 from salesmetrics.services.workspace import describe
 from salesmetrics.web.fragments import charts, formatters
 from salesmetrics.web.render import locale_of, render, script_json
+from salesmetrics.web.targets import goals
 
 router = APIRouter(include_in_schema=False)
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
@@ -30,6 +31,7 @@ def overview_page(request: Request, ws: WorkspaceDep, who: PrincipalDep) -> HTML
         "name": settings.name,
         "o": data,
         "cards": data.cards,
+        "goals": goals(ws, who, k.day, k.version, locale),
         "by_rep": data.by_rep,
         "channels": data.channels,
         "live_version": data.version,

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import math
 from datetime import date
+from html import escape
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -15,6 +17,7 @@ from salesmetrics.api.deps import PrincipalDep, WorkspaceDep
 from salesmetrics.domain.access import Permission, Principal
 from salesmetrics.domain.enums import TargetScope, TargetSplit
 from salesmetrics.domain.errors import SalesmetricsError
+from salesmetrics.services.live import data_version
 from salesmetrics.services.records import list_records
 from salesmetrics.services.targets import plan, rollup, status
 from salesmetrics.services.targets.status import TargetStatus
@@ -100,6 +103,7 @@ def _row(ws: Workspace, s: TargetStatus, locale: str) -> dict[str, Any]:
         "coverage": None if p.coverage is None else i18n.number(round(p.coverage, 1), locale),
         "days": (p.elapsed_days, p.working_days, p.remaining_days), "additive": p.additive,
         "bar": _bar(s), "takes": _takes(s, currency, locale), "notes": s.notes,
+        "rank_by": p.projected_attainment if p.additive else p.attainment,
     }  # fmt: skip
 
 
@@ -107,24 +111,24 @@ def _period(request: Request) -> str:
     return request.query_params.get("period", "").strip()
 
 
-def _page(request: Request, ws: WorkspaceDep, who: Principal, *, error: str | None = None,
-          status_code: int = 200) -> HTMLResponse:  # fmt: skip
-    locale = locale_of(request, ws.settings.locale)
+def _context(request: Request, ws: Workspace, who: Principal, locale: str) -> dict[str, Any]:
+    """What the page and its live part show; raises what the period or a metric gets wrong."""
     day = ws.metrics.today()
     period = _period(request)
-    context: dict[str, Any] = {"period": period, "today": day, "error": error, "levels": {},
-                               "period_hint": "2027-01, 2027-Q1, 2027",
-                               "flags": [], "done": request.query_params.get("done")}  # fmt: skip
-    try:
-        start, end = (day, day) if not period else _span(period)
-        found = status.status(ws, who, day, start=start, end=end)
-        flags = rollup.mismatches(ws, who, start, end)
-    except SalesmetricsError as exc:
-        context["error"] = exc.message
-        return render(request, "targets.html", locale, context, status_code=exc.http_status)
+    lang = request.query_params.get("lang")
+    asked = {k: v for k, v in (("period", period), ("lang", lang)) if v}
+    live = "/targets/live?" + urlencode(asked)
+    context: dict[str, Any] = {"period": period, "today": day, "levels": {}, "flags": [],
+                               "period_hint": "2027-01, 2027-Q1, 2027", "live_url": live,
+                               "live_version": data_version(ws),
+                               "done": request.query_params.get("done")}  # fmt: skip
+    start, end = (day, day) if not period else _span(period)
+    found = status.status(ws, who, day, start=start, end=end)
+    flags = rollup.mismatches(ws, who, start, end)
     currency = ws.settings.base_currency
     for level in LEVELS:
         rows = [_row(ws, s, locale) for s in found if s.target.scope == level]
+        rows.sort(key=lambda r: -(r["rank_by"] if r["rank_by"] is not None else -1))
         if rows:
             context["levels"][level.value] = rows
     context["flags"] = [{"level": m.level, "name": m.name, "metric": _label(ws, m.metric, locale),
@@ -136,7 +140,31 @@ def _page(request: Request, ws: WorkspaceDep, who: Principal, *, error: str | No
     context["currency"] = currency
     if who.can(Permission.WRITE):
         context["form"] = _form(ws, who)
+    return context
+
+
+def _page(request: Request, ws: Workspace, who: Principal, *, error: str | None = None,
+          status_code: int = 200) -> HTMLResponse:  # fmt: skip
+    locale = locale_of(request, ws.settings.locale)
+    try:
+        context = _context(request, ws, who, locale)
+    except SalesmetricsError as exc:
+        context = {"period": _period(request), "today": ws.metrics.today(), "levels": {},
+                   "flags": [], "period_hint": "", "live_url": "", "done": None}  # fmt: skip
+        error, status_code = exc.message, exc.http_status
+    context["error"] = error
     return render(request, "targets.html", locale, context, status_code=status_code)
+
+
+@router.get("/targets/live", response_class=HTMLResponse)
+def targets_live(request: Request, ws: WorkspaceDep, who: PrincipalDep) -> HTMLResponse:
+    """The targets part of the page, for live updates after a data change."""
+    locale = locale_of(request, ws.settings.locale)
+    try:
+        context = _context(request, ws, who, locale)
+    except SalesmetricsError as exc:
+        return HTMLResponse(f"<p class=notice>{escape(exc.message)}</p>", exc.http_status)
+    return render(request, "_targets_levels.html", locale, context)
 
 
 def _label(ws: Workspace, metric: str, locale: str) -> str:
@@ -209,3 +237,21 @@ def remove_target(
     except SalesmetricsError as exc:
         return _page(request, ws, who, error=exc.message, status_code=exc.http_status)
     return _back(request, "removed")
+
+
+def goals(ws: Workspace, who: Principal, day: date, version: int,
+          locale: str) -> dict[str, dict[str, Any]]:  # fmt: skip
+    """The Overview cards' target lines, by metric: target, attainment, projected attainment."""
+    currency = ws.settings.base_currency
+    out = {}
+    for metric, s in status.headline(ws, who, day, version).items():
+        p = s.pace
+
+        def pct(v: float | None) -> str:
+            return "—" if v is None else i18n.metric_value(v, "percent", currency, locale)
+
+        out[metric] = {"target": _value(p.target, s.unit, currency, locale),
+                       "attainment": pct(p.attainment), "ahead": p.ahead,
+                       "projected": pct(p.projected_attainment),
+                       "expected": pct(p.expected_share if p.additive else None)}  # fmt: skip
+    return out

@@ -10,7 +10,9 @@ only them). Actuals are counted over the target's own rep or team, or every reco
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+import threading
+from collections import OrderedDict
+from collections.abc import Hashable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -208,3 +210,41 @@ def status(ws: Workspace, who: Principal, as_of: date | None = None, *,
     rows.sort(key=lambda t: (t.start, t.end, order[TargetScope(t.scope)], t.scope_name or ""))
     measured = Reader(ws, day, repo.team_reps(ws.store)).measure(rows)
     return [status_of(ws, t, day, measured[t.id]) for t in rows]
+
+
+# ---------------------------------------------------------------- the Overview's goals
+
+_HEADLINES: OrderedDict[Hashable, dict[str, TargetStatus]] = OrderedDict()
+_HEADLINES_LOCK = threading.Lock()
+KEEP_HEADLINES = 32
+
+
+def _headline_rows(ws: Workspace, who: Principal, day: date) -> list[TargetRow]:
+    """The month targets at the top of what `who` sees: the company's for a view of everything,
+    the person's own rep's, or the one team a manager manages."""
+    rows = [t for t in list_targets(ws, who, day, day) if not t.has_months]
+    if who.scope.everything:
+        return [t for t in rows if t.scope == TargetScope.COMPANY]
+    mine = [t for t in rows if t.scope == TargetScope.REP and t.scope_id == who.rep_id]
+    teams = [t for t in rows if t.scope == TargetScope.TEAM]
+    if len({t.scope_id for t in teams}) == 1:
+        return teams
+    return mine
+
+
+def headline(ws: Workspace, who: Principal, day: date, version: int) -> dict[str, TargetStatus]:
+    """The Overview cards' targets, by metric, for one data version (computed once)."""
+    key = (id(ws), version, day, who.scope.key(), who.rep_id)
+    with _HEADLINES_LOCK:
+        if key in _HEADLINES:
+            return _HEADLINES[key]
+    rows = _headline_rows(ws, who, day)
+    measured = Reader(ws, day, repo.team_reps(ws.store)).measure(rows)
+    found: dict[str, TargetStatus] = {}
+    for t in rows:
+        found.setdefault(t.metric, status_of(ws, t, day, measured[t.id]))
+    with _HEADLINES_LOCK:
+        _HEADLINES[key] = found
+        while len(_HEADLINES) > KEEP_HEADLINES:
+            _HEADLINES.popitem(last=False)
+    return found
