@@ -9,6 +9,7 @@ import typer
 
 from salesmetrics import __version__
 from salesmetrics.cli import (
+    alerts_cmds,
     events_cmds,
     import_cmds,
     metrics_cmds,
@@ -33,6 +34,7 @@ events_cmds.register(app)
 users_cmds.register(app)
 records_cmds.register(app)
 targets_cmds.register(app)
+alerts_cmds.register(app)
 
 
 @app.command()

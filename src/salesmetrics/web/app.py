@@ -15,6 +15,7 @@ from fastapi.staticfiles import StaticFiles
 from salesmetrics import __version__
 from salesmetrics.api import errors as api_errors
 from salesmetrics.api.access import router as access_router
+from salesmetrics.api.alerts import router as alerts_router
 from salesmetrics.api.events import router as events_router
 from salesmetrics.api.events_fast import EventsFastPath
 from salesmetrics.api.imports import router as imports_router
@@ -27,10 +28,12 @@ from salesmetrics.api.targets import router as targets_router
 from salesmetrics.api.team import router as team_api_router
 from salesmetrics.api.users import router as users_router
 from salesmetrics.services.access.sign_in import SignIn
+from salesmetrics.services.alerts import scheduler as alerts_scheduler
 from salesmetrics.services.live import ChangeFeed, LiveLimits, data_version
 from salesmetrics.services.metrics import warm_up
 from salesmetrics.services.workspace import open_workspace, prepare_for_serving
 from salesmetrics.web.account import router as account_router
+from salesmetrics.web.alerts import router as alerts_page_router
 from salesmetrics.web.authn import Authenticate
 from salesmetrics.web.data import router as data_router
 from salesmetrics.web.explorer import router as explorer_router
@@ -59,6 +62,9 @@ def create_app(url: str | None = None) -> FastAPI:
             yield
         finally:
             await feed.stop()
+            alerts = getattr(app.state, "alerts", None)
+            if alerts is not None:
+                alerts.stop()
             ws.close()
 
     app = FastAPI(
@@ -85,6 +91,7 @@ def create_app(url: str | None = None) -> FastAPI:
     app.include_router(records_router)
     app.include_router(search_router)
     app.include_router(targets_router)
+    app.include_router(alerts_router)
     app.include_router(pages_router)
     app.include_router(fragments_router)
     app.include_router(explorer_router)
@@ -95,6 +102,7 @@ def create_app(url: str | None = None) -> FastAPI:
     app.include_router(account_router)
     app.include_router(records_page_router)
     app.include_router(targets_page_router)
+    app.include_router(alerts_page_router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app
 
@@ -113,5 +121,7 @@ def settle_for_serving(app: FastAPI) -> None:
         warm_up(ws.settings.time_zone, ws.store.dialect.value)
     except Exception:
         log.exception("compiling the rollup statements ahead failed; serving anyway")
+    if alerts_scheduler.enabled():
+        app.state.alerts = alerts_scheduler.Scheduler(ws).start()
     gc.collect()
     gc.freeze()

@@ -1,0 +1,152 @@
+"""The alert rules: each looks at the workspace on a day and names the conditions it finds, each
+with a key that says which occurrence it is, so the same condition never alerts twice.
+
+- `target_pace`: a target (company, team or rep) whose projected attainment is under
+  SALESMETRICS_ALERT_PACE_BELOW (default 0.9) once SALESMETRICS_ALERT_PACE_AFTER (default 0.5)
+  of its period's working days have passed. Once per target and period.
+- `rep_inactive`: an active rep with no activity logged for SALESMETRICS_ALERT_INACTIVE_DAYS
+  (default 5) days. Once per rep and last activity (a new activity starts the count again).
+- `kpi_unusual`: a KPI (SALESMETRICS_ALERT_KPIS, default revenue, orders, deals_won) whose last
+  whole week lies outside its usual range: more than 3.5 robust z-scores (0.6745 x the distance
+  from the median over the median absolute deviation, Iglewicz and Hoaglin) from the 8 weeks
+  before it. Once per KPI and week.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from salesmetrics.domain.access import LOCAL
+from salesmetrics.domain.enums import TargetScope
+from salesmetrics.domain.errors import ConfigError, QueryError
+from salesmetrics.services.targets import status as targets
+from salesmetrics.services.workspace import Workspace
+from salesmetrics.storage.repositories import alerts as repo
+from salesmetrics.storage.repositories.alerts import NewAlert
+
+RULES = ("target_pace", "rep_inactive", "kpi_unusual")
+HISTORY_WEEKS = 8
+Z_LIMIT = 3.5
+DEFAULT_KPIS = ("revenue", "orders", "deals_won")
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    pace_below: float = 0.9
+    pace_after: float = 0.5
+    inactive_days: int = 5
+    kpis: tuple[str, ...] = DEFAULT_KPIS
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+
+        def number(name: str, default: float, low: float, high: float) -> float:
+            text = env.get(name, "").strip()
+            if not text:
+                return default
+            try:
+                value = float(text)
+            except ValueError:
+                raise ConfigError(f"{name}='{text}' is not a number") from None
+            if not low <= value <= high:
+                raise ConfigError(f"{name}={text} is out of range: use {low} to {high}")
+            return value
+
+        kpis = tuple(k.strip() for k in env.get("SALESMETRICS_ALERT_KPIS", "").split(",") if k)
+        return cls(
+            pace_below=number("SALESMETRICS_ALERT_PACE_BELOW", 0.9, 0.0, 10.0),
+            pace_after=number("SALESMETRICS_ALERT_PACE_AFTER", 0.5, 0.0, 1.0),
+            inactive_days=int(number("SALESMETRICS_ALERT_INACTIVE_DAYS", 5, 1, 365)),
+            kpis=kpis or DEFAULT_KPIS,
+        )
+
+
+def target_pace(ws: Workspace, day: date, s: Settings) -> list[NewAlert]:
+    out = []
+    for st in targets.status(ws, LOCAL, day):
+        p, t = st.pace, st.target
+        if not p.additive or p.projected_attainment is None or not p.working_days:
+            continue
+        if p.elapsed_days / p.working_days < s.pace_after or p.remaining_days == 0:
+            continue
+        if p.projected_attainment >= s.pace_below:
+            continue
+        who = t.scope_name or "the company"
+        out.append(NewAlert(
+            "target_pace", f"{t.id}:{t.start}", "warning",
+            f"{who}: {t.metric} projected at {p.projected_attainment:.0%} of target",
+            f"{who}'s {t.metric} target for {st.period} is projected to end at "
+            f"{p.projected_attainment:.0%} (achieved {p.attainment or 0:.0%} with "
+            f"{p.remaining_days} working days left). {targets.what_it_takes_text(st)}.",
+            rep_id=t.scope_id if t.scope == TargetScope.REP else None,
+            team_id=t.scope_id if t.scope == TargetScope.TEAM else None,
+            data={"target_id": t.id, "projected_attainment": p.projected_attainment,
+                  "attainment": p.attainment, "remaining_working_days": p.remaining_days},
+        ))  # fmt: skip
+    return out
+
+
+def rep_inactive(ws: Workspace, day: date, s: Settings) -> list[NewAlert]:
+    tz = ZoneInfo(ws.settings.time_zone)
+    out = []
+    for rep_id, name, last, hired in repo.last_activity(ws.store):
+        last_day = last.astimezone(tz).date() if isinstance(last, datetime) else last
+        since = last_day or hired
+        if since is None or (day - since).days < s.inactive_days:
+            continue
+        what = f"since {last_day}" if last_day else "ever"
+        out.append(NewAlert(
+            "rep_inactive", f"{rep_id}:{last_day or 'never'}", "info",
+            f"{name}: no activity for {(day - since).days} days",
+            f"{name} has logged no call, e-mail, meeting or task {what}.",
+            rep_id=rep_id, data={"last_activity": last_day, "days": (day - since).days},
+        ))  # fmt: skip
+    return out
+
+
+def robust_z(value: float, history: list[float]) -> float | None:
+    """0.6745 (x - median) / MAD; None when the history does not vary."""
+    median = statistics.median(history)
+    mad = statistics.median(abs(h - median) for h in history)
+    return None if mad == 0 else 0.6745 * (value - median) / mad
+
+
+def kpi_unusual(ws: Workspace, day: date, s: Settings) -> list[NewAlert]:
+    week = day - timedelta(days=day.weekday())  # this week's Monday: the last whole week is before
+    start = week - timedelta(weeks=HISTORY_WEEKS + 1)
+    end = week - timedelta(days=1)
+    out = []
+    for metric in s.kpis:
+        try:
+            rows = ws.metrics.query([metric], period=f"{start}..{end}", grain="week",
+                                    as_of=day).rows()  # fmt: skip
+        except QueryError:
+            continue
+        values = {r["period"]: float(r.get(metric) or 0.0) for r in rows}
+        weeks = [start + timedelta(weeks=i) for i in range(HISTORY_WEEKS + 1)]
+        series = [values.get(w, 0.0) for w in weeks]
+        z = robust_z(series[-1], series[:-1])
+        if z is None or abs(z) <= Z_LIMIT:
+            continue
+        label = ws.metrics.catalog.get(metric).label.en
+        way = "above" if z > 0 else "below"
+        out.append(NewAlert(
+            "kpi_unusual", f"{metric}:{weeks[-1]}", "warning",
+            f"{label} in the week of {weeks[-1]} is unusually {'high' if z > 0 else 'low'}",
+            f"{label} in the week of {weeks[-1]} was {series[-1]:,.0f}, {way} its usual range "
+            f"(median {statistics.median(series[:-1]):,.0f} over the {HISTORY_WEEKS} weeks "
+            f"before; robust z = {z:.1f}).",
+            data={"metric": metric, "week": weeks[-1], "value": series[-1], "z": z},
+        ))  # fmt: skip
+    return out
+
+
+CHECKS: dict[str, Callable[[Workspace, date, Settings], list[NewAlert]]] = {
+    "target_pace": target_pace, "rep_inactive": rep_inactive, "kpi_unusual": kpi_unusual,
+}  # fmt: skip
