@@ -57,6 +57,22 @@ def _lines(orders: pa.Table) -> pa.Table:
     })  # fmt: skip
 
 
+def _deals() -> pa.Table:
+    """Olena's deals: 4 won at 500 UAH and 6 lost in the spring (win rate 40 %, average deal
+    500 UAH), and one open deal of 2,000 UAH expected to close on 20 June."""
+    spring = datetime(2026, 4, 15, 12, tzinfo=UTC)
+    rows = [("won", 50_000, spring)] * 4 + [("lost", 50_000, spring)] * 6
+    rows += [("open", 200_000, None)]
+    n = len(rows)
+    return pa.table({
+        "id": list(range(1, n + 1)), "external_id": [f"D{i}" for i in range(n)],
+        "pipeline_id": [1] * n, "stage_id": [1] * n, "status": [r[0] for r in rows],
+        "amount_minor": [r[1] for r in rows], "currency": ["UAH"] * n, "owner_rep_id": [1] * n,
+        "created_at": [datetime(2026, 3, 1, tzinfo=UTC)] * n, "closed_at": [r[2] for r in rows],
+        "expected_close_on": [None] * (n - 1) + [date(2026, 6, 20)],
+    })  # fmt: skip
+
+
 def build(url: str) -> None:
     init_workspace(url, {"name": "Targets", **EVERY_DAY})
     orders = _orders()
@@ -74,6 +90,7 @@ def build(url: str) -> None:
                                                 "currency": ["UAH"]}))  # fmt: skip
             bulk.load(tx, "orders", orders.append_column("id", pa.array(range(1, len(orders) + 1))))
             bulk.load(tx, "order_lines", _lines(orders))
+            bulk.load(tx, "deals", _deals())
 
         ws.store.write(work)
         ws.metrics.refresh_rollups()
@@ -103,7 +120,13 @@ def test_a_month_target_paced_by_hand(ws: Workspace) -> None:
     sd = math.sqrt(15000 / 9) * 100 * math.sqrt(20 + 20**2 / 10)
     assert p.projected_low == pytest.approx(300_000 - Z80 * sd)
     assert p.projected_high == pytest.approx(300_000 + Z80 * sd)
-    assert s.as_json()["what_it_takes"]["per_day"] == pytest.approx(10_000)
+    takes = s.as_json()["what_it_takes"]
+    assert takes["per_day"] == pytest.approx(10_000)
+    # the gap of 2,000 UAH: 4 deals at the 500 UAH average, 10 opportunities at a 40 % win rate
+    assert (takes["deals"], takes["average_deal"], takes["win_rate"]) == (4, 50_000, 0.4)
+    assert takes["opportunities"] == 10
+    assert p.coverage == pytest.approx(200_000 / 200_000)  # the open deal due on 20 June
+    assert "4 more deals" in status.what_it_takes_text(s)
 
 
 def test_a_target_set_mid_period_paces_from_the_period_s_start(ws: Workspace) -> None:
@@ -251,3 +274,40 @@ def test_the_overview_cards_carry_the_viewer_s_own_target(store_url: str, ws: Wo
         assert 'data-testid="goal-revenue"' in theirs and "5,000.00" in theirs
         live = owner.get("/targets/live?lang=en").text
         assert live.count('data-testid="target"') == 2 and "<html" not in live
+
+
+def test_the_day_is_cut_in_the_workspace_s_time_zone(store_url: str) -> None:
+    """An order at 22:30 UTC on 10 June is on the 10th in a UTC workspace and on the 11th in
+    Kyiv (01:30), so it counts as of the 10th in one and not the other."""
+    build(store_url)
+    late = datetime(2026, 6, 10, 22, 30, tzinfo=UTC)
+    with workspace(store_url) as ws:
+        ws.store.write(lambda tx: (
+            bulk.load(tx, "orders", pa.table({"id": [900], "external_id": ["LATE"],
+                      "customer_id": [1], "rep_id": [1], "ordered_at": [late],
+                      "status": ["paid"], "currency": ["UAH"], "total_minor": [10_000]})),
+            bulk.load(tx, "order_lines", pa.table({"id": [900], "order_id": [900],
+                      "line_no": [1], "product_id": [1], "quantity": [1],
+                      "unit_price_minor": [10_000], "line_total_minor": [10_000],
+                      "currency": ["UAH"]}))))  # fmt: skip
+        ws.metrics.refresh_rollups()
+        plan.set_target(ws, LOCAL, "revenue", "2026-06", "3000", owner=_rep(ws, "Olena"))
+        utc = status.status(ws, LOCAL, AS_OF)[0].pace.achieved
+    init_workspace(store_url, {"time_zone": "Europe/Kyiv"})
+    with workspace(store_url) as ws:
+        ws.metrics.refresh_rollups()
+        kyiv = status.status(ws, LOCAL, AS_OF)[0].pace.achieved
+    assert (utc, kyiv) == (110_000, 100_000)
+
+
+def test_the_demo_ships_with_targets_paced_on_day_one(demo_url: str) -> None:
+    from conftest import DEMO_AS_OF
+
+    with workspace(demo_url) as ws:
+        found = status.status(ws, LOCAL, DEMO_AS_OF)
+    reps = [s for s in found if s.target.scope == "rep"]
+    company = [s for s in found if s.target.scope == "company"]
+    assert len(reps) >= 5 and len(company) == 1
+    for s in found:
+        assert s.pace.expected_to_date > 0 and s.pace.projected is not None
+        assert s.pace.projected_low is not None and s.takes is not None
