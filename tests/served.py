@@ -11,6 +11,7 @@ import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx2 as httpx
 import pytest
@@ -73,6 +74,22 @@ def sign_in(page: Page, base: str, email: str | None = None, password: str | Non
     page.fill("input[name=password]", password or PASSWORD)
     page.click("[data-testid=sign-in]")
     page.wait_for_url(lambda url: "/login" not in url)
+
+
+@contextmanager
+def browsing(base: str, size: tuple[int, int] = (1280, 900),
+             **options: Any) -> Iterator[tuple[Page, list[str]]]:  # fmt: skip
+    """A signed-in page of Debian's Chromium on `base`, and the problems `watch` collects."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM)
+        try:
+            page = browser.new_page(viewport={"width": size[0], "height": size[1]}, **options)
+            sign_in(page, base)
+            yield page, watch(page)
+        finally:
+            browser.close()
 
 
 @contextmanager

@@ -10,10 +10,9 @@ from pathlib import Path
 
 import httpx2 as httpx
 import pytest
-from playwright.sync_api import sync_playwright
 from python_calamine import CalamineWorkbook
 
-from served import CHROMIUM, SIZES, auth, needs_chromium, serving_demo, sign_in, watch
+from served import SIZES, auth, browsing, needs_chromium, serving_demo
 
 pytestmark = needs_chromium
 
@@ -35,35 +34,28 @@ def test_search_box_to_hits_to_records_to_an_excel_file(server: str) -> None:
     text = _word(server)
     expected = httpx.get(f"{server}/api/v1/customers", params={"q": text, "limit": 1},
                          headers=auth(server)).json()["count"]  # fmt: skip
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM)
-        try:
-            page = browser.new_page(viewport={"width": 1280, "height": 900}, accept_downloads=True)
-            sign_in(page, server)
-            problems = watch(page)
-            page.goto(f"{server}/?lang=uk")
-            page.fill("[data-testid=search-box]", text)
-            page.press("[data-testid=search-box]", "Enter")
-            page.wait_for_selector("[data-testid=found-customers]")
-            assert "/search?" in page.url and "lang=uk" in page.url
-            assert str(expected) in page.inner_text("[data-testid=found-customers] h2")
-            page.click("[data-testid=all-customers]")
-            page.wait_for_selector("[data-testid=records]")
-            rows = page.locator("[data-testid=records] tbody tr")
-            assert rows.count() == min(expected, 50)
-            assert text.lower() in rows.first.inner_text().lower()
-            with page.expect_download() as waiting:
-                page.click("[data-testid=download-xlsx]")
-            book = waiting.value
-            assert book.suggested_filename.startswith("customers-")
-            assert book.suggested_filename.endswith(".xlsx")
-            data = Path(book.path()).read_bytes()
-            sheet = CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_index(0)
-            table = sheet.to_python()
-            assert len(table) - 1 == expected and "name" in table[0]
-            assert problems == []
-        finally:
-            browser.close()
+    with browsing(server, (1280, 900), accept_downloads=True) as (page, problems):
+        page.goto(f"{server}/?lang=uk")
+        page.fill("[data-testid=search-box]", text)
+        page.press("[data-testid=search-box]", "Enter")
+        page.wait_for_selector("[data-testid=found-customers]")
+        assert "/search?" in page.url and "lang=uk" in page.url
+        assert str(expected) in page.inner_text("[data-testid=found-customers] h2")
+        page.click("[data-testid=all-customers]")
+        page.wait_for_selector("[data-testid=records]")
+        rows = page.locator("[data-testid=records] tbody tr")
+        assert rows.count() == min(expected, 50)
+        assert text.lower() in rows.first.inner_text().lower()
+        with page.expect_download() as waiting:
+            page.click("[data-testid=download-xlsx]")
+        book = waiting.value
+        assert book.suggested_filename.startswith("customers-")
+        assert book.suggested_filename.endswith(".xlsx")
+        data = Path(book.path()).read_bytes()
+        sheet = CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_index(0)
+        table = sheet.to_python()
+        assert len(table) - 1 == expected and "name" in table[0]
+        assert problems == []
 
 
 @pytest.mark.parametrize("size", SIZES)
@@ -71,18 +63,11 @@ def test_search_box_to_hits_to_records_to_an_excel_file(server: str) -> None:
 def test_records_and_search_pages_load_clean(server: str, lang: str, size: str) -> None:
     width, height = SIZES[size]
     text = _word(server)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM)
-        try:
-            page = browser.new_page(viewport={"width": width, "height": height})
-            sign_in(page, server)
-            problems = watch(page)
-            for path in ("/records?kind=deals", "/records?kind=products", f"/search?q={text}"):
-                page.goto(f"{server}{path}&lang={lang}")
-                page.wait_for_load_state("networkidle")
-                assert page.evaluate("document.documentElement.lang") == lang
-                wide = page.evaluate("document.documentElement.scrollWidth")
-                assert wide <= width, f"{path} is {wide}px wide at {width}px"
-            assert problems == []
-        finally:
-            browser.close()
+    with browsing(server, (width, height)) as (page, problems):
+        for path in ("/records?kind=deals", "/records?kind=products", f"/search?q={text}"):
+            page.goto(f"{server}{path}&lang={lang}")
+            page.wait_for_load_state("networkidle")
+            assert page.evaluate("document.documentElement.lang") == lang
+            wide = page.evaluate("document.documentElement.scrollWidth")
+            assert wide <= width, f"{path} is {wide}px wide at {width}px"
+        assert problems == []
