@@ -24,7 +24,10 @@ from playwright.sync_api import Page, sync_playwright
 
 from salesmetrics.domain.enums import DemoSize
 from salesmetrics.services.access.demo_accounts import DOMAIN, PASSWORD
+from salesmetrics.services.alerts import service as alerts
+from salesmetrics.services.alerts.channels import Channels
 from salesmetrics.services.demo import create_demo_workspace
+from salesmetrics.services.workspace import workspace
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
@@ -36,6 +39,10 @@ PAGES = {
     "explore": "/explore?metric=win_rate&by=channel&grain=quarter&compare=previous",
     "team": "/team",
     "rep": None,  # the first rep linked from /team
+    "targets": "/targets?period=2026-11",
+    "alerts": "/alerts?days=366",
+    "records": "/records?kind=deals",
+    "search": "/search?q=%D0%BE%D0%BB%D0%B5%D0%BD",
     "data": "/data",
     "workspace": "/workspace",
 }
@@ -95,6 +102,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "demo.duckdb"
         create_demo_workspace(str(db), DemoSize.SMALL, seed=7, as_of=AS_OF)
+        with workspace(str(db)) as ws:  # what the server's alert loop would have found by then
+            alerts.check(ws, AS_OF, c=Channels())
         port = _free_port()
         server = subprocess.Popen(
             [sys.executable, "-m", "salesmetrics", "serve", "--db", str(db), "--port", str(port)],

@@ -194,3 +194,19 @@ def test_digest_once_a_day_and_the_app_shows_each_their_own(store_url: str, ws: 
         assert {a["rule"] for a in every} == {"target_pace", "rep_inactive", "digest"}
         page = rep.get("/alerts?lang=en&days=366").text
         assert "Petro" in page and "Olena" not in page
+
+
+def test_a_delivery_is_claimed_once_and_retries_wait_out_quiet_hours(ws: Workspace) -> None:
+    from functools import partial
+    from zoneinfo import ZoneInfo
+
+    c = Channels(webhook_url="http://127.0.0.1:9/nowhere", quiet=(time(22), time(8)))
+    service.check(ws, DAY, NOW, rules=("target_pace",), settings=ONLY_PACE, c=c)
+    [d] = repo.deliveries(ws.store)
+    claim = partial(repo.claim, d.id, NOW, NOW - service.STUCK)
+    assert ws.store.write(claim, changes_data=False) is True
+    assert ws.store.write(claim, changes_data=False) is False  # a second sender gets nothing
+    late = datetime(2026, 6, 16, 21, 58, tzinfo=ZoneInfo(ws.settings.time_zone))
+    assert service.send_due(ws, late + service.STUCK, c) == 0  # a stuck claim is taken again
+    [d] = repo.deliveries(ws.store)
+    assert d.status == "pending" and d.due_at.astimezone(UTC).hour == 8  # not inside 22-08

@@ -311,3 +311,41 @@ def test_the_demo_ships_with_targets_paced_on_day_one(demo_url: str) -> None:
     for s in found:
         assert s.pace.expected_to_date > 0 and s.pace.projected is not None
         assert s.pace.projected_low is not None and s.takes is not None
+
+
+def test_refusals_that_keep_targets_consistent(ws: Workspace) -> None:
+    olena = _rep(ws, "Olena")
+    with pytest.raises(InputError, match="company-wide"):
+        plan.set_target(ws, LOCAL, "cac", "2026-06", "100", owner=olena)
+    year = plan.set_target(ws, LOCAL, "revenue", "2027", "12000", owner=olena)
+    for period in ("2027-Q1", "2027-03", "2027-03..2027-03"):  # a plan's months are its own
+        with pytest.raises(InputError, match=f"part of target {year[0]}"):
+            plan.set_target(ws, LOCAL, "revenue", period, "1", owner=olena)
+    assert plan.parse_target_period("2027-03..2027-03").grain == "month"
+    with pytest.raises(InputError, match="weights must be"):
+        plan.set_target(ws, LOCAL, "revenue", "2028-Q1", "1", owner=olena,
+                        split=TargetSplit.CUSTOM, weights=[1e308, 1e308, 1])  # fmt: skip
+    months = [t for t in status.list_targets(ws, LOCAL, date(2027, 1, 1), date(2027, 12, 31))
+              if t.parent_id == year[0]]  # fmt: skip
+    assert len(months) == 12 and sum(t.value for t in months) == pytest.approx(1_200_000)
+
+
+def test_a_rep_who_manages_a_team_still_sees_only_their_own(ws: Workspace) -> None:
+    plan.set_target(
+        ws, LOCAL, "revenue", "2026-06", "1000", owner=plan.find_owner(ws, team="North")
+    )
+    plan.set_target(ws, LOCAL, "revenue", "2026-06", "700", owner=_rep(ws, "Petro"))
+    petro_as_rep = as_person(ws, person(ws, Role.REP, 2))  # Petro's rep manages North
+    seen = {(s.target.scope, s.target.scope_name) for s in status.status(ws, petro_as_rep, AS_OF)}
+    assert seen == {("rep", "Petro")}
+
+
+def test_a_target_on_a_metric_since_removed_says_so_and_the_rest_still_pace(ws: Workspace) -> None:
+    plan.set_target(ws, LOCAL, "revenue", "2026-06", "3000", owner=_rep(ws, "Olena"))
+    ws.store.write(lambda tx: tx.execute(
+        "INSERT INTO targets (source, external_id, metric, scope, period_start_on, "
+        "period_end_on, value) VALUES ('x', 'gone', 'no_such_metric', 'company', ?, ?, 5)",
+        [date(2026, 6, 1), date(2026, 6, 30)]))  # fmt: skip
+    found = {s.target.metric: s for s in status.status(ws, LOCAL, AS_OF)}
+    assert found["revenue"].pace.achieved == 100_000
+    assert "cannot be measured" in found["no_such_metric"].notes[0]

@@ -29,6 +29,7 @@ from datetime import date, timedelta
 
 from salesmetrics.domain.workdays import WorkCalendar
 
+MAX_WEIGHT = 1e12
 Z80 = 1.2815515655446004  # the standard normal's 90th percentile: an 80 % two-sided interval
 
 
@@ -204,8 +205,8 @@ def weighted_shares(months: Sequence[date], weights: Sequence[float]) -> list[Mo
     """Shares in proportion to weights (last year's values by month, or the user's own)."""
     if len(weights) != len(months):
         raise ValueError(f"{len(weights)} weights for {len(months)} months: give one per month")
-    if any(w < 0 or not math.isfinite(w) for w in weights):
-        raise ValueError("weights must be zero or more")
+    if any(not 0 <= w <= MAX_WEIGHT for w in weights):
+        raise ValueError(f"weights must be from 0 to {MAX_WEIGHT:g}")
     total = sum(weights)
     if total <= 0:
         raise ValueError("the weights add up to nothing: give at least one above zero")

@@ -85,7 +85,6 @@ def _takes(s: TargetStatus, currency: str, locale: str) -> str:
 
 def _row(ws: Workspace, s: TargetStatus, locale: str) -> dict[str, Any]:
     currency, p = ws.settings.base_currency, s.pace
-    mdef = ws.metrics.catalog.get(s.target.metric)
 
     def show(value: float | None, unit: str = s.unit) -> str:
         return _value(None if value is None or math.isnan(value) else value, unit, currency, locale)
@@ -95,7 +94,7 @@ def _row(ws: Workspace, s: TargetStatus, locale: str) -> dict[str, Any]:
     return {
         "id": s.target.id, "plan": s.target.parent_id, "has_months": s.target.has_months,
         "for": s.target.scope_name, "level": s.target.scope, "period": s.period,
-        "metric": getattr(mdef.label, locale, mdef.label.en), "ahead": p.ahead,
+        "metric": _label(ws, s.target.metric, locale), "ahead": p.ahead,
         "target": show(p.target), "achieved": show(p.achieved),
         "attainment": None if p.attainment is None else show(p.attainment, "percent"),
         "expected": show(p.expected_to_date), "need": show(p.required_run_rate),
@@ -168,8 +167,10 @@ def targets_live(request: Request, ws: WorkspaceDep, who: PrincipalDep) -> HTMLR
 
 
 def _label(ws: Workspace, metric: str, locale: str) -> str:
-    label = ws.metrics.catalog.get(metric).label
-    return str(getattr(label, locale, label.en))
+    entry = ws.metrics.catalog.entries.get(metric)
+    if entry is None:  # a metric since removed from the workspace's catalog
+        return metric
+    return str(getattr(entry.metric.label, locale, entry.metric.label.en))
 
 
 def _unit(ws: Workspace, metric: str) -> str:

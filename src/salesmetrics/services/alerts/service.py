@@ -9,6 +9,7 @@ and get every alert.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -19,14 +20,16 @@ from salesmetrics.domain.access import Principal, Scope
 from salesmetrics.services.access.sign_in import as_person
 from salesmetrics.services.alerts import channels as ch
 from salesmetrics.services.alerts.rules import CHECKS, RULES, Settings
+from salesmetrics.services.targets.status import managed_teams
 from salesmetrics.services.workspace import Workspace
 from salesmetrics.storage.protocol import WriteTx
 from salesmetrics.storage.repositories import access as people
 from salesmetrics.storage.repositories import alerts as repo
-from salesmetrics.storage.repositories import targets as teams_repo
 from salesmetrics.storage.repositories.alerts import AlertRow, NewAlert
 
+log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
+STUCK = timedelta(minutes=10)  # a delivery claimed this long ago by a process that died
 DIGESTS = {"daily": 1, "weekly": 7}
 
 
@@ -41,7 +44,7 @@ def sees(scope: Scope, managed: frozenset[int], a: AlertRow) -> bool:
 
 
 def _managed(ws: Workspace, who: Principal) -> frozenset[int]:
-    return frozenset() if who.rep_id is None else teams_repo.managed_teams(ws.store, who.rep_id)
+    return managed_teams(ws, who)
 
 
 def visible(ws: Workspace, who: Principal, *, days: int = 30, limit: int = 200) -> list[AlertRow]:
@@ -118,7 +121,12 @@ def check(ws: Workspace, day: date | None = None, now: datetime | None = None, *
     """Run the rules on `day` (today) and keep what they find; an old condition fires no more."""
     s = settings or Settings.from_env()
     day = day or ws.metrics.today()
-    found = [a for rule in rules for a in CHECKS[rule](ws, day, s)]
+    found: list[NewAlert] = []
+    for rule in rules:
+        try:
+            found += CHECKS[rule](ws, day, s)
+        except Exception:  # one rule failing must not silence the others
+            log.exception("alert rule %s failed", rule)
     return Checked(len(found), record(ws, found, now or datetime.now(UTC), c))
 
 
@@ -148,10 +156,12 @@ def send_due(ws: Workspace, now: datetime | None = None, c: ch.Channels | None =
     now = now or datetime.now(UTC)
     c = c or ch.Channels.from_env()
     sent = 0
-    for d in repo.due(ws.store, now):
+    for d in repo.due(ws.store, now, stuck_before=now - STUCK):
         a = repo.alert(ws.store, d.alert_id)
-        if a is None:
-            continue
+        if a is None or not ws.store.write(
+            partial(repo.claim, d.id, now, now - STUCK), changes_data=False
+        ):
+            continue  # another process took it
         try:
             if d.channel == "email":
                 ch.send_email(c, d.recipient or "", a)
@@ -160,7 +170,7 @@ def send_due(ws: Workspace, now: datetime | None = None, c: ch.Channels | None =
             else:
                 ch.send_telegram(c, a)
         except Exception as exc:  # a channel down must not stop the others
-            _failed(ws, d, now, str(exc))
+            _failed(ws, d, now, str(exc), c)
             continue
         ws.store.write(partial(_mark_sent, d.id, now), changes_data=False)
         sent += 1
@@ -171,9 +181,11 @@ def _mark_sent(delivery_id: int, now: datetime, tx: WriteTx) -> None:
     repo.mark(tx, delivery_id, "sent", now)
 
 
-def _failed(ws: Workspace, d: repo.DeliveryRow, now: datetime, error: str) -> None:
+def _failed(ws: Workspace, d: repo.DeliveryRow, now: datetime, error: str,
+            c: ch.Channels) -> None:  # fmt: skip
     final = d.attempts + 1 >= MAX_ATTEMPTS
-    again = None if final else now + timedelta(minutes=2**d.attempts)
+    tz = ZoneInfo(ws.settings.time_zone)
+    again = None if final else ch.after_quiet(now + timedelta(minutes=2**d.attempts), c.quiet, tz)
 
     def work(tx: WriteTx) -> None:
         repo.mark(tx, d.id, "failed" if final else "pending", now, error=error[:500],

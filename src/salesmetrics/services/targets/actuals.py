@@ -16,7 +16,7 @@ from typing import Any
 
 from salesmetrics.domain.access import EVERYTHING, Scope
 from salesmetrics.domain.enums import TargetScope
-from salesmetrics.domain.errors import QueryError
+from salesmetrics.domain.errors import QueryError, SalesmetricsError
 from salesmetrics.metrics.spec import Agg, MetricDef, Unit
 from salesmetrics.services.targets.plan import adds_up
 from salesmetrics.services.workspace import Workspace
@@ -37,6 +37,7 @@ class Measured:
     open_pipeline: float | None = None  # full amounts, due in the period (money metrics)
     average_deal: float | None = None
     win_rate: float | None = None
+    error: str | None = None  # why the actuals could not be read (the others still are)
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,9 +58,21 @@ class Reader:
         self._history: dict[Any, dict[str, dict[str, Any]]] = {}
 
     def measure(self, targets: Sequence[TargetRow]) -> dict[int, Measured]:
+        """Each target's actuals; a target whose metric cannot be read (a metric since removed
+        from the catalog, company-wide data for a rep) carries the reason instead."""
         out: dict[int, Measured] = {}
-        for group in self._groups(targets):
-            out.update(self._measure(group))
+        readable = []
+        for t in targets:
+            try:
+                self.ws.metrics.catalog.get(t.metric)
+                readable.append(t)
+            except SalesmetricsError as exc:
+                out[t.id] = Measured(error=exc.message)
+        for group in self._groups(readable):
+            try:
+                out.update(self._measure(group))
+            except SalesmetricsError as exc:
+                out.update({t.id: Measured(error=exc.message) for t in group.targets})
         return out
 
     # -------------------------------------------------------------- grouping

@@ -83,7 +83,8 @@ def parse_target_period(text: str) -> TargetPeriod:
         first, last = (_month(part[:4], part[5:], text) for part in (m[1], m[2]))
         if last < first:
             raise InputError(f"period '{text}' ends before it starts")
-        return TargetPeriod(first, month_after(last) - timedelta(days=1), "months")
+        grain = "month" if first == last else "months"
+        return TargetPeriod(first, month_after(last) - timedelta(days=1), grain)
     raise InputError(f"'{text}' is not a target period: use YYYY-MM, YYYY-Qn, YYYY or "
                      "YYYY-MM..YYYY-MM (targets run over whole months)")  # fmt: skip
 
@@ -203,6 +204,10 @@ def set_target(
     the one set first."""
     who.require(Permission.WRITE)
     mdef = ws.metrics.catalog.get(metric)
+    view = owner.view(repo.team_reps(ws.store))
+    if not view.everything and not ws.metrics.readable([metric], view):
+        raise InputError(f"{metric} is company-wide (built on data that belongs to no rep, such "
+                         "as marketing spend): set it for the company")  # fmt: skip
     p = parse_target_period(period)
     total = parse_value(value, mdef, ws.settings.base_currency)
     shares = shares_for(ws, metric, p, owner, split, weights) if p.grain != "month" else []
@@ -211,6 +216,7 @@ def set_target(
 
     def work(tx: WriteTx) -> list[int]:
         if p.grain == "month":
+            _not_in_a_plan(tx, metric, owner, p.start, p.end, None)
             one = repo.NewTarget(f"{base}:{p}", metric, owner.scope.value, owner.id, p.start,
                                  p.end, total, TargetSplit.EVEN.value)  # fmt: skip
             ids = [repo.put(tx, one, SOURCE)]
@@ -223,6 +229,7 @@ def set_target(
             ids = [parent]
             for s in shares:
                 end = month_after(s.month) - timedelta(days=1)
+                _not_in_a_plan(tx, metric, owner, s.month, end, parent)
                 part = total * s.share if additive else total  # a rate holds every month
                 ids.append(repo.put(tx, repo.NewTarget(
                     f"{base}:{s.month:%Y-%m}", metric, owner.scope.value, owner.id, s.month,
@@ -234,6 +241,18 @@ def set_target(
         return ids
 
     return ws.store.write(work)
+
+
+def _not_in_a_plan(tx: WriteTx, metric: str, owner: Owner, start: date, end: date,
+                   plan_id: int | None) -> None:  # fmt: skip
+    """Refuse to take over a month that belongs to another quarter or year target."""
+    for found in repo.same(tx, metric, owner.scope.value, owner.id, start, end):
+        row = repo.by_id(tx, found)
+        if row is not None and row.parent_id not in (None, plan_id):
+            plan = repo.by_id(tx, row.parent_id)
+            name = f"{plan.start:%Y-%m}..{plan.end:%Y-%m}" if plan else str(row.parent_id)
+            raise InputError(f"{start:%Y-%m} of {metric} is part of target {row.parent_id} "
+                             f"({name}): set or remove that one instead")  # fmt: skip
 
 
 def remove_target(ws: Workspace, who: Principal, target_id: int) -> int:

@@ -77,6 +77,7 @@ def compare(rows: Sequence[TargetRow]) -> list[Mismatch]:
 def mismatches(ws: Workspace, who: Principal, start: date, end: date,
                metric: str | None = None) -> list[Mismatch]:  # fmt: skip
     """The mismatches among the targets `who` sees in start..end (metrics that add up)."""
+    names = set(ws.metrics.catalog.names(include_hidden=True))
     rows = [t for t in list_targets(ws, who, start, end, metric)
-            if adds_up(ws.metrics.catalog.get(t.metric))]  # fmt: skip
+            if t.metric in names and adds_up(ws.metrics.catalog.get(t.metric))]  # fmt: skip
     return compare(rows)

@@ -18,7 +18,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from salesmetrics.analytics.pacing import MonthShare, Pace, Window, pace_level, pace_sum
-from salesmetrics.domain.access import Principal
+from salesmetrics.domain.access import Principal, Role
 from salesmetrics.domain.enums import TargetScope
 from salesmetrics.metrics.spec import Direction, MetricDef, Unit
 from salesmetrics.services.targets.actuals import Measured, Reader
@@ -97,11 +97,19 @@ def _num(value: float | None) -> float | None:
 # ---------------------------------------------------------------- who sees which targets
 
 
+def managed_teams(ws: Workspace, who: Principal) -> frozenset[int]:
+    """The teams whose targets and alerts a person sees as their manager (managers only: a
+    rep user whose rep happens to manage a team still sees only their own records)."""
+    if who.role is not Role.MANAGER or who.rep_id is None:
+        return frozenset()
+    return repo.managed_teams(ws.store, who.rep_id)
+
+
 def visible(ws: Workspace, who: Principal, rows: Sequence[TargetRow]) -> list[TargetRow]:
     """The targets of what `who` sees."""
     if who.scope.everything:
         return list(rows)
-    managed = repo.managed_teams(ws.store, who.rep_id) if who.rep_id is not None else frozenset()
+    managed = managed_teams(ws, who)
     reps = who.scope.reps or frozenset()
     out = []
     for t in rows:
@@ -139,8 +147,11 @@ def _months(t: TargetRow) -> list[date]:
 
 def status_of(ws: Workspace, t: TargetRow, as_of: date, got: Measured) -> TargetStatus:
     """One target's standing at the end of `as_of`, from its actuals."""
-    mdef = ws.metrics.catalog.get(t.metric)
     window = Window(t.start, t.end, as_of, ws.settings.calendar())
+    if got.error is not None:
+        return TargetStatus(t, t.metric, "count", pace_level(t.value, None, window), None,
+                            (f"cannot be measured: {got.error}",))  # fmt: skip
+    mdef = ws.metrics.catalog.get(t.metric)
     notes: list[str] = []
     if as_of < t.start:
         notes.append("the period has not started")

@@ -97,10 +97,14 @@ class DeliveryRow:
     attempts: int
 
 
-def due(store: Store, now: datetime, limit: int = 100) -> list[DeliveryRow]:
+def due(store: Store, now: datetime, *, stuck_before: datetime,
+        limit: int = 100) -> list[DeliveryRow]:  # fmt: skip
+    """Pending deliveries due by `now`, and those claimed before `stuck_before` and never
+    finished (the process sending them died)."""
     rows = store.fetchall(
         "SELECT id, alert_id, channel, recipient, status, due_at, attempts FROM alert_deliveries "
-        "WHERE status = 'pending' AND due_at <= ? ORDER BY due_at, id LIMIT ?", [now, limit],
+        "WHERE (status = 'pending' AND due_at <= ?) OR (status = 'sending' AND due_at <= ?) "
+        "ORDER BY due_at, id LIMIT ?", [now, stuck_before, limit],
     )  # fmt: skip
     return [DeliveryRow(int(r[0]), int(r[1]), str(r[2]), r[3], str(r[4]), r[5], int(r[6]))
             for r in rows]  # fmt: skip
@@ -114,6 +118,17 @@ def deliveries(store: Store, alert_id: int | None = None) -> list[DeliveryRow]:
     )  # fmt: skip
     return [DeliveryRow(int(r[0]), int(r[1]), str(r[2]), r[3], str(r[4]), r[5], int(r[6]))
             for r in rows]  # fmt: skip
+
+
+def claim(delivery_id: int, now: datetime, stuck_before: datetime, tx: WriteTx) -> bool:
+    """Take a due delivery for sending (or one left `sending` since before `stuck_before` by a
+    process that died); False when another process has it, or it is not due."""
+    rows = tx.fetchall(
+        "UPDATE alert_deliveries SET status = 'sending', due_at = ? WHERE id = ? AND "
+        "((status = 'pending' AND due_at <= ?) OR (status = 'sending' AND due_at <= ?)) "
+        "RETURNING id", [now, delivery_id, now, stuck_before],
+    )  # fmt: skip
+    return bool(rows)
 
 
 def mark(tx: WriteTx, delivery_id: int, status: str, at: datetime, *, error: str | None = None,
