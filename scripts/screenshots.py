@@ -31,7 +31,7 @@ from salesmetrics.services.workspace import workspace
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
-AS_OF = date(2026, 11, 26)
+AS_OF = date.today()  # the server pages "today": a demo that ends today shows this month
 EMAIL = f"owner@{DOMAIN}"  # a demo account; PASSWORD is theirs
 SIGN_IN = "/login"  # shot before signing in (signed in, it is not what a visitor sees)
 PAGES = {
@@ -39,7 +39,7 @@ PAGES = {
     "explore": "/explore?metric=win_rate&by=channel&grain=quarter&compare=previous",
     "team": "/team",
     "rep": None,  # the first rep linked from /team
-    "targets": "/targets?period=2026-11",
+    "targets": "/targets",
     "alerts": "/alerts?days=366",
     "records": "/records?kind=deals",
     "search": "/search?q=%D0%BE%D0%BB%D0%B5%D0%BD",
