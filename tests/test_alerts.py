@@ -210,3 +210,22 @@ def test_a_delivery_is_claimed_once_and_retries_wait_out_quiet_hours(ws: Workspa
     assert service.send_due(ws, late + service.STUCK, c) == 0  # a stuck claim is taken again
     [d] = repo.deliveries(ws.store)
     assert d.status == "pending" and d.due_at.astimezone(UTC).hour == 8  # not inside 22-08
+
+
+def test_alerts_speak_the_workspace_s_language(store_url: str) -> None:
+    from salesmetrics.services.alerts.texts import plural_uk
+    from salesmetrics.services.workspace import init_workspace
+
+    forms = {n: plural_uk(n, "угода", "угоди", "угод") for n in (1, 2, 5, 11, 12, 21, 22, 25)}
+    assert forms == {1: "угода", 2: "угоди", 5: "угод", 11: "угод", 12: "угод", 21: "угода",
+                     22: "угоди", 25: "угод"}  # fmt: skip
+    build(store_url)
+    init_workspace(store_url, {"locale": "uk"})
+    with workspace(store_url) as w:
+        plan.set_target(
+            w, LOCAL, "revenue", "2026-06", "6000", owner=plan.find_owner(w, rep="Petro")
+        )
+        service.check(w, DAY, NOW, rules=("target_pace",), settings=ONLY_PACE, c=Channels())
+        [a] = repo.alerts(w.store)
+    assert a.title == "Petro: Виручка — прогноз 9% від цілі"
+    assert "лишилось робочих днів: 14" in (a.body or "")

@@ -349,3 +349,17 @@ def test_a_target_on_a_metric_since_removed_says_so_and_the_rest_still_pace(ws: 
     found = {s.target.metric: s for s in status.status(ws, LOCAL, AS_OF)}
     assert found["revenue"].pace.achieved == 100_000
     assert "cannot be measured" in found["no_such_metric"].notes[0]
+
+
+def test_imported_money_targets_are_in_major_units(ws: Workspace, tmp_path: Any) -> None:
+    from salesmetrics.services.imports.model import ImportRequest
+    from salesmetrics.services.imports.run import run_import
+
+    path = tmp_path / "цілі.csv"
+    path.write_text("Метрика;Менеджер;Місяць;Ціль\nrevenue;Olena;01.07.2026;2500\n"
+                    "deals_won;Olena;01.07.2026;12\n", encoding="cp1251")  # fmt: skip
+    report = run_import(ws, ImportRequest(kind="targets", path=path))
+    assert report.rows_read == 2 and not report.issues
+    got = {t.metric: t.value for t in status.list_targets(ws, LOCAL, date(2026, 7, 1),
+                                                           date(2026, 7, 31))}  # fmt: skip
+    assert got == {"revenue": 250_000, "deals_won": 12}

@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 from salesmetrics.domain.access import LOCAL
 from salesmetrics.domain.enums import TargetScope
 from salesmetrics.domain.errors import ConfigError, QueryError
+from salesmetrics.services.alerts.texts import deal_word, say
 from salesmetrics.services.targets import status as targets
 from salesmetrics.services.workspace import Workspace
 from salesmetrics.storage.repositories import alerts as repo
@@ -67,8 +68,17 @@ class Settings:
         )
 
 
+def _takes(locale: str, st: targets.TargetStatus) -> str:
+    k = st.takes
+    if k is None or not k.deals or not k.opportunities or not k.win_rate:
+        return ""
+    return " " + say(locale, "takes", deals=k.deals, deal_word=deal_word(locale, k.deals),
+                     rate=f"{k.win_rate:.0%}", opps=k.opportunities)  # fmt: skip
+
+
 def target_pace(ws: Workspace, day: date, s: Settings) -> list[NewAlert]:
     out = []
+    locale = ws.settings.locale
     for st in targets.status(ws, LOCAL, day):
         p, t = st.pace, st.target
         if not p.additive or p.projected_attainment is None or not p.working_days:
@@ -77,13 +87,15 @@ def target_pace(ws: Workspace, day: date, s: Settings) -> list[NewAlert]:
             continue
         if p.projected_attainment >= s.pace_below:
             continue
-        who = t.scope_name or "the company"
+        who = t.scope_name or say(locale, "company")
+        label = _label(ws, t.metric, locale)
+        facts = {"who": who, "metric": label, "projected": f"{p.projected_attainment:.0%}",
+                 "achieved": f"{p.attainment or 0:.0%}", "left": p.remaining_days,
+                 "days": "day" if p.remaining_days == 1 else "days",
+                 "period": st.period}  # fmt: skip
         out.append(NewAlert(
-            "target_pace", f"{t.id}:{t.start}", "warning",
-            f"{who}: {t.metric} projected at {p.projected_attainment:.0%} of target",
-            f"{who}'s {t.metric} target for {st.period} is projected to end at "
-            f"{p.projected_attainment:.0%} (achieved {p.attainment or 0:.0%} with "
-            f"{p.remaining_days} working days left). {targets.what_it_takes_text(st)}.",
+            "target_pace", f"{t.id}:{t.start}", "warning", say(locale, "pace_title", **facts),
+            say(locale, "pace_body", **facts) + _takes(locale, st),
             rep_id=t.scope_id if t.scope == TargetScope.REP else None,
             team_id=t.scope_id if t.scope == TargetScope.TEAM else None,
             data={"target_id": t.id, "projected_attainment": p.projected_attainment,
@@ -92,19 +104,25 @@ def target_pace(ws: Workspace, day: date, s: Settings) -> list[NewAlert]:
     return out
 
 
+def _label(ws: Workspace, metric: str, locale: str) -> str:
+    label = ws.metrics.catalog.get(metric).label
+    return str(getattr(label, locale, label.en))
+
+
 def rep_inactive(ws: Workspace, day: date, s: Settings) -> list[NewAlert]:
     tz = ZoneInfo(ws.settings.time_zone)
+    locale = ws.settings.locale
     out = []
     for rep_id, name, last, hired in repo.last_activity(ws.store):
         last_day = last.astimezone(tz).date() if isinstance(last, datetime) else last
         since = last_day or hired
         if since is None or (day - since).days < s.inactive_days:
             continue
-        what = f"since {last_day}" if last_day else "ever"
+        what = say(locale, "since", day=last_day) if last_day else say(locale, "ever")
         out.append(NewAlert(
             "rep_inactive", f"{rep_id}:{last_day or 'never'}", "info",
-            f"{name}: no activity for {(day - since).days} days",
-            f"{name} has logged no call, e-mail, meeting or task {what}.",
+            say(locale, "idle_title", name=name, n=(day - since).days),
+            say(locale, "idle_body", name=name, since=what),
             rep_id=rep_id, data={"last_activity": last_day, "days": (day - since).days},
         ))  # fmt: skip
     return out
@@ -134,14 +152,13 @@ def kpi_unusual(ws: Workspace, day: date, s: Settings) -> list[NewAlert]:
         z = robust_z(series[-1], series[:-1])
         if z is None or abs(z) <= Z_LIMIT:
             continue
-        label = ws.metrics.catalog.get(metric).label.en
-        way = "above" if z > 0 else "below"
+        label, locale = _label(ws, metric, ws.settings.locale), ws.settings.locale
+        facts = {"metric": label, "week": weeks[-1], "value": f"{series[-1]:,.0f}",
+                 "median": f"{statistics.median(series[:-1]):,.0f}", "weeks": HISTORY_WEEKS,
+                 "z": f"{z:.1f}", "way": say(locale, "high" if z > 0 else "low")}  # fmt: skip
         out.append(NewAlert(
-            "kpi_unusual", f"{metric}:{weeks[-1]}", "warning",
-            f"{label} in the week of {weeks[-1]} is unusually {'high' if z > 0 else 'low'}",
-            f"{label} in the week of {weeks[-1]} was {series[-1]:,.0f}, {way} its usual range "
-            f"(median {statistics.median(series[:-1]):,.0f} over the {HISTORY_WEEKS} weeks "
-            f"before; robust z = {z:.1f}).",
+            "kpi_unusual", f"{metric}:{weeks[-1]}", "warning", say(locale, "kpi_title", **facts),
+            say(locale, "kpi_body", **facts),
             data={"metric": metric, "week": weeks[-1], "value": series[-1], "z": z},
         ))  # fmt: skip
     return out

@@ -20,6 +20,7 @@ from salesmetrics.domain.access import Principal, Scope
 from salesmetrics.services.access.sign_in import as_person
 from salesmetrics.services.alerts import channels as ch
 from salesmetrics.services.alerts.rules import CHECKS, RULES, Settings
+from salesmetrics.services.alerts.texts import say
 from salesmetrics.services.targets.status import managed_teams
 from salesmetrics.services.workspace import Workspace
 from salesmetrics.storage.protocol import WriteTx
@@ -142,7 +143,8 @@ def digest(ws: Workspace, period: str, now: datetime | None = None,
         return None
     local = now.astimezone(ZoneInfo(ws.settings.time_zone)).date()
     lines = "\n".join(f"- {a.fired_at:%Y-%m-%d}: {a.title}" for a in reversed(fired))
-    title = f"{period.capitalize()} digest: {len(fired)} alert{'s' * (len(fired) != 1)}"
+    locale = ws.settings.locale
+    title = say(locale, "digest_title", period=say(locale, period), n=len(fired))
     made = record(ws, [NewAlert("digest", f"{period}:{local}", "info", title, lines)], now, c)
     return made[0] if made else None
 

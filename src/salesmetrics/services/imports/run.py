@@ -31,6 +31,7 @@ from salesmetrics.services.imports.links import Links, resolve
 from salesmetrics.services.imports.model import ImportReport, ImportRequest
 from salesmetrics.services.imports.upsert import Outcome, content_ids, upsert
 from salesmetrics.services.metrics import compile_rebuild_ahead, refresh_rollups
+from salesmetrics.services.targets.plan import money_in_minor_units
 from salesmetrics.services.workspace import Workspace
 from salesmetrics.storage.protocol import WriteTx
 from salesmetrics.storage.repositories import imports as repo
@@ -196,6 +197,8 @@ def _write(
     if key == ("external_id",):
         main = _with_external_ids(main)
     main = defaults.fill(tx, table, main)
+    if table == "targets":
+        main = money_in_minor_units(ws, main)
     upsert(tx, ws.store.dialect, table, main, key, source, out)
     if "order_lines" in tables:
         new = set(out.inserted.get(table, []))

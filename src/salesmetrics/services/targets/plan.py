@@ -13,6 +13,9 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
+import pyarrow as pa
+import pyarrow.compute as pc
+
 from salesmetrics.analytics.pacing import MonthShare, even_shares, weighted_shares
 from salesmetrics.domain.access import EVERYTHING, Permission, Principal, Scope
 from salesmetrics.domain.enums import TargetScope, TargetSplit
@@ -273,6 +276,22 @@ def remove_target(ws: Workspace, who: Principal, target_id: int) -> int:
         return gone
 
     return ws.store.write(work)
+
+
+def money_in_minor_units(ws: Workspace, rows: pa.Table) -> pa.Table:
+    """Imported targets as people write them: a money metric's value in major units of the base
+    currency (250000 hryvnias), stored in minor units like every amount."""
+    if "metric" not in rows.column_names or "value" not in rows.column_names:
+        return rows
+    money = {n for n in set(rows["metric"].to_pylist()) if isinstance(n, str)
+             and n in ws.metrics.catalog.entries
+             and ws.metrics.catalog.get(n).unit is Unit.MONEY}  # fmt: skip
+    if not money:
+        return rows
+    scale = float(10 ** exponent(ws.settings.base_currency))
+    is_money = pc.is_in(rows["metric"], value_set=pa.array(sorted(money)))
+    value = pc.if_else(is_money, pc.round(pc.multiply(rows["value"], scale)), rows["value"])
+    return rows.set_column(rows.column_names.index("value"), "value", value)
 
 
 def teams(ws: Workspace) -> list[tuple[int, str]]:
