@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 from salesmetrics.api.deps import PrincipalDep, WorkspaceDep
 from salesmetrics.api.errors import problem_responses
 from salesmetrics.services.alerts import service
+from salesmetrics.services.alerts.channels import alert_json
 
 router = APIRouter(prefix="/api/v1/alerts", tags=["alerts"])
 
@@ -38,10 +39,4 @@ def list_alerts(
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> Any:
     """The alerts of the last `days` days about what the caller sees, newest first."""
-    return [_out(a) for a in service.visible(ws, who, days=days, limit=limit)]
-
-
-def _out(a: Any) -> dict[str, Any]:
-    return {"id": a.id, "rule": a.rule, "key": a.key, "fired_at": a.fired_at,
-            "severity": a.severity, "title": a.title, "body": a.body, "rep_id": a.rep_id,
-            "team_id": a.team_id, "data": a.data}  # fmt: skip
+    return [alert_json(a) for a in service.visible(ws, who, days=days, limit=limit)]

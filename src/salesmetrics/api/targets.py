@@ -89,20 +89,13 @@ def _range(q: StatusQuery, day: date) -> tuple[date, date]:
     return p.start, p.end
 
 
-def _out(t: Any) -> dict[str, Any]:
-    return {"id": t.id, "metric": t.metric, "scope": t.scope, "scope_id": t.scope_id,
-            "for": t.scope_name, "period_start": t.start, "period_end": t.end, "value": t.value,
-            "split": t.split, "weights": t.weights, "plan_id": t.parent_id,
-            "has_months": t.has_months}  # fmt: skip
-
-
 @router.get("", response_model=list[TargetOut], responses=problem_responses(422, 503))
 def list_targets(ws: WorkspaceDep, who: PrincipalDep,
                  q: Annotated[StatusQuery, Query()]) -> Any:  # fmt: skip
     """The targets the caller sees that overlap a period (by default: hold today)."""
     day = q.as_of or ws.metrics.today()
     start, end = _range(q, day)
-    return [_out(t) for t in status.list_targets(ws, who, start, end, q.metric)]
+    return [status.target_json(t) for t in status.list_targets(ws, who, start, end, q.metric)]
 
 
 @router.post("", response_model=SetOut, status_code=201,

@@ -3,13 +3,13 @@ on a schedule and after data changes), the alerts kept, and their deliveries."""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
+from salesmetrics.cli.metrics_cmds import parse_as_of
 from salesmetrics.cli.options import DbOption, FormatOption, OutputFormat
 from salesmetrics.cli.render import emit_json
 from salesmetrics.domain.access import LOCAL
@@ -17,6 +17,7 @@ from salesmetrics.domain.errors import InputError
 from salesmetrics.services import workspace as ws_service
 from salesmetrics.services.access.sign_in import as_person
 from salesmetrics.services.alerts import service
+from salesmetrics.services.alerts.channels import alert_json
 from salesmetrics.services.alerts.rules import RULES
 
 app = typer.Typer(help="Alerts: check the rules, list what they found, send.", no_args_is_help=True)
@@ -33,10 +34,7 @@ def check_cmd(
     unknown = [r for r in rule or [] if r not in RULES]
     if unknown:
         raise InputError(f"no rule {', '.join(unknown)}: use {', '.join(RULES)}")
-    try:
-        day = date.fromisoformat(as_of) if as_of else None
-    except ValueError:
-        raise InputError(f"--as-of '{as_of}' is not a date: use YYYY-MM-DD") from None
+    day = parse_as_of(as_of)
     with ws_service.workspace(db) as ws:
         done = service.check(ws, day, rules=tuple(rule or RULES))
         sent = service.send_due(ws) if send else 0
@@ -54,9 +52,7 @@ def list_cmd(db: DbOption = None, days: Annotated[int, typer.Option(help="How fa
         who = as_person(ws, as_user) if as_user else LOCAL
         found = service.visible(ws, who, days=days)
     if fmt is OutputFormat.JSON:
-        emit_json([{"id": a.id, "rule": a.rule, "key": a.key, "fired_at": a.fired_at.isoformat(),
-                    "severity": a.severity, "title": a.title, "body": a.body,
-                    "rep_id": a.rep_id, "team_id": a.team_id} for a in found])  # fmt: skip
+        emit_json([alert_json(a) for a in found])
         return
     table = Table(title=f"alerts, last {days} days")
     for name in ("id", "fired", "rule", "title"):

@@ -67,11 +67,12 @@ def _options(
     return {
         "period": period, "grain": grain, "by": by or [], "filters": filters or [],
         "compare": compare, "variants": parse_variants(variant or []),
-        "as_of": _as_of(as_of),
+        "as_of": parse_as_of(as_of),
     }  # fmt: skip
 
 
-def _as_of(text: str | None) -> date | None:
+def parse_as_of(text: str | None) -> date | None:
+    """--as-of as a date (None when not given)."""
     if not text:
         return None
     try:

@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from salesmetrics.cli.metrics_cmds import fmt_value
+from salesmetrics.cli.metrics_cmds import fmt_value, parse_as_of
 from salesmetrics.cli.options import DbOption, FormatOption, OutputFormat
 from salesmetrics.cli.render import emit_json
 from salesmetrics.domain.access import LOCAL, Principal
@@ -58,15 +58,6 @@ def _fmt(value: Any, unit: str, currency: str) -> str:
     if unit == "count" and isinstance(value, float):
         value = int(value)
     return fmt_value(value, unit, currency)
-
-
-def _day(text: str | None) -> date | None:
-    if not text:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise InputError(f"--as-of '{text}' is not a date: use YYYY-MM-DD") from None
 
 
 def _weights(text: str | None) -> list[float] | None:
@@ -134,7 +125,7 @@ def list_cmd(db: DbOption = None, period: PeriodOpt = None, metric: MetricOpt = 
         units = {t.metric: ws.metrics.catalog.get(t.metric).unit.value for t in rows}
         currency = ws.settings.base_currency
     if fmt is OutputFormat.JSON:
-        emit_json([_row(t) for t in rows])
+        emit_json([status.target_json(t) for t in rows])
         return
     table = Table(title=f"targets {start}..{end}")
     for name in ("id", "metric", "for", "period", "value", "split", "plan"):
@@ -144,13 +135,6 @@ def list_cmd(db: DbOption = None, period: PeriodOpt = None, metric: MetricOpt = 
                       _fmt(t.value, units[t.metric], currency), t.split,
                       str(t.parent_id or ""))  # fmt: skip
     Console().print(table)
-
-
-def _row(t: Any) -> dict[str, Any]:
-    return {"id": t.id, "metric": t.metric, "scope": t.scope, "scope_id": t.scope_id,
-            "for": t.scope_name, "period_start": t.start.isoformat(),
-            "period_end": t.end.isoformat(), "value": t.value, "split": t.split,
-            "weights": t.weights, "plan_id": t.parent_id, "has_months": t.has_months}  # fmt: skip
 
 
 def _projected(s: TargetStatus) -> str:
@@ -168,7 +152,7 @@ def status_cmd(db: DbOption = None, period: PeriodOpt = None, metric: MetricOpt 
     """Where each target stands: achieved, attainment, expected to date, the run-rate needed per
     working day left, the projection with its 80 % interval, pipeline coverage, what it takes."""
     with ws_service.workspace(db) as ws:
-        day = _day(as_of) or ws.metrics.today()
+        day = parse_as_of(as_of) or ws.metrics.today()
         start, end = _range(ws, period, day)
         who = _who(ws, as_user)
         found = status.status(ws, who, day, start=start, end=end, metric=metric)

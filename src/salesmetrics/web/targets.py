@@ -5,6 +5,7 @@ mismatches on top; for owners, a form to set a target and a button to remove one
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from datetime import date
 from html import escape
 from typing import Annotated, Any
@@ -16,7 +17,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from salesmetrics.api.deps import PrincipalDep, WorkspaceDep
 from salesmetrics.domain.access import Permission, Principal
 from salesmetrics.domain.enums import TargetScope, TargetSplit
-from salesmetrics.domain.errors import SalesmetricsError
+from salesmetrics.domain.errors import InputError, SalesmetricsError
 from salesmetrics.services.live import data_version
 from salesmetrics.services.records import list_records
 from salesmetrics.services.targets import plan, rollup, status
@@ -195,6 +196,18 @@ def targets_page(request: Request, ws: WorkspaceDep, who: PrincipalDep) -> HTMLR
     return _page(request, ws, who)
 
 
+def _submit(request: Request, ws: Workspace, who: Principal, token: str,
+            work: Callable[[], object], done: str) -> Response:  # fmt: skip
+    """A form's change after its CSRF check: back to the page saying `done`, or the page again
+    with what was refused and why."""
+    try:
+        csrf.check(request, token)
+        work()
+    except SalesmetricsError as exc:
+        return _page(request, ws, who, error=exc.message, status_code=exc.http_status)
+    return _back(request, done)
+
+
 def _back(request: Request, done: str) -> Response:
     lang = request.query_params.get("lang", "")
     return RedirectResponse(f"/targets?done={done}" + (f"&lang={lang}" if lang else ""), 303)
@@ -209,21 +222,20 @@ def set_target(
     token: Annotated[str, Form(alias=csrf.FIELD)] = "",
 ) -> Response:  # fmt: skip
     """Set a target from the form (owners)."""
-    try:
-        csrf.check(request, token)
+
+    def work() -> None:
         kind, _, ident = owner.partition(":")
         whom = plan.find_owner(ws, ident if kind == "rep" else None,
                                ident if kind == "team" else None)  # fmt: skip
-        parts = [float(w) for w in weights.replace(";", ",").split(",") if w.strip()]
+        try:
+            parts = [float(w) for w in weights.replace(";", ",").split(",") if w.strip()]
+        except ValueError:
+            raise InputError("weights must be numbers, e.g. 1,1,2") from None
         plan.set_target(ws, who, metric, period, value, owner=whom,
                         split=TargetSplit(split) if split in set(TargetSplit) else TargetSplit.EVEN,
                         weights=parts or None)  # fmt: skip
-    except ValueError:
-        return _page(request, ws, who, error="weights must be numbers, e.g. 1,1,2",
-                     status_code=422)  # fmt: skip
-    except SalesmetricsError as exc:
-        return _page(request, ws, who, error=exc.message, status_code=exc.http_status)
-    return _back(request, "set")
+
+    return _submit(request, ws, who, token, work, "set")
 
 
 @router.post("/targets/{target_id}/remove", response_model=None)
@@ -232,12 +244,8 @@ def remove_target(
     token: Annotated[str, Form(alias=csrf.FIELD)] = "",
 ) -> Response:  # fmt: skip
     """Remove a target (owners)."""
-    try:
-        csrf.check(request, token)
-        plan.remove_target(ws, who, target_id)
-    except SalesmetricsError as exc:
-        return _page(request, ws, who, error=exc.message, status_code=exc.http_status)
-    return _back(request, "removed")
+    return _submit(request, ws, who, token, lambda: plan.remove_target(ws, who, target_id),
+                   "removed")  # fmt: skip
 
 
 def goals(ws: Workspace, who: Principal, day: date, version: int,

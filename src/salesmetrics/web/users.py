@@ -3,6 +3,7 @@ disabling, and making an API token (shown once, on the answer page, never in an 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
@@ -38,6 +39,18 @@ def _back(request: Request, done: str) -> Response:
     return RedirectResponse(f"/users?done={done}" + (f"&lang={lang}" if lang else ""), 303)
 
 
+def _submit(request: Request, ws: WorkspaceDep, who: Principal, token: str,
+            work: Callable[[], object], done: str) -> Response:  # fmt: skip
+    """A form's change after its CSRF check: back to the page saying `done`, or the page again
+    with what was refused and why."""
+    try:
+        csrf.check(request, token)
+        work()
+    except SalesmetricsError as exc:
+        return _page(request, ws, who, error=exc.message, status=exc.http_status)
+    return _back(request, done)
+
+
 def _rep(text: str) -> int | None:
     return int(text) if text.strip().isdecimal() and len(text.strip()) < 12 else None
 
@@ -61,13 +74,9 @@ def add(
     token: Annotated[str, Form(alias=csrf.FIELD)] = "",
 ) -> Response:
     """Add a person."""
-    try:
-        csrf.check(request, token)
-        users.add_user(ws, who, email, role, password=password, name=name.strip() or None,
-                       rep_id=_rep(rep_id))  # fmt: skip
-    except SalesmetricsError as exc:
-        return _page(request, ws, who, error=exc.message, status=exc.http_status)
-    return _back(request, "added")
+    return _submit(request, ws, who, token, lambda: users.add_user(
+        ws, who, email, role, password=password, name=name.strip() or None,
+        rep_id=_rep(rep_id)), "added")  # fmt: skip
 
 
 @router.post("/users/{user_id}/change", response_model=None)
@@ -82,14 +91,9 @@ def change(
     token: Annotated[str, Form(alias=csrf.FIELD)] = "",
 ) -> Response:
     """Change a role and rep, or disable or enable a person."""
-    try:
-        csrf.check(request, token)
-        users.change_user(ws, who, users.email_of(ws, user_id), role=role or None,
-                          rep_id=_rep(rep_id),
-                          active={"true": True, "false": False}.get(active))  # fmt: skip
-    except SalesmetricsError as exc:
-        return _page(request, ws, who, error=exc.message, status=exc.http_status)
-    return _back(request, "changed")
+    return _submit(request, ws, who, token, lambda: users.change_user(
+        ws, who, users.email_of(ws, user_id), role=role or None, rep_id=_rep(rep_id),
+        active={"true": True, "false": False}.get(active)), "changed")  # fmt: skip
 
 
 @router.post("/users/{user_id}/password", response_model=None)
@@ -102,12 +106,8 @@ def password(
     token: Annotated[str, Form(alias=csrf.FIELD)] = "",
 ) -> Response:
     """Set a person's password (a forgotten one): every session of theirs ends."""
-    try:
-        csrf.check(request, token)
-        users.set_password(ws, who, users.email_of(ws, user_id), new)
-    except SalesmetricsError as exc:
-        return _page(request, ws, who, error=exc.message, status=exc.http_status)
-    return _back(request, "password")
+    return _submit(request, ws, who, token, lambda: users.set_password(
+        ws, who, users.email_of(ws, user_id), new), "password")  # fmt: skip
 
 
 @router.post("/users/{user_id}/token", response_model=None)

@@ -151,10 +151,15 @@ def _post(url: str, body: bytes, headers: dict[str, str]) -> None:
             raise OSError(f"{url} answered {answer.status}")
 
 
+def alert_json(a: AlertRow) -> dict[str, Any]:
+    """An alert as the API, the CLI and the webhook show it."""
+    return {"id": a.id, "rule": a.rule, "key": a.key, "fired_at": a.fired_at.isoformat(),
+            "severity": a.severity, "title": a.title, "body": a.body, "rep_id": a.rep_id,
+            "team_id": a.team_id, "data": a.data}  # fmt: skip
+
+
 def payload(a: AlertRow) -> dict[str, Any]:
-    return {"type": "alert", "id": a.id, "rule": a.rule, "key": a.key,
-            "fired_at": a.fired_at.isoformat(), "severity": a.severity, "title": a.title,
-            "body": a.body, "rep_id": a.rep_id, "team_id": a.team_id, "data": a.data}  # fmt: skip
+    return {"type": "alert", **alert_json(a)}
 
 
 def send_webhook(c: Channels, a: AlertRow) -> None:

@@ -77,6 +77,14 @@ class TargetStatus:
         }  # fmt: skip
 
 
+def target_json(t: TargetRow) -> dict[str, Any]:
+    """A target as the API and `targets list --format json` show it (dates ISO, money minor)."""
+    return {"id": t.id, "metric": t.metric, "scope": t.scope, "scope_id": t.scope_id,
+            "for": t.scope_name, "period_start": t.start.isoformat(),
+            "period_end": t.end.isoformat(), "value": t.value, "split": t.split,
+            "weights": t.weights, "plan_id": t.parent_id, "has_months": t.has_months}  # fmt: skip
+
+
 def period_name(start: date, end: date) -> str:
     months = (end.year - start.year) * 12 + end.month - start.month + 1
     if start.day != 1 or month_after(end) - timedelta(days=1) != end:
