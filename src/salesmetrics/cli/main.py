@@ -13,6 +13,7 @@ from salesmetrics.cli import (
     events_cmds,
     import_cmds,
     metrics_cmds,
+    pipeline_cmds,
     records_cmds,
     targets_cmds,
     users_cmds,
@@ -35,6 +36,7 @@ users_cmds.register(app)
 records_cmds.register(app)
 targets_cmds.register(app)
 alerts_cmds.register(app)
+pipeline_cmds.register(app)
 
 
 @app.command()

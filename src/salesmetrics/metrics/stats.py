@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from statistics import NormalDist
 
 Z95 = 1.959963984540054
 
@@ -54,3 +55,40 @@ def poisson_p(
     share = exposure1 / (exposure1 + exposure2)
     z = abs(count1 - total * share) / math.sqrt(total * share * (1 - share))
     return math.erfc(z / math.sqrt(2))
+
+
+def z_for(confidence: float, comparisons: int = 1) -> float:
+    """The two-sided normal quantile for `confidence`, Bonferroni-corrected for several
+    comparisons (each at 1 - (1 - confidence) / comparisons)."""
+    alpha = (1.0 - confidence) / max(comparisons, 1)
+    return NormalDist().inv_cdf(1.0 - alpha / 2.0)
+
+
+def rate_difference(
+    x1: float, n1: float, x2: float, n2: float, z: float = Z95
+) -> tuple[float, float, float] | None:
+    """p1 - p2 with Newcombe's hybrid score interval (Newcombe 1998, method 10), built from
+    each rate's Wilson interval; None without data."""
+    a, b = wilson(x1, n1, z), wilson(x2, n2, z)
+    if a is None or b is None:
+        return None
+    p1, p2 = x1 / n1, x2 / n2
+    low = p1 - p2 - math.sqrt((p1 - a[0]) ** 2 + (b[1] - p2) ** 2)
+    high = p1 - p2 + math.sqrt((a[1] - p1) ** 2 + (p2 - b[0]) ** 2)
+    return p1 - p2, low, high
+
+
+def log_mean_ratio(
+    a: tuple[int, float, float], b: tuple[int, float, float], z: float = Z95
+) -> tuple[float, float, float] | None:
+    """Ratio of geometric means of two samples given as (n, sum y, sum y^2) of y = ln x, with
+    a Welch interval on the difference of log means; None with fewer than 2 in either."""
+    (na, sa, qa), (nb, sb, qb) = a, b
+    if na < 2 or nb < 2:
+        return None
+    ma, mb = sa / na, sb / nb
+    va = max(qa - na * ma * ma, 0.0) / (na - 1)
+    vb = max(qb - nb * mb * mb, 0.0) / (nb - 1)
+    se = math.sqrt(va / na + vb / nb)
+    d = ma - mb
+    return math.exp(d), math.exp(d - z * se), math.exp(d + z * se)

@@ -38,6 +38,7 @@ from salesmetrics.metrics.rollups import (
 from salesmetrics.metrics.sources import ROLLUPS, any_source
 from salesmetrics.metrics.spec import MetricDef
 from salesmetrics.storage.protocol import WriteTx
+from salesmetrics.storage.repositories import deal_flow
 from salesmetrics.storage.repositories import rollups as rollups_repo
 
 if TYPE_CHECKING:
@@ -233,6 +234,8 @@ def refresh_rollups(ws: Workspace) -> dict[str, int]:
         columns, sql = full_sql(rollup, tz, dialect)
         work = functools.partial(_rebuild, table=rollup.table, columns=columns, sql=sql)
         out[rollup.table] = ws.store.write(work, changes_data=False)
+    if deal_flow.VISITS in rollups_repo.existing(ws.store, [deal_flow.VISITS]):
+        out[deal_flow.VISITS] = ws.store.write(deal_flow.rebuild_visits, changes_data=False)
     return out
 
 
@@ -296,8 +299,19 @@ def keep_rollups_fresh(tx: WriteTx, time_zone: str, changed: Changed) -> bool:
                 sql = for_days(template, days)
                 rollups_repo.replace_days(tx, rollup.table, columns, sql, key, [days])
         fresh.append(rollup.table)
+    if was.get(deal_flow.VISITS) == version - 1:
+        deals = {
+            row["deal_id"] if table == "deal_stage_changes" else row["id"]
+            for table in ("deal_stage_changes", "deals")
+            for before, after in changed.get(table, ())
+            for row in (before, after)
+            if row is not None and row.get("deal_id" if table == "deal_stage_changes" else "id")
+        }
+        deal_flow.refresh_visits(tx, deals)
+        fresh.append(deal_flow.VISITS)
     rollups_repo.mark_built(tx, fresh, version)
-    return len(fresh) == sum(1 for r in ROLLUPS if r.table in was)
+    expected = [r.table for r in ROLLUPS] + [deal_flow.VISITS]
+    return len(fresh) == sum(1 for t in expected if t in was)
 
 
 def validate_files(paths: Sequence[Path]) -> list[str]:

@@ -48,6 +48,7 @@ def data_tables() -> list[str]:
         "api_tokens",
         "audit_log",
         "forecast_snapshots",
+        "forecast_snapshot_deals",
         "schema_migrations",
         "workspace_state",
         "event_versions",

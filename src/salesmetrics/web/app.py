@@ -21,6 +21,7 @@ from salesmetrics.api.events_fast import EventsFastPath
 from salesmetrics.api.imports import router as imports_router
 from salesmetrics.api.live import router as live_router
 from salesmetrics.api.metrics import router as metrics_router
+from salesmetrics.api.pipeline import router as pipeline_router
 from salesmetrics.api.records import router as records_router
 from salesmetrics.api.routes import router as api_router
 from salesmetrics.api.search import router as search_router
@@ -92,6 +93,7 @@ def create_app(url: str | None = None) -> FastAPI:
     app.include_router(search_router)
     app.include_router(targets_router)
     app.include_router(alerts_router)
+    app.include_router(pipeline_router)
     app.include_router(pages_router)
     app.include_router(fragments_router)
     app.include_router(explorer_router)

@@ -12,7 +12,9 @@ from salesmetrics.storage.migrations.m0006_external_lookup import MIGRATION as M
 from salesmetrics.storage.migrations.m0007_access import MIGRATION as M0007
 from salesmetrics.storage.migrations.m0008_target_plans import MIGRATION as M0008
 from salesmetrics.storage.migrations.m0009_alerts import MIGRATION as M0009
+from salesmetrics.storage.migrations.m0010_pipeline import MIGRATION as M0010
 
-MIGRATIONS: tuple[Migration, ...] = (M0001, M0002, M0003, M0004, M0005, M0006, M0007, M0008, M0009)
+MIGRATIONS: tuple[Migration, ...] = (M0001, M0002, M0003, M0004, M0005, M0006, M0007, M0008, M0009,
+                                  M0010)
 
 __all__ = ["MIGRATIONS", "AddColumns", "CreateTable", "Migration", "Operation"]
