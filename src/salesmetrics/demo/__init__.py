@@ -21,6 +21,7 @@ from salesmetrics.demo.orders import PAID
 from salesmetrics.demo.parties import customers_table
 from salesmetrics.demo.sales_tables import (
     change_counts,
+    close_date_changes_table,
     deals_table,
     leads_table,
     stage_changes_table,
@@ -92,6 +93,7 @@ def _sales(w: World) -> Iterator[Batch]:
     for m in range(MONTHS):
         lo, hi = int(deals[m]), int(deals[m + 1])
         yield "deal_stage_changes", stage_changes_table(w, lo, hi, int(first[lo]))
+    yield "deal_close_date_changes", close_date_changes_table(w)
 
 
 def _orders(w: World, revenue: planning.Revenue) -> Iterator[Batch]:

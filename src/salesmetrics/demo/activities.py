@@ -147,7 +147,21 @@ def _deal_acts(world: SalesWorld, idx: I64, gen: np.random.Generator) -> Acts:
             np.zeros(len(late), np.bool_),
         )
     )
+    parts.append(_planned(world, idx, late))
     return Acts.join(parts)
+
+
+def _planned(world: SalesWorld, idx: I64, late: I64) -> Acts:
+    """Most other open deals have their next step planned: a task due after the cut (drawn
+    from a stream of its own, so the rest of the demo stays as it was)."""
+    deals, tl = world.deals, world.tl
+    gen = rng(world.seed, STREAM_ACTIVITIES, 77, int(idx[0]) if len(idx) else 0)
+    ahead = np.setdiff1d(idx[deals.status[idx] == OPEN], late)
+    ahead = ahead[gen.random(len(ahead)) < 0.6]
+    none = np.full(len(ahead), -1)
+    return Acts(np.full(len(ahead), TASK), tl.work_cut + gen.uniform(0.2, 8.0, len(ahead)),
+                world.leads.owner_of(deals.lead[ahead]), none, ahead, none,
+                np.zeros(len(ahead), np.bool_))  # fmt: skip
 
 
 def _customer_acts(world: SalesWorld, idx: I64, gen: np.random.Generator) -> Acts:

@@ -41,6 +41,8 @@ class Deals:
     target_minor: I64  # the amount in talks; won deals later take their order's total
     lost_reason: I64  # -1 unless lost
     expected_close_day: I64  # local day index
+    planned_close_day: I64  # the close day first expected (before any push)
+    middle_close_day: I64  # the close day after the first of two pushes; -1 with fewer
 
     @property
     def n(self) -> int:
@@ -103,8 +105,13 @@ def build_deals(leads: Leads, tl: Timeline, seed: int) -> Deals:
     amount *= np.asarray(SIZE_AMOUNT)[leads.size_band[idx]]
     cycle = gen.lognormal(np.log(45.0), 0.35, n)
     expected = np.floor(tl.work_to_local(created) + cycle).astype(np.int64)
+    planned = expected
     stale = (status == OPEN) & (expected < tl.days) & (gen.random(n) < 0.6)
     expected = np.where(stale, tl.days + gen.integers(3, 40, n), expected)
+    lost_reason = np.where(status == LOST, gen.choice(len(LOST_REASONS), size=n), -1)
+    # Half the pushed deals were pushed twice: once when the first date passed, again later.
+    middle = planned + gen.integers(5, 20, n)
+    twice = stale & (gen.random(n) < 0.5) & (middle < tl.days - 1)
     return Deals(
         lead=idx,
         entry=entry,
@@ -112,8 +119,10 @@ def build_deals(leads: Leads, tl: Timeline, seed: int) -> Deals:
         status=status.astype(np.int64),
         stage=stage.astype(np.int64),
         target_minor=(np.round(amount / 100.0) * 10_000).astype(np.int64),
-        lost_reason=np.where(status == LOST, gen.choice(len(LOST_REASONS), size=n), -1),
+        lost_reason=lost_reason,
         expected_close_day=expected,
+        planned_close_day=planned,
+        middle_close_day=np.where(twice, middle, -1),
     )
 
 

@@ -1,4 +1,5 @@
-"""The leads, deals and deal_stage_changes tables, a slice of rows at a time."""
+"""The leads, deals, deal_stage_changes and deal_close_date_changes tables, a slice of rows at
+a time."""
 
 from __future__ import annotations
 
@@ -142,5 +143,31 @@ def stage_changes_table(world: World, lo: int, hi: int, first_id: int) -> pa.Tab
             "to_stage_id": col.ids(to_stage + 1),
             "changed_at": col.timestamps(tl, tl.work_to_local(at)),
             "changed_by": col.ids(world.leads.owner[deals.lead[deal]] + 1),
+        }
+    )
+
+
+def close_date_changes_table(world: World) -> pa.Table:
+    """Every push of an open deal's expected close date: one when the planned date passed, and
+    for some a second when the next date passed too. Each is recorded half a day after the date
+    it moved from (and before the data cut)."""
+    deals, tl = world.deals, world.tl
+    pushed = np.flatnonzero(deals.planned_close_day != deals.expected_close_day)
+    middle = deals.middle_close_day[pushed]
+    twice = middle >= 0
+    first_new = np.where(twice, middle, deals.expected_close_day[pushed])
+    deal = np.concatenate([pushed, pushed[twice]])
+    old = np.concatenate([deals.planned_close_day[pushed], middle[twice]])
+    new = np.concatenate([first_new, deals.expected_close_day[pushed][twice]])
+    order = np.lexsort((old, deal))
+    deal, old, new = deal[order], old[order], new[order]
+    when = np.minimum(old + 0.5, tl.days - 0.25)
+    return pa.table(
+        {
+            "id": col.ids(np.arange(1, len(deal) + 1)),
+            "deal_id": col.ids(deal + 1),
+            "old_on": col.dates(tl, old),
+            "new_on": col.dates(tl, new),
+            "changed_at": col.timestamps(tl, when),
         }
     )

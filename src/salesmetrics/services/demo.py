@@ -14,11 +14,13 @@ from pathlib import Path
 import pyarrow as pa
 
 from salesmetrics.demo import DemoData, generate
+from salesmetrics.domain.access import LOCAL
 from salesmetrics.domain.enums import DemoSize
 from salesmetrics.domain.errors import InputError
 from salesmetrics.domain.settings import WorkspaceSettings
 from salesmetrics.services.access.demo_accounts import add_demo_accounts
 from salesmetrics.services.metrics import refresh_rollups
+from salesmetrics.services.pipeline import common, forecast
 from salesmetrics.services.workspace import Workspace, workspace
 from salesmetrics.storage.open import duckdb_path, is_postgres, resolve_url
 from salesmetrics.storage.protocol import WriteTx
@@ -72,6 +74,9 @@ class _Loader:
         return DemoResult(rows, self.counts, self.digest.hexdigest(), target, self.data.truth)
 
 
+FORECAST_WEEKS = 26
+
+
 def truth_path(url: str) -> Path:
     """./x.duckdb -> ./x.truth.json; a PostgreSQL workspace -> ./salesmetrics.truth.json."""
     if is_postgres(url):
@@ -101,6 +106,7 @@ def create_demo(
     ws.store.write(loader.load_all)
     refresh_rollups(ws)
     add_demo_accounts(ws)
+    forecast_history(ws, as_of or date.today())
     return loader.result(ws.store.url)
 
 
@@ -134,12 +140,19 @@ def create_demo_workspace(
                 ws.store.write(functools.partial(_load_one, loader, table, batch))
             refresh_rollups(ws)
             add_demo_accounts(ws)
+            forecast_history(ws, as_of or date.today())
         Path(f"{target}.wal").unlink(missing_ok=True)
         building.replace(target)
     finally:
         building.unlink(missing_ok=True)
         Path(f"{building}.wal").unlink(missing_ok=True)
     return loader.result(str(target))
+
+
+def forecast_history(ws: Workspace, as_of: date) -> None:
+    """Weekly forecast snapshots of the last half year, rebuilt from the demo's history, so the
+    accuracy report has something to show from the start (marked `reconstructed`)."""
+    forecast.rebuild_history(common.ask(ws, LOCAL, as_of=as_of), FORECAST_WEEKS)
 
 
 def _load_one(loader: _Loader, table: str, batch: pa.Table, tx: WriteTx) -> None:

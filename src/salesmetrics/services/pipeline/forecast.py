@@ -24,6 +24,7 @@ from salesmetrics.storage.repositories import team as team_repo
 from salesmetrics.storage.repositories.forecasts import Due, Rates
 
 COMMIT = 0.7
+WEEK = timedelta(days=7)
 BEST_CASE = 0.4
 
 
@@ -190,7 +191,7 @@ def rebuild_history(a: Ask, weeks: int) -> list[int]:
         day = monday - timedelta(weeks=k)
         at = a.instant(day)
         p = month_of(day)
-        if repo.taken_since(a.ws.store, a.pipeline.id, p.start, at) and _same_week(a, p, at):
+        if repo.taken_between(a.ws.store, a.pipeline.id, p.start, at, a.instant(day + WEEK)):
             continue
         r = rates(a, before=at)
         won = sum(repo.won_between(a.ws.store, a.deals, a.instant(p.start), at).values())
@@ -207,20 +208,14 @@ def rebuild_history(a: Ask, weeks: int) -> list[int]:
     return ids
 
 
-def _same_week(a: Ask, p: DateRange, at: datetime) -> bool:
-    return any(
-        s.taken_at.date() - timedelta(days=s.taken_at.weekday()) == at.date()
-        for s in repo.snapshots(a.ws.store, a.pipeline.id, p.start, p.start)
-    )
-
-
 def weekly(a: Ask) -> list[int]:
     """Take this week's snapshots (this month and the next) unless taken already."""
-    monday = a.instant(a.today - timedelta(days=a.today.weekday()))
+    monday = a.today - timedelta(days=a.today.weekday())
     this = month_of(a.today)
     ids = []
     for p in (this, month_of(this.end_exclusive)):
-        if not repo.taken_since(a.ws.store, a.pipeline.id, p.start, monday):
+        if not repo.taken_between(a.ws.store, a.pipeline.id, p.start, a.instant(monday),
+                                  a.instant(monday + WEEK)):  # fmt: skip
             ids.append(take_snapshot(a, p, "weekly"))
     return ids
 

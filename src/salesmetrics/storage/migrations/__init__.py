@@ -14,7 +14,17 @@ from salesmetrics.storage.migrations.m0008_target_plans import MIGRATION as M000
 from salesmetrics.storage.migrations.m0009_alerts import MIGRATION as M0009
 from salesmetrics.storage.migrations.m0010_pipeline import MIGRATION as M0010
 
-MIGRATIONS: tuple[Migration, ...] = (M0001, M0002, M0003, M0004, M0005, M0006, M0007, M0008, M0009,
-                                  M0010)
+MIGRATIONS: tuple[Migration, ...] = (
+    M0001,
+    M0002,
+    M0003,
+    M0004,
+    M0005,
+    M0006,
+    M0007,
+    M0008,
+    M0009,
+    M0010,
+)
 
 __all__ = ["MIGRATIONS", "AddColumns", "CreateTable", "Migration", "Operation"]

@@ -168,11 +168,13 @@ def snapshots(store: Store, pipeline_id: int, start: date, end: date) -> list[Sn
             for i, t, s, e, p, h in rows]  # fmt: skip
 
 
-def taken_since(store: Store, pipeline_id: int, period_start: date, since: datetime) -> bool:
+def taken_between(store: Store, pipeline_id: int, period_start: date, start: datetime,
+                  end: datetime) -> bool:  # fmt: skip
+    """Whether a snapshot of the period starting on `period_start` was taken in [start, end)."""
     rows = store.fetchall(
         "SELECT count(*) FROM forecast_snapshots WHERE pipeline_id = ? AND period_start_on = ? "
-        "AND taken_at >= ?",
-        [pipeline_id, period_start, since],
+        "AND taken_at >= ? AND taken_at < ?",
+        [pipeline_id, period_start, start, end],
     )
     return bool(rows[0][0])
 
