@@ -21,6 +21,8 @@ from salesmetrics.cli.main import app as cli
 from salesmetrics.domain.access import LOCAL
 from salesmetrics.metrics.stats import log_mean_ratio, rate_difference, wilson
 from salesmetrics.services.access.sign_in import as_person
+from salesmetrics.services.alerts import service as alerts
+from salesmetrics.services.alerts.channels import Channels
 from salesmetrics.services.pipeline import care, common, forecast, funnel
 from salesmetrics.services.workspace import Workspace, init_workspace, workspace
 from salesmetrics.storage.repositories import bulk, deal_flow
@@ -424,3 +426,33 @@ def test_log_mean_ratio_by_hand() -> None:
     se = math.sqrt(va / 3 + vb / 4)
     assert low == pytest.approx(ratio * math.exp(-1.96 * se))
     assert high == pytest.approx(ratio * math.exp(1.96 * se))
+
+
+# ---------------------------------------------------------------- feeding the alerts
+
+
+def test_stale_deals_alert_each_rep_once_a_week(ws: Workspace) -> None:
+    now = datetime(2026, 6, 30, 18, tzinfo=UTC)
+    done = alerts.check(ws, AS_OF, now, rules=("stale_deals",), c=Channels())
+    assert done.found == 3  # Olena, Petro and Ivan each have stale deals
+    rows = ws.store.fetchall(
+        "SELECT rep_id, title, data FROM alerts WHERE rule = 'stale_deals' ORDER BY rep_id"
+    )
+    assert [r[0] for r in rows] == [1, 2, 3]
+    assert rows[2][1] == "Ivan: 2 stale deals, 700 UAH"  # deals 5 (700) and 9 (0)
+    assert json.loads(rows[1][2])["largest_deal_id"] == 4
+    again = alerts.check(ws, AS_OF, now, rules=("stale_deals",), c=Channels())
+    assert again.new == []  # the same week: nothing new
+
+
+def test_the_weekly_snapshots_are_taken_once_a_week(ws: Workspace) -> None:
+    a = ask(ws)
+    first = forecast.weekly(a)
+    assert len(first) == 2  # this month and the next
+    assert forecast.weekly(a) == []
+    periods = ws.store.fetchall(
+        "SELECT period_start_on, how FROM forecast_snapshots ORDER BY period_start_on"
+    )
+    assert periods == [(date(2026, 6, 1), "weekly"), (date(2026, 7, 1), "weekly")]
+    next_week = ask(ws, as_of=date(2026, 7, 6))
+    assert len(forecast.weekly(next_week)) == 2  # July and August

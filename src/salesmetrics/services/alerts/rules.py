@@ -10,6 +10,8 @@ with a key that says which occurrence it is, so the same condition never alerts 
   whole week lies outside its usual range: more than 3.5 robust z-scores (0.6745 x the distance
   from the median over the median absolute deviation, Iglewicz and Hoaglin) from the 8 weeks
   before it. Once per KPI and week.
+- `stale_deals`: a rep with open deals past their stage's rotting days or without activity for
+  SALESMETRICS_ALERT_STALE_DAYS (default 14) days (docs/pipeline.md). Once per rep and week.
 """
 
 from __future__ import annotations
@@ -25,12 +27,15 @@ from salesmetrics.domain.access import LOCAL
 from salesmetrics.domain.enums import TargetScope
 from salesmetrics.domain.errors import ConfigError, QueryError
 from salesmetrics.services.alerts.texts import deal_word, say
+from salesmetrics.services.pipeline import care
+from salesmetrics.services.pipeline import common as pipeline
 from salesmetrics.services.targets import status as targets
 from salesmetrics.services.workspace import Workspace
 from salesmetrics.storage.repositories import alerts as repo
+from salesmetrics.storage.repositories import deal_flow
 from salesmetrics.storage.repositories.alerts import NewAlert
 
-RULES = ("target_pace", "rep_inactive", "kpi_unusual")
+RULES = ("target_pace", "rep_inactive", "kpi_unusual", "stale_deals")
 HISTORY_WEEKS = 8
 Z_LIMIT = 3.5
 DEFAULT_KPIS = ("revenue", "orders", "deals_won")
@@ -42,6 +47,7 @@ class Settings:
     pace_after: float = 0.5
     inactive_days: int = 5
     kpis: tuple[str, ...] = DEFAULT_KPIS
+    stale_days: int = care.QUIET_DAYS
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -65,6 +71,7 @@ class Settings:
             pace_after=number("SALESMETRICS_ALERT_PACE_AFTER", 0.5, 0.0, 1.0),
             inactive_days=int(number("SALESMETRICS_ALERT_INACTIVE_DAYS", 5, 1, 365)),
             kpis=kpis or DEFAULT_KPIS,
+            stale_days=int(number("SALESMETRICS_ALERT_STALE_DAYS", care.QUIET_DAYS, 1, 365)),
         )
 
 
@@ -164,6 +171,34 @@ def kpi_unusual(ws: Workspace, day: date, s: Settings) -> list[NewAlert]:
     return out
 
 
+def stale_deals(ws: Workspace, day: date, s: Settings) -> list[NewAlert]:
+    """Per rep and pipeline: the open deals gone stale, the largest named."""
+    week = day - timedelta(days=day.weekday())
+    locale = ws.settings.locale
+    out = []
+    for p in deal_flow.pipelines(ws.store):
+        found = care.stale(pipeline.ask(ws, LOCAL, pipeline=str(p.id), as_of=day),
+                           s.stale_days, limit=1000)  # fmt: skip
+        for r in found["by_rep"]:
+            if r["rep_id"] is None:
+                continue
+            top = next((d for d in found["list"] if d["rep_id"] == r["rep_id"]), None)
+            facts = {"name": r["rep"], "n": r["deals"], "deal_word": deal_word(locale, r["deals"]),
+                     "amount": f"{r['amount_minor'] / 100:,.0f}".replace(",", " "),
+                     "currency": ws.settings.base_currency, "days": s.stale_days,
+                     "top": top["title"] if top else "",
+                     "stage": top["stage"] if top else ""}  # fmt: skip
+            out.append(NewAlert(
+                "stale_deals", f"{r['rep_id']}:{p.id}:{week}", "warning",
+                say(locale, "stale_title", **facts), say(locale, "stale_body", **facts),
+                rep_id=r["rep_id"],
+                data={"pipeline_id": p.id, "deals": r["deals"], "amount_minor": r["amount_minor"],
+                      "largest_deal_id": top["id"] if top else None},
+            ))  # fmt: skip
+    return out
+
+
 CHECKS: dict[str, Callable[[Workspace, date, Settings], list[NewAlert]]] = {
     "target_pace": target_pace, "rep_inactive": rep_inactive, "kpi_unusual": kpi_unusual,
+    "stale_deals": stale_deals,
 }  # fmt: skip

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from salesmetrics.domain.errors import ConfigError
 from salesmetrics.services.alerts import service
 from salesmetrics.services.live import data_version
+from salesmetrics.services.pipeline import forecast
 from salesmetrics.services.workspace import Workspace
 
 log = logging.getLogger(__name__)
@@ -67,6 +68,7 @@ class Scheduler:
                 since = time.monotonic() - last_check
                 changed = version != last_version and since >= AFTER_CHANGE_SECONDS
                 if since >= self.every or changed:
+                    forecast.weekly_snapshots(self.ws)  # before the check: it reads none
                     service.check(self.ws)
                     last_check, last_version = time.monotonic(), version
                 self._digest()

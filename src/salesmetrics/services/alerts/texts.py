@@ -32,6 +32,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "{median} over the {weeks} weeks before; robust z = {z}).",
         "high": "high",
         "low": "low",
+        "stale_title": "{name}: {n} stale {deal_word}, {amount} {currency}",
+        "stale_body": "{name} has {n} open {deal_word} past the stage's rotting days or without "
+        "activity for {days} days, {amount} {currency} in all. The largest: {top} ({stage}).",
         "digest_title": "{period} digest: {n} alerts",
         "daily": "Daily",
         "weekly": "Weekly",
@@ -52,6 +55,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "{median} за {weeks} тижнів перед тим; робастний z = {z}).",
         "high": "високий",
         "low": "низький",
+        "stale_title": "{name}: {n} {deal_word} без руху, {amount} {currency}",
+        "stale_body": "{name}: {n} {deal_word} застрягли (довше за норму етапу або без "
+        "активності {days} дн.), разом {amount} {currency}. Найбільша: {top} ({stage}).",
         "digest_title": "{period} зведення: сповіщень — {n}",
         "daily": "Щоденне",
         "weekly": "Щотижневе",

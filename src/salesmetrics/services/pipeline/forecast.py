@@ -13,11 +13,14 @@ from collections import defaultdict
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from salesmetrics.domain.access import LOCAL
 from salesmetrics.domain.errors import QueryError, SalesmetricsError
 from salesmetrics.domain.periods import DateRange, Grain, next_bucket, parse_period
-from salesmetrics.services.pipeline import funnel
+from salesmetrics.services.pipeline import common, funnel
 from salesmetrics.services.pipeline.common import Ask
+from salesmetrics.services.workspace import Workspace
 from salesmetrics.storage.protocol import WriteTx
+from salesmetrics.storage.repositories import deal_flow
 from salesmetrics.storage.repositories import forecasts as repo
 from salesmetrics.storage.repositories import targets as targets_repo
 from salesmetrics.storage.repositories import team as team_repo
@@ -217,6 +220,14 @@ def weekly(a: Ask) -> list[int]:
         if not repo.taken_between(a.ws.store, a.pipeline.id, p.start, a.instant(monday),
                                   a.instant(monday + WEEK)):  # fmt: skip
             ids.append(take_snapshot(a, p, "weekly"))
+    return ids
+
+
+def weekly_snapshots(ws: Workspace) -> list[int]:
+    """This week's snapshots of every pipeline (the server's scheduler calls this)."""
+    ids = []
+    for p in deal_flow.pipelines(ws.store):
+        ids += weekly(common.ask(ws, LOCAL, pipeline=str(p.id)))
     return ids
 
 
