@@ -332,6 +332,11 @@ def test_the_visits_rollup_holds_the_rows_computed_from_the_changes(ws: Workspac
     d3 = [r for r in stored if r[0] == 3]  # re-entered: Lead twice, Demo twice
     assert [(r[1], r[5], r[6]) for r in d3] == [(A, 4.0, 2), (B, 3.0, 2), (LOST, 0.0, 1)]
     assert [r[4] for r in stored if r[0] == 7 and r[1] == B] == [None]  # back in Demo
+    reach = "SELECT deal_id, furthest FROM {} r ORDER BY deal_id"
+    inline = f"({deal_flow.reach_select(f'({deal_flow.visits_select()})')})"
+    assert ws.store.fetchall(reach.format(deal_flow.REACH)) == ws.store.fetchall(
+        reach.format(inline))  # fmt: skip
+    assert dict(ws.store.fetchall(reach.format(deal_flow.REACH)))[2] == 3  # Offer, Demo skipped
 
 
 def test_events_keep_the_visits_fresh(store_url: str) -> None:
@@ -356,6 +361,7 @@ def test_events_keep_the_visits_fresh(store_url: str) -> None:
         assert deal_flow.visits_source(ws.store) == deal_flow.VISITS
         stored = _visits(ws, deal_flow.VISITS)
         assert stored == _visits(ws, f"({deal_flow.visits_select()})")
+        assert deal_flow.reach_source(ws.store) == deal_flow.REACH
         [new] = {r[0] for r in stored} - set(DEALS)
         assert [(r[1], r[4] is None) for r in stored if r[0] == new] == [
             (A, False), (B, False), (C, True)]  # fmt: skip

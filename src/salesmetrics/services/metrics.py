@@ -234,7 +234,7 @@ def refresh_rollups(ws: Workspace) -> dict[str, int]:
         columns, sql = full_sql(rollup, tz, dialect)
         work = functools.partial(_rebuild, table=rollup.table, columns=columns, sql=sql)
         out[rollup.table] = ws.store.write(work, changes_data=False)
-    if deal_flow.VISITS in rollups_repo.existing(ws.store, [deal_flow.VISITS]):
+    if set(deal_flow.DERIVED) <= rollups_repo.existing(ws.store, list(deal_flow.DERIVED)):
         out[deal_flow.VISITS] = ws.store.write(deal_flow.rebuild_visits, changes_data=False)
     return out
 
@@ -299,7 +299,7 @@ def keep_rollups_fresh(tx: WriteTx, time_zone: str, changed: Changed) -> bool:
                 sql = for_days(template, days)
                 rollups_repo.replace_days(tx, rollup.table, columns, sql, key, [days])
         fresh.append(rollup.table)
-    if was.get(deal_flow.VISITS) == version - 1:
+    if all(was.get(t) == version - 1 for t in deal_flow.DERIVED):
         deals = {
             row["deal_id"] if table == "deal_stage_changes" else row["id"]
             for table in ("deal_stage_changes", "deals")
@@ -308,9 +308,9 @@ def keep_rollups_fresh(tx: WriteTx, time_zone: str, changed: Changed) -> bool:
             if row is not None and row.get("deal_id" if table == "deal_stage_changes" else "id")
         }
         deal_flow.refresh_visits(tx, deals)
-        fresh.append(deal_flow.VISITS)
+        fresh.extend(deal_flow.DERIVED)
     rollups_repo.mark_built(tx, fresh, version)
-    expected = [r.table for r in ROLLUPS] + [deal_flow.VISITS]
+    expected = [*(r.table for r in ROLLUPS), *deal_flow.DERIVED]
     return len(fresh) == sum(1 for t in expected if t in was)
 
 

@@ -248,22 +248,32 @@ def accuracy(a: Ask, months: int = 6) -> dict[str, Any]:
             by_period[s.period_start, s.period_end].append(s)
     names = {x.id: x.name for x in team_repo.reps(a.ws.store)}
     stages = {s.id: s.name for s in a.stages}
+    bounds = {k: (a.instant(p[0]), a.instant(p[1] + timedelta(days=1)))
+              for k, p in enumerate(sorted(by_period))}  # fmt: skip
+    shots = [s for k in range(len(bounds)) for s in by_period[sorted(by_period)[k]]]
+    period_of_shot = {s.id: k for k in bounds for s in by_period[sorted(by_period)[k]]}
+    actual = repo.won_within(a.ws.store, bounds, a.deals)
+    before = repo.won_within(a.ws.store, {s.id: (bounds[period_of_shot[s.id]][0], s.taken_at)
+                                          for s in shots}, a.deals)  # fmt: skip
+    lines = repo.snapshot_lines(a.ws.store, {s.id: bounds[period_of_shot[s.id]] for s in shots},
+                                a.deals)  # fmt: skip
+    lines_of: dict[int, list[repo.SnapshotLine]] = defaultdict(list)
+    for ln in lines:
+        lines_of[ln.snapshot_id].append(ln)
     periods: list[dict[str, Any]] = []
     first_errors: list[float] = []
-    for (start, end), shots in sorted(by_period.items()):
-        s0, s1 = a.instant(start), a.instant(end + timedelta(days=1))
-        actual = repo.won_between(a.ws.store, a.deals, s0, s1)
-        total = sum(actual.values())
+    for k, (start, end) in enumerate(sorted(by_period)):
+        won = {r: v for (key, r), v in actual.items() if key == k}
+        total = sum(won.values())
         rows = []
-        for s in shots:
-            lines = repo.snapshot_lines(a.ws.store, s.id, a.deals, s0, s1)
-            won_before = sum(repo.won_between(a.ws.store, a.deals, s0, s.taken_at).values())
-            rows.append(_shot(s, lines, won_before, total))
-        lines = repo.snapshot_lines(a.ws.store, shots[0].id, a.deals, s0, s1)
+        for s in by_period[start, end]:
+            won_before = sum(v for (key, _), v in before.items() if key == s.id)
+            rows.append(_shot(s, lines_of[s.id], won_before, total))
+        opening = lines_of[by_period[start, end][0].id]
         periods.append({
             "period": {"start": start, "end": end}, "actual_minor": total, "snapshots": rows,
-            "by_rep": _split(lines, "rep_id", names, actual),
-            "by_stage": _split(lines, "stage_id", stages, None),
+            "by_rep": _split(opening, "rep_id", names, won),
+            "by_stage": _split(opening, "stage_id", stages, None),
         })  # fmt: skip
         if rows[0]["error"] is not None:
             first_errors.append(abs(rows[0]["error"]))

@@ -4,6 +4,8 @@
   deal_stage_changes (first entry, last entry, when it last left, the days of its finished
   stays, how many stays). Rebuilt like the other rollups and kept fresh per deal inside event
   batches; a read of a stale one computes the same rows from the changes instead.
+- `rollup_deal_reach`: per deal, the furthest open stage position it entered (null: none on
+  record), derived from the visits and kept fresh with them: what every funnel counts from.
 - `forecast_snapshots` gains the pipeline, what was won already, the forecast at the observed
   stage rates and the open amount; `forecast_snapshot_deals` keeps each deal a snapshot counted
   (its rep, stage, amount, both probabilities and its category), so accuracy can be read by rep
@@ -20,7 +22,7 @@ MONEY, FLOAT = ColType.MONEY, ColType.FLOAT
 
 MIGRATION = Migration(
     10,
-    "pipeline: stage visits, forecast snapshots by deal",
+    "pipeline: stage visits, how far each deal got, forecast snapshots by deal",
     (
         CreateTable(
             Table(
@@ -38,6 +40,19 @@ MIGRATION = Migration(
                 (Index(("deal_id",)),),
                 "Derived from deal_stage_changes: per deal and stage, first and last entry, "
                 "when it last left (null: still there), days of its finished stays, stays.",
+            )
+        ),
+        CreateTable(
+            Table(
+                "rollup_deal_reach",
+                (
+                    *ident(source=False),
+                    col("deal_id", REF, null=False),
+                    col("furthest", INT),
+                ),
+                (Index(("deal_id",)),),
+                "Derived from the stage visits: per deal, the furthest open stage position it "
+                "entered (null: none on record).",
             )
         ),
         AddColumns(

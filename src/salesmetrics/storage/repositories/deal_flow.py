@@ -20,6 +20,8 @@ from salesmetrics.storage.protocol import Store, WriteTx
 from salesmetrics.storage.repositories import rollups as rollups_repo
 
 VISITS = "rollup_stage_visits"
+REACH = "rollup_deal_reach"
+DERIVED = (VISITS, REACH)
 VISIT_COLUMNS = ["deal_id", "stage_id", "entered_at", "last_entered_at", "left_at", "days",
                  "visits"]  # fmt: skip
 DAY = 86400.0
@@ -110,27 +112,48 @@ def visits_select(deal_ids: str = "") -> str:
     )
 
 
+def reach_select(visits: str, deal_ids: str = "") -> str:
+    """Per deal with visits: the furthest open stage position it entered (NULL: none)."""
+    narrow = f"AND v.deal_id IN ({deal_ids})" if deal_ids else ""
+    return (
+        "SELECT v.deal_id, max(s.position) FILTER (WHERE s.kind = 'open') AS furthest "
+        f"FROM {visits} v JOIN stages s ON s.id = v.stage_id WHERE TRUE {narrow} "
+        "GROUP BY v.deal_id"
+    )
+
+
 def rebuild_visits(tx: WriteTx) -> int:
-    """Rebuild the stage visits from every stage change; rows written."""
-    return rollups_repo.rebuild(tx, VISITS, VISIT_COLUMNS, visits_select())
+    """Rebuild the stage visits from every stage change, then each deal's reach; visit rows."""
+    rows = rollups_repo.rebuild(tx, VISITS, VISIT_COLUMNS, visits_select())
+    rollups_repo.rebuild(tx, REACH, ["deal_id", "furthest"], reach_select(VISITS))
+    return rows
 
 
 def refresh_visits(tx: WriteTx, deal_ids: Iterable[int]) -> None:
-    """Recompute the visits of these deals (inside the write that changed them)."""
+    """Recompute the visits and reach of these deals (inside the write that changed them)."""
     ids = sorted({int(i) for i in deal_ids})
     for start in range(0, len(ids), 1000):
         chunk = ", ".join(str(i) for i in ids[start : start + 1000])
-        tx.execute(f"DELETE FROM {VISITS} WHERE deal_id IN ({chunk})")
+        for table in DERIVED:
+            tx.execute(f"DELETE FROM {table} WHERE deal_id IN ({chunk})")
         names = ", ".join(VISIT_COLUMNS)
         tx.execute(f"INSERT INTO {VISITS} ({names}) {visits_select(chunk)}")
+        tx.execute(f"INSERT INTO {REACH} (deal_id, furthest) {reach_select(VISITS, chunk)}")
+
+
+def _fresh(store: Store) -> bool:
+    current, built = rollups_repo.state(store)
+    return all(built.get(t) == current for t in DERIVED)
 
 
 def visits_source(store: Store) -> str:
     """The stage visits as a FROM item: the rollup when fresh, else computed."""
-    current, built = rollups_repo.state(store)
-    if built.get(VISITS) == current:
-        return VISITS
-    return f"({visits_select()})"
+    return VISITS if _fresh(store) else f"({visits_select()})"
+
+
+def reach_source(store: Store) -> str:
+    """Each deal's furthest open stage as a FROM item: the rollup when fresh, else computed."""
+    return REACH if _fresh(store) else f"({reach_select(visits_source(store))})"
 
 
 # ------------------------------------------------------------------ reach and time
@@ -173,12 +196,10 @@ def reach(
     key, key_params = _group_sql(store, group, time_zone)
     recent = f"d.{by_time} >= ?" if split else "NULL"
     sql = (
-        f"WITH f AS (SELECT v.deal_id, max(s.position) AS furthest FROM {visits_source(store)} v "
-        "JOIN stages s ON s.id = v.stage_id WHERE s.kind = 'open' GROUP BY v.deal_id) "
         f"SELECT {key} AS k, {recent} AS recent, greatest(coalesce(f.furthest, -1), "
         "CASE WHEN cs.kind = 'open' THEN cs.position ELSE -1 END) AS furthest, d.status, "
         "count(*), sum(d.amount_minor) FROM deals d JOIN stages cs ON cs.id = d.stage_id "
-        f"LEFT JOIN f ON f.deal_id = d.id WHERE {where} AND d.{by_time} >= ? "
+        f"LEFT JOIN {reach_source(store)} f ON f.deal_id = d.id WHERE {where} AND d.{by_time} >= ? "
         f"AND d.{by_time} < ? GROUP BY 1, 2, 3, 4"
     )
     args = [*key_params, *([split] if split else []), *params, start, end]

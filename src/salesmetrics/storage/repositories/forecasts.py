@@ -183,6 +183,7 @@ def taken_between(store: Store, pipeline_id: int, period_start: date, start: dat
 class SnapshotLine:
     """A snapshot's deals of one rep and stage, and what they brought in the period."""
 
+    snapshot_id: int
     rep_id: int | None
     stage_id: int
     deals: int
@@ -194,29 +195,49 @@ class SnapshotLine:
     won_minor: int  # of these deals, won in the period
 
 
-def snapshot_lines(store: Store, snapshot_id: int, f: DealFilter, start: datetime,
-                   end: datetime) -> list[SnapshotLine]:  # fmt: skip
+def _windows(windows: Mapping[int, tuple[datetime, datetime]]) -> tuple[str, list[Any]]:
+    """A VALUES list of (key, start, end) instants, as a FROM item named w."""
+    rows = ", ".join("(?, ?, ?)" for _ in windows)
+    params = [v for k, (a, b) in sorted(windows.items()) for v in (k, a, b)]
+    return f"(VALUES {rows}) AS w (k, s0, s1)", params
+
+
+def snapshot_lines(store: Store, windows: Mapping[int, tuple[datetime, datetime]],
+                   f: DealFilter) -> list[SnapshotLine]:  # fmt: skip
+    """The lines of several snapshots (id -> its period as instants), per rep and stage."""
+    if not windows:
+        return []
     where, params = f.sql()
+    w, wparams = _windows(windows)
     rows = store.fetchall(
-        "SELECT x.rep_id, x.stage_id, count(*), sum(x.amount_minor), "
+        "SELECT x.snapshot_id, x.rep_id, x.stage_id, count(*), sum(x.amount_minor), "
         "sum(x.amount_minor * x.probability), sum(x.amount_minor * x.observed), "
         "coalesce(sum(x.amount_minor) FILTER (WHERE x.category = 'commit'), 0), "
         "coalesce(sum(x.amount_minor) FILTER (WHERE x.category IN ('commit', 'best_case')), 0), "
-        "coalesce(sum(d.amount_minor) FILTER (WHERE d.status = 'won' AND d.closed_at >= ? "
-        "AND d.closed_at < ?), 0) FROM forecast_snapshot_deals x JOIN deals d ON d.id = x.deal_id "
-        f"WHERE x.snapshot_id = ? AND {where.replace('d.owner_rep_id', 'x.rep_id')} "
-        "GROUP BY 1, 2",
-        [start, end, snapshot_id, *params],
+        "coalesce(sum(d.amount_minor) FILTER (WHERE d.status = 'won' AND d.closed_at >= w.s0 "
+        f"AND d.closed_at < w.s1), 0) FROM forecast_snapshot_deals x JOIN {w} "
+        "ON w.k = x.snapshot_id JOIN deals d ON d.id = x.deal_id "
+        f"WHERE {where.replace('d.owner_rep_id', 'x.rep_id')} GROUP BY 1, 2, 3",
+        [*wparams, *params],
     )
     return [
-        SnapshotLine(None if r is None else int(r), int(s), int(n), int(a or 0), float(w or 0),
-                     float(o or 0), int(c), int(b), int(won))
-        for r, s, n, a, w, o, c, b, won in rows
+        SnapshotLine(int(sid), None if r is None else int(r), int(s), int(n), int(a or 0),
+                     float(wt or 0), float(o or 0), int(c), int(b), int(won))
+        for sid, r, s, n, a, wt, o, c, b, won in rows
     ]  # fmt: skip
 
 
-def snapshot_deal_ids(store: Store, snapshot_id: int) -> set[int]:
+def won_within(store: Store, windows: Mapping[int, tuple[datetime, datetime]],
+               f: DealFilter) -> dict[tuple[int, int | None], int]:  # fmt: skip
+    """Amounts won within each window (key -> [start, end)), per key and rep."""
+    if not windows:
+        return {}
+    where, params = f.sql()
+    w, wparams = _windows(windows)
     rows = store.fetchall(
-        "SELECT deal_id FROM forecast_snapshot_deals WHERE snapshot_id = ?", [snapshot_id]
+        f"SELECT w.k, d.owner_rep_id, sum(d.amount_minor) FROM {w} JOIN deals d "
+        "ON d.status = 'won' AND d.closed_at >= w.s0 AND d.closed_at < w.s1 "
+        f"WHERE {where} GROUP BY 1, 2",
+        [*wparams, *params],
     )
-    return {int(r[0]) for r in rows}
+    return {(int(k), None if r is None else int(r)): int(a or 0) for k, r, a in rows}
