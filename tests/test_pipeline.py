@@ -19,6 +19,7 @@ from typer.testing import CliRunner
 
 from salesmetrics.cli.main import app as cli
 from salesmetrics.domain.access import LOCAL
+from salesmetrics.domain.errors import NotFoundError
 from salesmetrics.metrics.stats import log_mean_ratio, rate_difference, wilson
 from salesmetrics.services.access.sign_in import as_person
 from salesmetrics.services.alerts import service as alerts
@@ -462,3 +463,24 @@ def test_the_weekly_snapshots_are_taken_once_a_week(ws: Workspace) -> None:
     assert periods == [(date(2026, 6, 1), "weekly"), (date(2026, 7, 1), "weekly")]
     next_week = ask(ws, as_of=date(2026, 7, 6))
     assert len(forecast.weekly(next_week)) == 2  # July and August
+
+
+def test_each_pipeline_reads_its_own_stages_and_deals(ws: Workspace) -> None:
+    def work(tx: Any) -> None:
+        tx.execute("INSERT INTO pipelines (id, name, is_default) VALUES (2, 'Renewals', FALSE)")
+        tx.execute("INSERT INTO stages (id, pipeline_id, name, position, kind, probability) "
+                   "VALUES (6, 2, 'Due', 1, 'open', 0.5), "
+                   "(7, 2, 'Renewed', 2, 'won', 1.0)")  # fmt: skip
+        tx.execute("INSERT INTO deals (id, pipeline_id, owner_rep_id, amount_minor, currency, "
+                   "status, stage_id, created_at) VALUES (30, 2, 1, 12300, 'UAH', 'open', 6, ?)",
+                   [at(6, 15)])  # fmt: skip
+
+    ws.store.write(work)
+    ws.metrics.refresh_rollups()
+    main = funnel.funnel(ask(ws, period="2026-06"))
+    assert (main["pipeline"]["name"], main["deals"]) == ("Main", 9)
+    renewals = funnel.funnel(ask(ws, period="2026-06", pipeline="renewals"))
+    assert renewals["deals"] == 1
+    assert [s["stage"] for s in renewals["steps"]] == ["Due", "won"]
+    with pytest.raises(NotFoundError, match="no pipeline 'Leasing'; there are: Main, Renewals"):
+        ask(ws, pipeline="Leasing")

@@ -56,20 +56,29 @@ def _stale_from(store: Store, f: DealFilter) -> tuple[str, list[Any]]:
 
 def stale(store: Store, f: DealFilter, now: datetime, quiet_days: int,
           limit: int) -> tuple[list[StaleDeal], list[tuple[int | None, int, int]]]:  # fmt: skip
-    """The stale open deals, largest first (up to `limit`), and per rep (count, amount)."""
+    """The stale open deals, largest first (up to `limit`), and per rep (count, amount): one
+    statement, so the activity scan is made once."""
     base, params = _stale_from(store, f)
     ts = now.timestamp()
-    args = [ts, ts, *params, quiet_days]
-    rows = store.fetchall(base + " ORDER BY amount_minor DESC, id LIMIT ?", [*args, limit])
+    rows = store.fetchall(
+        f"{base.replace(' SELECT * FROM y WHERE rotting OR is_quiet', '')}, "
+        "z AS (SELECT * FROM y WHERE rotting OR is_quiet) "
+        "SELECT * FROM (SELECT 0 AS part, id, title, owner_rep_id, rep, amount_minor, currency, "
+        "stage_id, stage, rotting_days, in_stage, quiet, rotting, is_quiet, 1 AS n FROM z "
+        "ORDER BY amount_minor DESC, id LIMIT ?) top UNION ALL SELECT 1, NULL, NULL, "
+        "owner_rep_id, NULL, sum(amount_minor), NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, "
+        "count(*) FROM z GROUP BY owner_rep_id",
+        [ts, ts, *params, quiet_days, limit],
+    )
     listed = [
         StaleDeal(int(i), t, None if r is None else int(r), rn, int(a), str(c), int(si), str(sn),
                   None if rd is None else int(rd), float(ins), float(qu), bool(ro), bool(iq))
-        for i, t, r, rn, a, c, si, sn, rd, ins, qu, ro, iq in rows
+        for part, i, t, r, rn, a, c, si, sn, rd, ins, qu, ro, iq, _ in rows if part == 0
     ]  # fmt: skip
-    per_rep = store.fetchall(
-        f"SELECT owner_rep_id, count(*), sum(amount_minor) FROM ({base}) z GROUP BY 1", args
-    )
-    return listed, [(None if r is None else int(r), int(n), int(a or 0)) for r, n, a in per_rep]
+    per_rep = [(None if r[3] is None else int(r[3]), int(r[14]), int(r[5] or 0))
+               for r in rows if r[0] == 1]  # fmt: skip
+    listed.sort(key=lambda d: (-d.amount_minor, d.id))
+    return listed, per_rep
 
 
 @dataclass(frozen=True, slots=True)
