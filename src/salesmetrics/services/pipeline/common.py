@@ -104,7 +104,8 @@ def ask(
     """Resolve a reading's inputs; the deals are always narrowed to the asker's view."""
     s = ws.settings
     zone = ZoneInfo(s.time_zone)
-    moment = now or datetime.now(zone)
+    # as of the start of this hour: two people (or two reads) within the hour see one answer
+    moment = now or datetime.now(zone).replace(minute=0, second=0, microsecond=0)
     today = as_of or moment.astimezone(zone).date()
     if as_of is not None and now is None:  # the end of that day, or now if sooner
         moment = min(moment, datetime.combine(as_of + timedelta(days=1), time(), zone))
