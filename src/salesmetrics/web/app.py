@@ -42,6 +42,7 @@ from salesmetrics.web.fragments import router as fragments_router
 from salesmetrics.web.headers import SecurityHeaders
 from salesmetrics.web.login import router as login_router
 from salesmetrics.web.pages import router as pages_router
+from salesmetrics.web.pipeline import router as pipeline_page_router
 from salesmetrics.web.records import router as records_page_router
 from salesmetrics.web.targets import router as targets_page_router
 from salesmetrics.web.team import router as team_router
@@ -100,6 +101,7 @@ def create_app(url: str | None = None) -> FastAPI:
     app.include_router(data_router)
     app.include_router(team_api_router)
     app.include_router(team_router)
+    app.include_router(pipeline_page_router)
     app.include_router(users_page_router)
     app.include_router(account_router)
     app.include_router(records_page_router)
