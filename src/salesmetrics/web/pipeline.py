@@ -5,8 +5,11 @@ person's own view (services/pipeline)."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from babel.numbers import format_decimal
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
@@ -41,6 +44,14 @@ class Say:
     def days(self, v: float | None) -> str:
         return i18n.metric_value(v, "days", self.currency, self.locale)
 
+    def decimal(self, v: float, signed: bool = False) -> str:
+        """One decimal in the language's notation: '3,8' in uk (an effect, a trend, coverage)."""
+        pattern = "+#,##0.0;-#,##0.0" if signed else "#,##0.0"
+        return format_decimal(v, format=pattern, locale="uk_UA" if self.locale == "uk" else "en_US")
+
+    def major(self, minor: float) -> float:
+        return i18n.major(minor, self.currency)
+
     def rate(self, r: dict[str, Any] | None) -> str:
         if not r or r.get("value") is None:
             return "—"
@@ -60,18 +71,21 @@ class Say:
         if f["kind"] == "time":
             return who + _(
                 "deals wait {value} at {stage} {when}against {reference} at {against}: "
-                "{effect}× (at least {low}×), {deals} deals.",
+                "{effect}× ({low}× to {high}×), {deals} deals against {reference_deals}.",
                 value=self.days(f["value"]), stage=f["stage"], when=when,
                 reference=self.days(f["reference"]), against=self.against(f),
-                effect=f"{f['effect']:.1f}", low=f"{f['low']:.1f}", deals=f["deals"],
+                effect=self.decimal(f["effect"]), low=self.decimal(f["low"]),
+                high=self.decimal(f["high"]), deals=f["deals"],
+                reference_deals=f["reference_deals"],
             )  # fmt: skip
         return who + _(
             "{value} of deals move on from {stage} {when}against {reference} at {against} "
-            "({effect} points, {low} to {high}), {deals} deals.",
+            "({effect} points, {low} to {high}), {deals} deals against {reference_deals}.",
             value=self.pct(f["value"]), stage=f["stage"], when=when,
             reference=self.pct(f["reference"]), against=self.against(f),
             effect=f"{f['effect'] * 100:+.0f}", low=f"{f['low'] * 100:+.0f}",
             high=f"{f['high'] * 100:+.0f}", deals=f["deals"],
+            reference_deals=f["reference_deals"],
         )  # fmt: skip
 
 
@@ -97,38 +111,36 @@ def _stages(report: dict[str, Any], say: Say) -> list[dict[str, Any]]:
 
 def _forecast(fc: dict[str, Any], say: Say) -> dict[str, Any]:
     target = fc["target"]["value_minor"] if fc["target"] else None
-    top = float(max([target or 0, fc["best_case_minor"], fc["expected_observed_minor"], 1]))
-
-    def width(v: float) -> float:
-        return round(100 * max(0.0, min(v / top, 1.0)), 1)
-
     _ = say._
     labels = {"won": _("Won so far"), "commit": _("Commit"), "expected": _("Expected"),
               "expected_observed": _("Expected at observed rates"),
               "best_case": _("Best case")}  # fmt: skip
-    bars = [(label, say.money(fc[f"{key}_minor"]), width(fc[f"{key}_minor"]))
-            for key, label in labels.items()]  # fmt: skip
+    figures = [(label, say.money(fc[f"{key}_minor"])) for key, label in labels.items()]
     rows = [{"name": r["name"], "won": say.money(r["won_minor"]), "deals": int(r["deals"]),
              "open": say.money(r["amount_minor"]), "weighted": say.money(r["weighted_minor"]),
              "observed": say.money(r["observed_minor"]), "commit": say.money(r["commit_minor"]),
              "best": say.money(r["best_case_minor"])} for r in fc["by_rep"]]  # fmt: skip
     stages = [{"name": r["name"], "deals": int(r["deals"]), "open": say.money(r["amount_minor"]),
                "weighted": say.money(r["weighted_minor"]),
-               "observed": say.money(r["observed_minor"])} for r in fc["by_stage"]]  # fmt: skip
-    velocity = fc.get("pipeline_velocity")
-    return {"period": fc["period"], "bars": bars, "by_rep": rows, "by_stage": stages,
+               "observed": say.money(r["observed_minor"]), "commit": say.money(r["commit_minor"]),
+               "best": say.money(r["best_case_minor"])} for r in fc["by_stage"]]  # fmt: skip
+    velocity, coverage = fc.get("pipeline_velocity"), fc.get("pipeline_coverage")
+    return {"period": fc["period"], "figures": figures, "by_rep": rows, "by_stage": stages,
             "target": say.money(target) if target is not None else None,
-            "target_width": width(target) if target else None,
             "velocity": None if velocity is None else i18n.metric_value(
                 velocity, "money_per_day", say.currency, say.locale),
-            "coverage": fc.get("pipeline_coverage")}  # fmt: skip
+            "coverage": None if coverage is None else f"{say.decimal(coverage)}×"}  # fmt: skip
 
 
-def _accuracy(acc: dict[str, Any], say: Say) -> list[dict[str, Any]]:
+def _accuracy(acc: dict[str, Any], zone: ZoneInfo, say: Say) -> list[dict[str, Any]]:
+    def local_day(at: datetime) -> Any:  # stored in UTC: a Monday 00:00 in Kyiv is Sunday there
+        return at.astimezone(zone).date()
+
     out = []
     for p in acc["periods"]:
         for i, s in enumerate(p["snapshots"]):
-            out.append({"month": p["period"]["start"], "taken": s["taken_at"], "how": s["how"],
+            out.append({"month": p["period"]["start"], "taken": local_day(s["taken_at"]),
+                        "how": s["how"],
                         "first": i == 0,
                         "expected": say.money(s["expected_minor"]),
                         "observed": say.money(s["expected_observed_minor"]),
@@ -146,9 +158,9 @@ def _chart(report: dict[str, Any], fc: dict[str, Any], say: Say) -> dict[str, An
         "funnel": {"stages": [s["stage"] if s["stage_id"] else _("Won") for s in steps],
                    "deals": [s["reached"] for s in steps]},
         "forecast": {"labels": [_("Won"), _("Commit"), _("Expected"), _("Best case")],
-                     "values": [fc["won_minor"] / 100, fc["commit_minor"] / 100,
-                                fc["expected_minor"] / 100, fc["best_case_minor"] / 100],
-                     "target": fc["target"]["value_minor"] / 100 if fc["target"] else None,
+                     "values": [say.major(fc[k]) for k in ("won_minor", "commit_minor",
+                                                           "expected_minor", "best_case_minor")],
+                     "target": say.major(fc["target"]["value_minor"]) if fc["target"] else None,
                      "target_label": _("Target")},
     }  # fmt: skip
 
@@ -167,14 +179,15 @@ def _context(request: Request, ws: Workspace, who: Principal, say: Say) -> dict[
     acc = forecast.accuracy(a)
     for f in found["findings"]:
         f["text"] = say.finding(f)
+    trend = report["time_in_stage"]["cycle_trend_days_per_month"]
     return {
         "q": q, "by": by, "pipelines": deal_flow.pipelines(ws.store), "ask": a,
         "today": a.today, "period": report["period"], "deals": report["deals"],
         "stages": _stages(report, say), "groups": report.get("groups", []),
-        "trend": report["time_in_stage"]["cycle_trend_days_per_month"],
+        "trend": None if trend is None else say._("{value} d", value=say.decimal(trend, True)),
         "findings": found["findings"], "comparisons": found["comparisons"],
         "stale": stale, "stale_money": say.money(stale["amount_minor"]),
-        "hygiene": hygiene, "forecast": _forecast(fc, say), "accuracy": _accuracy(acc, say),
+        "hygiene": hygiene, "forecast": _forecast(fc, say), "accuracy": _accuracy(acc, a.zone, say),
         "mae": acc["mean_absolute_error"], "charts_json": script_json(_chart(report, fc, say)),
         "money": say.money, "days": say.days, "pct": say.pct, "rate": say.rate,
     }  # fmt: skip

@@ -89,6 +89,12 @@ def stages(store: Store | WriteTx) -> list[StageRow]:
     ]  # fmt: skip
 
 
+def steady(value: Any, places: int = 9) -> float:
+    """A float sum or mean rounded: a parallel aggregate adds in any order, and the last bits
+    of the answer must not change from one read to the next."""
+    return round(float(value), places)
+
+
 # ------------------------------------------------------------------ stage visits
 
 
@@ -200,7 +206,7 @@ def reach(
         "CASE WHEN cs.kind = 'open' THEN cs.position ELSE -1 END) AS furthest, d.status, "
         "count(*), sum(d.amount_minor) FROM deals d JOIN stages cs ON cs.id = d.stage_id "
         f"LEFT JOIN {reach_source(store)} f ON f.deal_id = d.id WHERE {where} AND d.{by_time} >= ? "
-        f"AND d.{by_time} < ? GROUP BY 1, 2, 3, 4"
+        f"AND d.{by_time} < ? GROUP BY 1, 2, 3, 4 ORDER BY 1 NULLS FIRST, 2 NULLS FIRST, 3, 4"
     )
     args = [*key_params, *([split] if split else []), *params, start, end]
     return [
@@ -236,7 +242,7 @@ def stage_times(store: Store, f: DealFilter, start: datetime, end: datetime) -> 
         "GROUP BY v.stage_id"
     )
     return [
-        StageTime(int(s), int(n), float(m), float(md), float(p9))
+        StageTime(int(s), int(n), steady(m), float(md), float(p9))
         for s, n, m, md, p9 in store.fetchall(sql, [*params, start, end])
     ]
 
@@ -262,10 +268,13 @@ def stage_log_times(
     sql = (
         f"SELECT v.stage_id, d.owner_rep_id, v.left_at >= ?, count(*), sum({y}), "
         f"sum({y} * {y}) FROM {visits_source(store)} v JOIN deals d ON d.id = v.deal_id "
-        f"WHERE {where} AND v.left_at >= ? AND v.left_at < ? GROUP BY 1, 2, 3"
+        f"WHERE {where} AND v.left_at >= ? AND v.left_at < ? GROUP BY 1, 2, 3 "
+        "ORDER BY 1, 2 NULLS FIRST, 3"  # summed in Python in this order: the same bits each time
     )
     return [
-        LogTimes(int(s), None if r is None else int(r), bool(rc), int(n), float(a), float(b))
+        LogTimes(
+            int(s), None if r is None else int(r), bool(rc), int(n), steady(a, 6), steady(b, 6)
+        )
         for s, r, rc, n, a, b in store.fetchall(sql, [split, *params, start, end])
     ]
 
@@ -290,7 +299,7 @@ def won_cycle_by_month(
         "AND d.status = 'won' AND d.closed_at >= ? AND d.closed_at < ? GROUP BY 1 ORDER BY 1"
     )
     return [
-        CycleMonth(m, int(n), float(a), float(md))
+        CycleMonth(m, int(n), steady(a), float(md))
         for m, n, a, md in store.fetchall(sql, [time_zone, *params, start, end])
     ]
 

@@ -14,7 +14,7 @@ from datetime import date, datetime
 from typing import Any
 
 from salesmetrics.storage.protocol import Store, WriteTx
-from salesmetrics.storage.repositories.deal_flow import DealFilter
+from salesmetrics.storage.repositories.deal_flow import DealFilter, steady
 from salesmetrics.storage.repositories.imports import allocate_ids
 
 
@@ -222,7 +222,7 @@ def snapshot_lines(store: Store, windows: Mapping[int, tuple[datetime, datetime]
     )
     return [
         SnapshotLine(int(sid), None if r is None else int(r), int(s), int(n), int(a or 0),
-                     float(wt or 0), float(o or 0), int(c), int(b), int(won))
+                     steady(wt or 0, 2), steady(o or 0, 2), int(c), int(b), int(won))
         for sid, r, s, n, a, wt, o, c, b, won in rows
     ]  # fmt: skip
 
