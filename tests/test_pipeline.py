@@ -18,7 +18,7 @@ import pytest
 from typer.testing import CliRunner
 
 from salesmetrics.cli.main import app as cli
-from salesmetrics.domain.access import LOCAL
+from salesmetrics.domain.access import LOCAL, ForbiddenError
 from salesmetrics.domain.errors import NotFoundError
 from salesmetrics.metrics.stats import log_mean_ratio, rate_difference, wilson
 from salesmetrics.services.access.sign_in import as_person
@@ -228,7 +228,8 @@ def test_hygiene_issues_and_scores(ws: Workspace) -> None:
     assert reps["Ivan"]["no_next_activity"] == 1
     assert out["score"] == pytest.approx(20.0)
     issues = [(d["id"], d["issues"]) for d in out["list"]]
-    assert issues == [(7, ("slipped", "no_next")), (5, ("no_close", "no_next")),
+    assert issues == [(7, ("slipped", "no_next_activity")),
+                      (5, ("no_close_date", "no_next_activity")),
                       (4, ("close_past",)), (9, ("no_amount",))]  # fmt: skip
 
 
@@ -484,3 +485,24 @@ def test_each_pipeline_reads_its_own_stages_and_deals(ws: Workspace) -> None:
     assert [s["stage"] for s in renewals["steps"]] == ["Due", "won"]
     with pytest.raises(NotFoundError, match="no pipeline 'Leasing'; there are: Main, Renewals"):
         ask(ws, pipeline="Leasing")
+
+
+def test_a_stage_s_probability_and_rotting_days_are_set_from_the_command_line(
+    store_url: str,
+) -> None:
+    build(store_url)
+    runner = CliRunner()
+    r = runner.invoke(cli, ["pipeline", "stages", "--db", store_url, "--set", "demo",
+                            "--probability", "0.2", "--rotting-days", "7"])  # fmt: skip
+    assert r.exit_code == 0, r.output
+    assert "Demo: probability 20%, rotting days 7" in r.output
+    with workspace(store_url) as ws:
+        got = funnel.probabilities(ask(ws))
+        assert next(s for s in got["stages"] if s["stage"] == "Demo")["suggested"] is None
+        assert ws.store.fetchall("SELECT rotting_days FROM stages WHERE id = ?", [B]) == [(7,)]
+        with pytest.raises(ForbiddenError):
+            common.set_stage(ask(ws), as_person(ws, person(ws, "manager", 2)), "Demo",
+                             probability=0.5)  # fmt: skip
+    r = runner.invoke(cli, ["pipeline", "stages", "--db", store_url, "--set", "Nowhere",
+                            "--probability", "0.2"])  # fmt: skip
+    assert r.exit_code != 0 and "no stage 'Nowhere' in Main" in str(r.exception)

@@ -22,10 +22,12 @@ from salesmetrics.services.pipeline import bottlenecks, care, common, forecast, 
 app = typer.Typer(help="Pipeline: funnel, bottlenecks, stale deals, hygiene, forecast.",
                   no_args_is_help=True)  # fmt: skip
 
-Pipeline = Annotated[str | None, typer.Option("--pipeline", help="Id or name [the default].")]
+Pipeline = Annotated[
+    str | None, typer.Option("--pipeline", help="Id or name (default: the default pipeline).")
+]
 Period = Annotated[str | None, typer.Option(
     "--period", help="YYYY-MM, YYYY, this_quarter, last_90_days … or YYYY-MM-DD..YYYY-MM-DD "
-    "[the last 365 days; forecast: this month].")]  # fmt: skip
+    "(default: the last 365 days; forecast: this month).")]  # fmt: skip
 Rep = Annotated[str | None, typer.Option("--rep", help="Only this rep's deals (id, name, email).")]
 Team = Annotated[str | None, typer.Option("--team", help="Only this team's deals (id or name).")]
 Channel = Annotated[str | None, typer.Option("--channel", help="Only this channel's deals.")]
@@ -229,6 +231,43 @@ def _print_forecast(out: dict[str, Any]) -> None:
         typer.echo("no snapshots of closed months yet: `--snapshot` weekly, or --rebuild-weeks")
     for sid in out["snapshots_taken"]:
         typer.echo(f"snapshot {sid} stored")
+
+
+@app.command("stages")
+def stages_cmd(db: DbOption = None, pipeline: Pipeline = None,
+               stage: Annotated[str | None, typer.Option(
+                   "--set", help="Change this stage (name or id).")] = None,
+               probability: Annotated[float | None, typer.Option(
+                   "--probability", min=0.0, max=1.0,
+                   help="With --set: its configured probability, 0 to 1.")] = None,
+               rotting_days: Annotated[int | None, typer.Option(
+                   "--rotting-days", min=1, max=3650,
+                   help="With --set: days in the stage before a deal is stale.")] = None,
+               no_rotting: Annotated[bool, typer.Option(
+                   "--no-rotting", help="With --set: no rotting days for the stage.")] = False,
+               fmt: FormatOption = OutputFormat.TABLE) -> None:  # fmt: skip
+    """The pipeline's stages (position, kind, probability, rotting days); with --set, change
+    one stage's probability or rotting days, e.g. to take a suggested recalibration."""
+    with _ask(db, pipeline=pipeline, period=None, rep=None, team=None, channel=None,
+              as_of=None, as_user=None) as a:  # fmt: skip
+        if stage is not None:
+            if probability is None and rotting_days is None and not no_rotting:
+                raise typer.BadParameter("--set: give --probability, --rotting-days or "
+                                         "--no-rotting")  # fmt: skip
+            changed = common.set_stage(a, LOCAL, stage, probability=probability,
+                                       rotting_days=rotting_days,
+                                       clear_rotting=no_rotting)  # fmt: skip
+            typer.echo(f"{changed.name}: probability {changed.probability:.0%}, rotting days "
+                       f"{changed.rotting_days or '—'}")  # fmt: skip
+        rows = list(common.ask(a.ws, LOCAL, pipeline=str(a.pipeline.id)).stages)
+    if fmt is OutputFormat.JSON:
+        emit_json([{"id": s.id, "name": s.name, "position": s.position, "kind": s.kind,
+                    "probability": s.probability, "rotting_days": s.rotting_days}
+                   for s in rows])  # fmt: skip
+        return
+    _table(a.pipeline.name, ["stage", "position", "kind", "probability", "rotting days"],
+           [[s.name, str(s.position), s.kind, f"{s.probability:.0%}", str(s.rotting_days or "—")]
+            for s in rows])  # fmt: skip
 
 
 def register(root: typer.Typer) -> None:

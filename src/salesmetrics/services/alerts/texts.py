@@ -56,7 +56,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "high": "високий",
         "low": "низький",
         "stale_title": "{name}: {n} {deal_word} без руху, {amount} {currency}",
-        "stale_body": "{name}: {n} {deal_word} застрягли (довше за норму етапу або без "
+        "stale_body": "{name}: без руху {n} {deal_word} (довше за норму етапу або без "
         "активності {days} дн.), разом {amount} {currency}. Найбільша: {top} ({stage}).",
         "digest_title": "{period} зведення: сповіщень — {n}",
         "daily": "Щоденне",

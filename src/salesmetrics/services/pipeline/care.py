@@ -14,8 +14,8 @@ ISSUES = {
     "close_past": "close date in the past",
     "slipped": "close date pushed later twice or more",
     "no_amount": "no amount",
-    "no_close": "no expected close date",
-    "no_next": "no next activity planned",
+    "no_close_date": "no expected close date",
+    "no_next_activity": "no next activity planned",
 }
 
 

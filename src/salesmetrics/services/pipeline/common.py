@@ -8,8 +8,8 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from salesmetrics.domain.access import Principal
-from salesmetrics.domain.errors import NotFoundError, QueryError
+from salesmetrics.domain.access import Permission, Principal
+from salesmetrics.domain.errors import InputError, NotFoundError, QueryError
 from salesmetrics.domain.periods import DateRange, parse_period
 from salesmetrics.services.workspace import Workspace
 from salesmetrics.storage.repositories import deal_flow as flow
@@ -119,3 +119,26 @@ def ask(
     deals = DealFilter(p.id, who.scope, _reps(ws, rep, team), channel_id)
     stages = tuple(x for x in flow.stages(ws.store) if x.pipeline_id == p.id)
     return Ask(ws, p, stages, deals, chosen, today, moment, zone)
+
+
+def set_stage(
+    a: Ask, who: Principal, stage: str, *, probability: float | None = None,
+    rotting_days: int | None = None, clear_rotting: bool = False,
+) -> StageRow:  # fmt: skip
+    """Set a stage's configured probability (0 to 1) and rotting days (owners); the stage as
+    it now is."""
+    who.require(Permission.WRITE)
+    text = stage.strip().casefold()
+    found = [s for s in a.stages if str(s.id) == text or s.name.casefold() == text]
+    if not found:
+        names = ", ".join(s.name for s in a.stages)
+        raise NotFoundError(f"no stage '{stage}' in {a.pipeline.name}; there are: {names}")
+    if probability is not None and not 0.0 <= probability <= 1.0:
+        raise InputError(f"probability {probability} is not between 0 and 1 (use 0.35 for 35 %)")
+    if rotting_days is not None and not 1 <= rotting_days <= 3650:
+        raise InputError(f"rotting days {rotting_days}: use 1 to 3650")
+    target = found[0]
+    a.ws.store.write(lambda tx: flow.set_stage(tx, target.id, probability, rotting_days,
+                                                clear_rotting))  # fmt: skip
+    a.ws.metrics.refresh_rollups()  # the data version moved on: bring the rollups up to it
+    return next(s for s in flow.stages(a.ws.store) if s.id == target.id)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from salesmetrics.domain.access import LOCAL
 from salesmetrics.domain.errors import QueryError, SalesmetricsError
@@ -268,7 +269,7 @@ def accuracy(a: Ask, months: int = 6) -> dict[str, Any]:
         rows = []
         for s in by_period[start, end]:
             won_before = sum(v for (key, _), v in before.items() if key == s.id)
-            rows.append(_shot(s, lines_of[s.id], won_before, total))
+            rows.append(_shot(s, lines_of[s.id], won_before, total, a.zone))
         opening = lines_of[by_period[start, end][0].id]
         periods.append({
             "period": {"start": start, "end": end}, "actual_minor": total, "snapshots": rows,
@@ -283,10 +284,11 @@ def accuracy(a: Ask, months: int = 6) -> dict[str, Any]:
 
 
 def _shot(s: repo.SnapshotRow, lines: list[repo.SnapshotLine], won_before: int,
-          actual: int) -> dict[str, Any]:  # fmt: skip
+          actual: int, zone: ZoneInfo) -> dict[str, Any]:  # fmt: skip
     expected = won_before + sum(x.weighted_minor for x in lines)
     observed = won_before + sum(x.observed_minor for x in lines)
-    return {"id": s.id, "taken_at": s.taken_at, "how": s.how, "won_before_minor": won_before,
+    return {"id": s.id, "taken_at": s.taken_at.astimezone(zone), "how": s.how,
+            "won_before_minor": won_before,
             "expected_minor": expected, "expected_observed_minor": observed,
             "commit_minor": won_before + sum(x.commit_minor for x in lines),
             "best_case_minor": won_before + sum(x.best_case_minor for x in lines),

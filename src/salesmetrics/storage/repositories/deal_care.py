@@ -104,15 +104,16 @@ def _hygiene_from(f: DealFilter) -> tuple[str, list[Any]]:
         "x AS (SELECT d.id, d.title, d.owner_rep_id, d.amount_minor, d.currency, "
         "d.expected_close_on, d.expected_close_on < ? AS close_past, "
         "coalesce(slip.pushes, 0) >= 2 AS slipped, coalesce(slip.pushes, 0) AS pushes, "
-        "d.amount_minor <= 0 AS no_amount, d.expected_close_on IS NULL AS no_close, "
-        "nxt.deal_id IS NULL AS no_next FROM deals d LEFT JOIN slip ON slip.deal_id = d.id "
+        "d.amount_minor <= 0 AS no_amount, d.expected_close_on IS NULL AS no_close_date, "
+        "nxt.deal_id IS NULL AS no_next_activity FROM deals d "
+        "LEFT JOIN slip ON slip.deal_id = d.id "
         f"LEFT JOIN nxt ON nxt.deal_id = d.id WHERE d.status = 'open' AND {where}) "
         "SELECT * FROM x"
     )
     return sql, params
 
 
-_ANY = "(close_past OR slipped OR no_amount OR no_close OR no_next)"
+_ANY = "(close_past OR slipped OR no_amount OR no_close_date OR no_next_activity)"
 
 
 def hygiene(store: Store, f: DealFilter, now: datetime, today: date) -> list[HygieneCounts]:
@@ -120,7 +121,7 @@ def hygiene(store: Store, f: DealFilter, now: datetime, today: date) -> list[Hyg
     rows = store.fetchall(
         "SELECT owner_rep_id, count(*), count(*) FILTER (WHERE close_past), "
         "count(*) FILTER (WHERE slipped), count(*) FILTER (WHERE no_amount), "
-        "count(*) FILTER (WHERE no_close), count(*) FILTER (WHERE no_next), "
+        "count(*) FILTER (WHERE no_close_date), count(*) FILTER (WHERE no_next_activity), "
         f"count(*) FILTER (WHERE {_ANY}) FROM ({base}) z GROUP BY 1",
         [now, today, *params],
     )
@@ -141,7 +142,7 @@ class HygieneDeal:
     issues: tuple[str, ...]
 
 
-_FLAGS = ("close_past", "slipped", "no_amount", "no_close", "no_next")
+_FLAGS = ("close_past", "slipped", "no_amount", "no_close_date", "no_next_activity")
 
 
 def hygiene_deals(store: Store, f: DealFilter, now: datetime, today: date,

@@ -313,3 +313,12 @@ def find_channel(store: Store, text: str) -> list[tuple[int, str]]:
 
 def channel_names(store: Store) -> dict[int, str]:
     return {int(i): str(n) for i, n in store.fetchall("SELECT id, name FROM channels")}
+
+
+def set_stage(tx: WriteTx, stage_id: int, probability: float | None,
+              rotting_days: int | None, clear_rotting: bool) -> None:  # fmt: skip
+    """Change a stage's configured probability and rotting days."""
+    if probability is not None:
+        tx.execute("UPDATE stages SET probability = ? WHERE id = ?", [probability, stage_id])
+    if rotting_days is not None or clear_rotting:
+        tx.execute("UPDATE stages SET rotting_days = ? WHERE id = ?", [rotting_days, stage_id])
