@@ -19,7 +19,6 @@ from salesmetrics.domain.errors import SalesmetricsError
 from salesmetrics.services.pipeline import bottlenecks, care, common, forecast, funnel
 from salesmetrics.services.pipeline.bottlenecks import BASE_DAYS, RECENT_DAYS
 from salesmetrics.services.workspace import Workspace
-from salesmetrics.storage.repositories import deal_flow
 from salesmetrics.web import i18n
 from salesmetrics.web.render import locale_of, render, script_json
 
@@ -181,7 +180,7 @@ def _context(request: Request, ws: Workspace, who: Principal, say: Say) -> dict[
         f["text"] = say.finding(f)
     trend = report["time_in_stage"]["cycle_trend_days_per_month"]
     return {
-        "q": q, "by": by, "pipelines": deal_flow.pipelines(ws.store), "ask": a,
+        "q": q, "by": by, "pipelines": common.pipelines(ws), "ask": a,
         "today": a.today, "period": report["period"], "deals": report["deals"],
         "stages": _stages(report, say), "groups": report.get("groups", []),
         "trend": None if trend is None else say._("{value} d", value=say.decimal(trend, True)),

@@ -142,3 +142,8 @@ def set_stage(
                                                 clear_rotting))  # fmt: skip
     a.ws.metrics.refresh_rollups()  # the data version moved on: bring the rollups up to it
     return next(s for s in flow.stages(a.ws.store) if s.id == target.id)
+
+
+def pipelines(ws: Workspace) -> list[flow.PipelineRow]:
+    """The workspace's pipelines, the default first."""
+    return flow.pipelines(ws.store)
