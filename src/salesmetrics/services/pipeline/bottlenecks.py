@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -198,6 +198,3 @@ def bottlenecks(a: Ask, limit: int = 10) -> dict[str, Any]:
             "comparisons": len(tests), "confidence": 0.95, "z": z,
             "findings": found[:limit], "more": max(0, len(found) - limit)}  # fmt: skip
 
-
-def top(findings: Iterable[dict[str, Any]]) -> dict[str, Any] | None:
-    return next(iter(findings), None)
