@@ -197,4 +197,3 @@ def bottlenecks(a: Ask, limit: int = 10) -> dict[str, Any]:
     return {**a.about(), "window": {"start": start, "split": split, "end": end},
             "comparisons": len(tests), "confidence": 0.95, "z": z,
             "findings": found[:limit], "more": max(0, len(found) - limit)}  # fmt: skip
-
