@@ -32,6 +32,13 @@ def init(
     days_off: Annotated[
         str | None, typer.Option(help="Own days off, YYYY-MM-DD, comma-separated.")
     ] = None,
+    lead_min_history: Annotated[
+        int | None, typer.Option(help="Decided leads before lead scores use a model (default 200).")
+    ] = None,
+    lead_full_history: Annotated[
+        int | None,
+        typer.Option(help="Decided leads at which the model alone scores (default 1000)."),
+    ] = None,
 ) -> None:
     """Create a workspace (or bring an existing one's schema up to date) and set its settings."""
     given = {
@@ -43,6 +50,8 @@ def init(
         "work_calendar": work_calendar,
         "work_week": work_week,
         "days_off": days_off,
+        "lead_min_history": None if lead_min_history is None else str(lead_min_history),
+        "lead_full_history": None if lead_full_history is None else str(lead_full_history),
     }
     chosen = ws_service.init_workspace(db, {k: v for k, v in given.items() if v is not None})
     url = ws_service.resolve_url(db)

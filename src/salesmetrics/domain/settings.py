@@ -65,6 +65,30 @@ def _days_off(value: str) -> str:
     return ",".join(sorted(set(days)))
 
 
+def _count(key: str) -> Callable[[str], str]:
+    def check(value: str) -> str:
+        if not value.strip().isdigit():
+            raise ConfigError(f"{key} '{value}' must be a whole number of leads, e.g. 200")
+        return str(int(value))
+
+    return check
+
+
+def _rules(value: str) -> str:
+    """The lead points table is YAML; its rules are checked where it is used (lead scoring)."""
+    import yaml  # only when a table is set
+
+    if not value.strip():
+        return ""
+    try:
+        loaded = yaml.safe_load(value)
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"lead_rules is not valid YAML: {exc}") from exc
+    if not isinstance(loaded, dict) or not isinstance(loaded.get("rules"), list):
+        raise ConfigError("lead_rules: a points table has 'base' and a list of 'rules'")
+    return value
+
+
 def _text(value: str) -> str:
     if not value.strip():
         raise ConfigError("workspace name cannot be empty")
@@ -96,6 +120,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("work_week", "mon-fri", "Working weekdays, e.g. mon-fri or mon-sat.", _week),
     Setting("days_off", "", "The business's own days off, YYYY-MM-DD, comma-separated.",
             _days_off),
+    Setting("lead_min_history", "200", "Decided leads needed before lead scores use a trained "
+            "model; fewer: the points table alone.", _count("lead_min_history")),
+    Setting("lead_full_history", "1000", "Decided leads at which the model alone scores; in "
+            "between, model and points table are blended.", _count("lead_full_history")),
+    Setting("lead_rules", "", "The lead points table (YAML) for cold starts; empty: the "
+            "built-in table (salesmetrics leads rules).", _rules),
 )  # fmt: skip
 
 _BY_KEY = {s.key: s for s in SETTINGS}
@@ -113,6 +143,9 @@ class WorkspaceSettings:
     work_calendar: str = "auto"
     work_week: str = "mon-fri"
     days_off: str = ""
+    lead_min_history: int = 200
+    lead_full_history: int = 1000
+    lead_rules: str = ""
 
     @classmethod
     def from_mapping(cls, values: Mapping[str, str]) -> WorkspaceSettings:
@@ -130,6 +163,9 @@ class WorkspaceSettings:
             work_calendar=merged["work_calendar"],
             work_week=merged["work_week"],
             days_off=merged["days_off"],
+            lead_min_history=int(merged["lead_min_history"]),
+            lead_full_history=int(merged["lead_full_history"]),
+            lead_rules=merged["lead_rules"],
         )
 
     def calendar(self) -> WorkCalendar:

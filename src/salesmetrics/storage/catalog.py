@@ -49,6 +49,7 @@ def data_tables() -> list[str]:
         "audit_log",
         "forecast_snapshots",
         "forecast_snapshot_deals",
+        "lead_models",
         "schema_migrations",
         "workspace_state",
         "event_versions",

@@ -81,7 +81,7 @@ def _one(kind: str, text: str, hits: list[tuple[int, str]]) -> int:
     return hits[0][0]
 
 
-def _reps(ws: Workspace, rep: str | None, team: str | None) -> tuple[int, ...] | None:
+def reps_asked(ws: Workspace, rep: str | None, team: str | None) -> tuple[int, ...] | None:
     if rep and team:
         raise QueryError("ask for a rep or a team, not both")
     if rep:
@@ -116,7 +116,7 @@ def ask(
     channel_id = None
     if channel:
         channel_id = _one("channel", channel, flow.find_channel(ws.store, channel))
-    deals = DealFilter(p.id, who.scope, _reps(ws, rep, team), channel_id)
+    deals = DealFilter(p.id, who.scope, reps_asked(ws, rep, team), channel_id)
     stages = tuple(x for x in flow.stages(ws.store) if x.pipeline_id == p.id)
     return Ask(ws, p, stages, deals, chosen, today, moment, zone)
 

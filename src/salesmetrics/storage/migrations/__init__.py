@@ -13,6 +13,7 @@ from salesmetrics.storage.migrations.m0007_access import MIGRATION as M0007
 from salesmetrics.storage.migrations.m0008_target_plans import MIGRATION as M0008
 from salesmetrics.storage.migrations.m0009_alerts import MIGRATION as M0009
 from salesmetrics.storage.migrations.m0010_pipeline import MIGRATION as M0010
+from salesmetrics.storage.migrations.m0011_lead_models import MIGRATION as M0011
 
 MIGRATIONS: tuple[Migration, ...] = (
     M0001,
@@ -25,6 +26,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     M0008,
     M0009,
     M0010,
+    M0011,
 )
 
 __all__ = ["MIGRATIONS", "AddColumns", "CreateTable", "Migration", "Operation"]
