@@ -8,8 +8,9 @@ import json
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, time
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pyarrow as pa
 
@@ -19,6 +20,7 @@ from salesmetrics.domain.enums import DemoSize
 from salesmetrics.domain.errors import InputError
 from salesmetrics.domain.settings import WorkspaceSettings
 from salesmetrics.services.access.demo_accounts import add_demo_accounts
+from salesmetrics.services.leads.training import train_model
 from salesmetrics.services.metrics import refresh_rollups
 from salesmetrics.services.pipeline import common, forecast
 from salesmetrics.services.workspace import Workspace, workspace
@@ -107,6 +109,7 @@ def create_demo(
     refresh_rollups(ws)
     add_demo_accounts(ws)
     forecast_history(ws, as_of or date.today())
+    lead_model(ws, as_of or date.today())
     return loader.result(ws.store.url)
 
 
@@ -141,6 +144,7 @@ def create_demo_workspace(
             refresh_rollups(ws)
             add_demo_accounts(ws)
             forecast_history(ws, as_of or date.today())
+            lead_model(ws, as_of or date.today())
         Path(f"{target}.wal").unlink(missing_ok=True)
         building.replace(target)
     finally:
@@ -153,6 +157,12 @@ def forecast_history(ws: Workspace, as_of: date) -> None:
     """Weekly forecast snapshots of the last half year, rebuilt from the demo's history, so the
     accuracy report has something to show from the start (marked `reconstructed`)."""
     forecast.rebuild_history(common.ask(ws, LOCAL, as_of=as_of), FORECAST_WEEKS)
+
+
+def lead_model(ws: Workspace, as_of: date) -> None:
+    """A lead model trained on the demo's decided leads, so scores and the model card are
+    there from the start (trained as at the demo's data cut)."""
+    train_model(ws, LOCAL, at=datetime.combine(as_of, time(), ZoneInfo(ws.settings.time_zone)))
 
 
 def _load_one(loader: _Loader, table: str, batch: pa.Table, tx: WriteTx) -> None:

@@ -1,0 +1,1 @@
+"""Lead prioritisation: train, score, explain, evaluate; the work queue."""
