@@ -12,6 +12,7 @@ from salesmetrics.cli import (
     alerts_cmds,
     events_cmds,
     import_cmds,
+    leads_cmds,
     metrics_cmds,
     pipeline_cmds,
     records_cmds,
@@ -37,6 +38,7 @@ records_cmds.register(app)
 targets_cmds.register(app)
 alerts_cmds.register(app)
 pipeline_cmds.register(app)
+leads_cmds.register(app)
 
 
 @app.command()

@@ -19,6 +19,7 @@ from salesmetrics.api.alerts import router as alerts_router
 from salesmetrics.api.events import router as events_router
 from salesmetrics.api.events_fast import EventsFastPath
 from salesmetrics.api.imports import router as imports_router
+from salesmetrics.api.leads import router as leads_router
 from salesmetrics.api.live import router as live_router
 from salesmetrics.api.metrics import router as metrics_router
 from salesmetrics.api.pipeline import router as pipeline_router
@@ -40,6 +41,7 @@ from salesmetrics.web.data import router as data_router
 from salesmetrics.web.explorer import router as explorer_router
 from salesmetrics.web.fragments import router as fragments_router
 from salesmetrics.web.headers import SecurityHeaders
+from salesmetrics.web.leads import router as leads_page_router
 from salesmetrics.web.login import router as login_router
 from salesmetrics.web.pages import router as pages_router
 from salesmetrics.web.pipeline import router as pipeline_page_router
@@ -90,6 +92,7 @@ def create_app(url: str | None = None) -> FastAPI:
     app.include_router(events_router)
     app.include_router(imports_router)
     app.include_router(live_router)
+    app.include_router(leads_router)  # before records: /leads/scores is not /leads/{id}
     app.include_router(records_router)
     app.include_router(search_router)
     app.include_router(targets_router)
@@ -102,6 +105,7 @@ def create_app(url: str | None = None) -> FastAPI:
     app.include_router(team_api_router)
     app.include_router(team_router)
     app.include_router(pipeline_page_router)
+    app.include_router(leads_page_router)
     app.include_router(users_page_router)
     app.include_router(account_router)
     app.include_router(records_page_router)
