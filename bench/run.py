@@ -4,7 +4,8 @@ Budgets come from the design: demo small < 10 s; large < 300 s and < 4 GiB peak 
 Bulk load is compared with DuckDB's bare INSERT from the same Arrow table, in the same process.
 The metric engine's overview set runs on the large demo just built (bench/metrics_bench.py):
 p95 < 150 ms, within 1.3x of hand-written SQL, >= 10x faster than plain pandas. The Pipeline
-page's queries on the same demo (bench/pipeline_bench.py): each p95 < 300 ms.
+page's queries on the same demo (bench/pipeline_bench.py): each p95 < 300 ms. Lead scoring
+(bench/leads_bench.py): training on 100k decided leads < 30 s, scoring 100k open leads < 5 s.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import pyarrow as pa
 
 from events_bench import bench_events, print_events
 from import_bench import bench_import
+from leads_bench import bench_leads, print_leads
 from live_bench import bench_live, print_live
 from metrics_bench import bench_metrics
 from pipeline_bench import bench_pipeline, print_pipeline
@@ -109,6 +111,7 @@ def main() -> None:
     parser.add_argument("--import-rows", type=int, default=1_000_000)
     parser.add_argument("--metric-runs", type=int, default=20, help="timed runs per way")
     parser.add_argument("--metric-pandas-runs", type=int, default=5, help="pandas is slow")
+    parser.add_argument("--leads", type=int, default=100_000, help="decided and open, each")
     args = parser.parse_args()
     RESULTS.mkdir(exist_ok=True)
     stamp = {
@@ -160,6 +163,9 @@ def main() -> None:
             ev = bench_events(work / "demo-large.duckdb", clients=48, label="large demo")
             _save("events", {**stamp, **ev})
             print_events(ev)
+        leads = bench_leads(work, args.leads, args.leads)
+        _save("leads", {**stamp, **leads})
+        print_leads(leads)
 
 
 def _print_metrics(m: dict[str, Any]) -> None:
