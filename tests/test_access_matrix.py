@@ -167,15 +167,28 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
                 }
             ),
             "rep_id": [str(rep_a), str(rep_b), str(manager)],
-            "lead": sorted({  # open leads of B and of A, by id and by external id
-                *_ids(ws, "SELECT min(id) FROM leads WHERE status = 'open' AND owner_rep_id = ?",
-                      rep_b),
-                *_ids(ws, "SELECT min(id) FROM leads WHERE status = 'open' AND owner_rep_id = ?",
-                      rep_a),
-                *(str(r[0]) for r in ws.store.fetchall(
-                    "SELECT min(external_id) FROM leads WHERE status = 'open' "
-                    "AND owner_rep_id = ?", [rep_b])),
-            }),  # fmt: skip
+            "lead": sorted(
+                {  # open leads of B and of A, by id and by external id
+                    *_ids(
+                        ws,
+                        "SELECT min(id) FROM leads WHERE status = 'open' AND owner_rep_id = ?",
+                        rep_b,
+                    ),
+                    *_ids(
+                        ws,
+                        "SELECT min(id) FROM leads WHERE status = 'open' AND owner_rep_id = ?",
+                        rep_a,
+                    ),
+                    *(
+                        str(r[0])
+                        for r in ws.store.fetchall(
+                            "SELECT min(external_id) FROM leads WHERE status = 'open' "
+                            "AND owner_rep_id = ?",
+                            [rep_b],
+                        )
+                    ),
+                }
+            ),
             "import_id": ["1"],
             "preview_id": ["pv-unknown"],
             "ref": ["1", "pv-unknown"],
