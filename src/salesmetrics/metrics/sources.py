@@ -84,6 +84,7 @@ DIMENSION_DOCS: dict[str, str] = {
     "product": "the product's name",
     "category": "the product's category",
     "region": "the customer's region",
+    "segment": "the customer's RFM segment as last computed (salesmetrics segments refresh)",
     "customer.<key>": "any imported customer attribute, e.g. customer.city",
     "lead_source": "the channel of the lead a deal came from",
     "stage": "the pipeline stage",
@@ -98,8 +99,13 @@ def _rep(key: str = "rep_id") -> dict[str, Dim]:
     return {"rep": Dim(key, _lookup("reps", "name")), "team": Dim(key, _team)}
 
 
+def _segment() -> ir.Table:
+    s = table("customer_segments")
+    return s.select(key=s.id, value=s.segment)
+
+
 def _customer(key: str = "customer_id") -> dict[str, Dim]:
-    return {"region": Dim(key, _lookup("customers", "region"))}
+    return {"region": Dim(key, _lookup("customers", "region")), "segment": Dim(key, _segment)}
 
 
 def _channel(key: str = "channel_id") -> dict[str, Dim]:

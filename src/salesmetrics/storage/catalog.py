@@ -50,6 +50,7 @@ def data_tables() -> list[str]:
         "forecast_snapshots",
         "forecast_snapshot_deals",
         "lead_models",
+        "customer_segments",
         "schema_migrations",
         "workspace_state",
         "event_versions",

@@ -14,6 +14,7 @@ from salesmetrics.storage.migrations.m0008_target_plans import MIGRATION as M000
 from salesmetrics.storage.migrations.m0009_alerts import MIGRATION as M0009
 from salesmetrics.storage.migrations.m0010_pipeline import MIGRATION as M0010
 from salesmetrics.storage.migrations.m0011_lead_models import MIGRATION as M0011
+from salesmetrics.storage.migrations.m0012_customer_segments import MIGRATION as M0012
 
 MIGRATIONS: tuple[Migration, ...] = (
     M0001,
@@ -27,6 +28,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     M0009,
     M0010,
     M0011,
+    M0012,
 )
 
 __all__ = ["MIGRATIONS", "AddColumns", "CreateTable", "Migration", "Operation"]
