@@ -16,6 +16,7 @@ from salesmetrics.cli import (
     metrics_cmds,
     pipeline_cmds,
     records_cmds,
+    segments_cmds,
     targets_cmds,
     users_cmds,
     workspace_cmds,
@@ -39,6 +40,7 @@ targets_cmds.register(app)
 alerts_cmds.register(app)
 pipeline_cmds.register(app)
 leads_cmds.register(app)
+segments_cmds.register(app)
 
 
 @app.command()

@@ -8,7 +8,7 @@ import json
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -23,6 +23,7 @@ from salesmetrics.services.access.demo_accounts import add_demo_accounts
 from salesmetrics.services.leads.training import train_model
 from salesmetrics.services.metrics import refresh_rollups
 from salesmetrics.services.pipeline import common, forecast
+from salesmetrics.services.segments.refresh import refresh as refresh_segments
 from salesmetrics.services.workspace import Workspace, workspace
 from salesmetrics.storage.open import duckdb_path, is_postgres, resolve_url
 from salesmetrics.storage.protocol import WriteTx
@@ -110,6 +111,7 @@ def create_demo(
     add_demo_accounts(ws)
     forecast_history(ws, as_of or date.today())
     lead_model(ws, as_of or date.today())
+    segments(ws, as_of or date.today())
     return loader.result(ws.store.url)
 
 
@@ -145,6 +147,7 @@ def create_demo_workspace(
             add_demo_accounts(ws)
             forecast_history(ws, as_of or date.today())
             lead_model(ws, as_of or date.today())
+            segments(ws, as_of or date.today())
         Path(f"{target}.wal").unlink(missing_ok=True)
         building.replace(target)
     finally:
@@ -163,6 +166,12 @@ def lead_model(ws: Workspace, as_of: date) -> None:
     """A lead model trained on the demo's decided leads, so scores and the model card are
     there from the start (trained as at the demo's data cut)."""
     train_model(ws, LOCAL, at=datetime.combine(as_of, time(), ZoneInfo(ws.settings.time_zone)))
+
+
+def segments(ws: Workspace, as_of: date) -> None:
+    """Every customer's segment stored as at the demo's data cut, so `kpi --by segment` and the
+    segment filter work from the start."""
+    refresh_segments(ws, as_of - timedelta(days=1))
 
 
 def _load_one(loader: _Loader, table: str, batch: pa.Table, tx: WriteTx) -> None:

@@ -26,6 +26,7 @@ from salesmetrics.api.pipeline import router as pipeline_router
 from salesmetrics.api.records import router as records_router
 from salesmetrics.api.routes import router as api_router
 from salesmetrics.api.search import router as search_router
+from salesmetrics.api.segments import router as segments_router
 from salesmetrics.api.targets import router as targets_router
 from salesmetrics.api.team import router as team_api_router
 from salesmetrics.api.users import router as users_router
@@ -93,6 +94,7 @@ def create_app(url: str | None = None) -> FastAPI:
     app.include_router(imports_router)
     app.include_router(live_router)
     app.include_router(leads_router)  # before records: /leads/scores is not /leads/{id}
+    app.include_router(segments_router)
     app.include_router(records_router)
     app.include_router(search_router)
     app.include_router(targets_router)

@@ -1,0 +1,220 @@
+"""Customer lifetime value as people read it: the BG/NBD and Gamma-Gamma models fitted on the
+purchase days of the customers in view, each customer's chance of still being a customer, the
+purchases and spend to expect, the discounted value over a horizon, and the valuable customers
+the business is about to lose.
+
+With a calibration end before the as-of day, the models learn from the purchases up to it and
+the report adds a check: the purchases they predicted for the days after it against those that
+happened (in total and by how often customers had bought). Fitted on the asker's view: a rep's
+figures come from the rep's customers alone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import numpy as np
+
+from salesmetrics.analytics.clv.bgnbd import BgNbd
+from salesmetrics.analytics.clv.gamma_gamma import GammaGamma, spend_frequency_correlation
+from salesmetrics.analytics.clv.summary import Summary, summarise
+from salesmetrics.analytics.clv.value import discounted_clv
+from salesmetrics.domain.access import Principal
+from salesmetrics.domain.errors import InputError
+from salesmetrics.services.segments.behaviour import Behaviour, read
+from salesmetrics.services.workspace import Workspace
+from salesmetrics.storage.repositories import customer_behaviour as repo
+
+UNITS = ("day", "week", "month")
+RISK_SPEND_SHARE = 0.2  # the top fifth of customers by past spend are "valuable"
+RISK_P_ALIVE = 0.5  # ... and at risk below this chance of still being a customer
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    as_of: date
+    calibration_end: date
+    time_unit: str = "week"
+    months: int = 12
+    monthly_discount: float = 0.01
+    margin: float = 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class Fitted:
+    summary: Summary
+    purchases: BgNbd
+    spend: GammaGamma | None  # None: too few repeat buyers for a spend model
+    p_alive: np.ndarray[Any, np.dtype[np.float64]]
+    expected: np.ndarray[Any, np.dtype[np.float64]]  # purchases over the horizon
+    spend_each: np.ndarray[Any, np.dtype[np.float64]]  # expected spend per purchase (minor)
+    value: np.ndarray[Any, np.dtype[np.float64]]  # discounted CLV (minor)
+    past: np.ndarray[Any, np.dtype[np.float64]]  # total spend so far (minor)
+
+
+def _check(s: Settings) -> None:
+    if s.time_unit not in UNITS:
+        raise InputError(f"time unit '{s.time_unit}': use day, week or month")
+    if s.calibration_end > s.as_of:
+        raise InputError(f"the calibration end {s.calibration_end} is after the as-of day "
+                         f"{s.as_of}")  # fmt: skip
+    if not 1 <= s.months <= 120:
+        raise InputError(f"the horizon is 1 to 120 months, not {s.months}")
+    if not 0 < s.margin <= 1:
+        raise InputError(f"the margin is a share of revenue above 0 and at most 1, not {s.margin}")
+
+
+def fit(b: Behaviour, s: Settings) -> Fitted:
+    """Both models on the purchase days up to the calibration end, and every customer's
+    figures as of it."""
+    _check(s)
+    obs = s.as_of if s.calibration_end < s.as_of else None
+    sm = summarise(b.tx_customer, b.tx_day, b.tx_amount, calibration_end=s.calibration_end,
+                   observation_end=obs, time_unit=s.time_unit)  # fmt: skip
+    if len(sm) == 0:
+        raise InputError(f"no customer bought on or before {s.calibration_end}")
+    keys, counts = np.unique(np.c_[sm.frequency, sm.recency, sm.T], axis=0, return_counts=True)
+    model = BgNbd.fit(keys[:, 0], keys[:, 1], keys[:, 2], weights=counts, time_unit=s.time_unit)
+    spend = _spend_model(sm)
+    each = (spend.conditional_expected_spend(sm.frequency, sm.monetary) if spend is not None
+            else np.where(sm.frequency > 0, sm.monetary, _mean_spend(b)))  # fmt: skip
+    value = discounted_clv(model, sm.frequency, sm.recency, sm.T, each, months=s.months,
+                           monthly_discount=s.monthly_discount, margin=s.margin)  # fmt: skip
+    horizon = s.months * {"day": 30.4375, "week": 30.4375 / 7, "month": 1.0}[s.time_unit]
+    upto = b.tx_day <= np.datetime64(s.calibration_end, "D")
+    past = np.bincount(np.searchsorted(sm.customer, b.tx_customer[upto]),
+                       weights=b.tx_amount[upto], minlength=len(sm)).astype(np.float64)  # fmt: skip
+    return Fitted(sm, model, spend, model.p_alive(sm.frequency, sm.recency, sm.T),
+                  model.conditional_expected(horizon, sm.frequency, sm.recency, sm.T),
+                  each, value, past)  # fmt: skip
+
+
+def _spend_model(sm: Summary) -> GammaGamma | None:
+    repeat = sm.frequency > 0
+    if int(repeat.sum()) < 10:
+        return None
+    try:
+        return GammaGamma.fit(sm.frequency[repeat], sm.monetary[repeat])
+    except InputError:
+        return None
+
+
+def _mean_spend(b: Behaviour) -> float:
+    return float(b.tx_amount.mean()) if len(b.tx_amount) else 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class ClvReport:
+    settings: Settings
+    currency: str
+    fitted: Fitted
+    names: dict[int, tuple[str | None, str | None, int | None, str | None]]  # ext, name, rep
+
+    def parameters(self) -> dict[str, Any]:
+        f = self.fitted
+        sm = f.summary
+        p = f.purchases
+        out: dict[str, Any] = {
+            "bgnbd": {"r": p.r, "alpha": p.alpha, "a": p.a, "b": p.b,
+                      "log_likelihood": p.log_likelihood(sm.frequency, sm.recency, sm.T)},
+            "gamma_gamma": None,
+        }  # fmt: skip
+        if f.spend is not None:
+            repeat = sm.frequency > 0
+            g = f.spend
+            out["gamma_gamma"] = {
+                "p": g.p, "q": g.q, "gamma": g.gamma, "repeat_customers": int(repeat.sum()),
+                "log_likelihood": g.log_likelihood(sm.frequency[repeat], sm.monetary[repeat]),
+                "spend_frequency_correlation": spend_frequency_correlation(
+                    sm.frequency[repeat], sm.monetary[repeat]),
+            }  # fmt: skip
+        return out
+
+    def holdout(self) -> dict[str, Any] | None:
+        f = self.fitted
+        sm = f.summary
+        if sm.holdout_frequency is None or sm.holdout_duration is None:
+            return None
+        predicted = f.purchases.conditional_expected(sm.holdout_duration, sm.frequency,
+                                                     sm.recency, sm.T)  # fmt: skip
+        actual = sm.holdout_frequency
+        buckets = []
+        for lo, hi in ((0, 0), (1, 1), (2, 2), (3, 4), (5, 9), (10, None)):
+            at = (sm.frequency >= lo) & (sm.frequency <= (hi if hi is not None else 10**9))
+            if at.any():
+                buckets.append({"frequency": f"{lo}" if lo == hi else f"{lo}+" if hi is None
+                                else f"{lo}-{hi}", "customers": int(at.sum()),
+                                "predicted": round(float(predicted[at].sum()), 1),
+                                "actual": int(actual[at].sum())})  # fmt: skip
+        return {"from": str(sm.calibration_end + 1), "to": str(sm.observation_end),
+                "predicted": round(float(predicted.sum()), 1), "actual": int(actual.sum()),
+                "by_frequency": buckets}  # fmt: skip
+
+    def customer_rows(self) -> list[dict[str, Any]]:
+        f = self.fitted
+        sm = f.summary
+        rows = []
+        for i, cid in enumerate(sm.customer.tolist()):
+            ext, name, rep_id, rep = self.names.get(int(cid), (None, None, None, None))
+            rows.append({
+                "id": int(cid), "external_id": ext, "name": name, "rep_id": rep_id, "rep": rep,
+                "frequency": int(sm.frequency[i]), "recency": round(float(sm.recency[i]), 4),
+                "T": round(float(sm.T[i]), 4), "spent_minor": round(float(f.past[i])),
+                "p_alive": round(float(f.p_alive[i]), 4),
+                "expected_purchases": round(float(f.expected[i]), 4),
+                "expected_spend_minor": round(float(f.spend_each[i])),
+                "clv_minor": round(float(f.value[i])),
+            })  # fmt: skip
+        return rows
+
+    def at_risk(self) -> list[dict[str, Any]]:
+        """Valuable customers (top fifth by past spend) whose P(alive) is below one half,
+        most valuable first."""
+        f = self.fitted
+        if not len(f.past):
+            return []
+        line = float(np.quantile(f.past, 1 - RISK_SPEND_SHARE))
+        chosen = np.flatnonzero((f.past >= line) & (f.p_alive < RISK_P_ALIVE))
+        rows = self.customer_rows()
+        return [rows[i] for i in chosen[np.argsort(-f.past[chosen], kind="stable")].tolist()]
+
+    def distribution(self, bins: int = 10) -> list[dict[str, Any]]:
+        """Customers by CLV band (equal-width bands up to the 99th percentile, then the rest)."""
+        v = self.fitted.value
+        if not len(v):
+            return []
+        top = float(np.quantile(v, 0.99)) or 1.0
+        edges = np.linspace(0.0, top, bins + 1)
+        counts = np.histogram(np.clip(v, 0, top), edges)[0]
+        return [{"from_minor": round(float(edges[i])), "to_minor": round(float(edges[i + 1])),
+                 "customers": int(counts[i])} for i in range(bins)]  # fmt: skip
+
+    def as_dict(self, customers: bool = True) -> dict[str, Any]:
+        s = self.settings
+        v = self.fitted.value
+        return {
+            "as_of": s.as_of.isoformat(), "calibration_end": s.calibration_end.isoformat(),
+            "time_unit": s.time_unit, "horizon_months": s.months,
+            "monthly_discount": s.monthly_discount, "margin": s.margin,
+            "currency": self.currency, "customers_fitted": len(v),
+            "total_clv_minor": round(float(v.sum())),
+            "parameters": self.parameters(), "holdout": self.holdout(),
+            "distribution": self.distribution(), "at_risk": self.at_risk(),
+            **({"customers": self.customer_rows()} if customers else {}),
+        }  # fmt: skip
+
+
+def clv(ws: Workspace, who: Principal, settings: Settings) -> ClvReport:
+    """Fit and apply the CLV models on the customers in `who`'s view."""
+    b = read(ws, who, settings.as_of, categories=False)
+    fitted = fit(b, settings)
+    return ClvReport(settings, ws.settings.base_currency, fitted, who_is(ws, who))
+
+
+def who_is(ws: Workspace, who: Principal) -> dict[int, tuple[Any, Any, Any, Any]]:
+    """Customer id -> (external id, name, owner rep id, owner's name), for those in view."""
+    t = repo.customers(ws.store, who.scope)
+    cols = [t.column(c).to_pylist() for c in ("id", "external_id", "name", "rep_id", "rep")]
+    return {int(i): (e, n, ri, r) for i, e, n, ri, r in zip(*cols, strict=True)}
