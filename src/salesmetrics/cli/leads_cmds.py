@@ -12,12 +12,11 @@ from rich.table import Table
 
 from salesmetrics.cli.metrics_cmds import parse_as_of
 from salesmetrics.cli.options import DbOption, FormatOption, OutputFormat
+from salesmetrics.cli.people import acting_as, language
 from salesmetrics.cli.render import emit_json
-from salesmetrics.domain.access import LOCAL, Principal
+from salesmetrics.domain.access import LOCAL
 from salesmetrics.services import workspace as ws_service
-from salesmetrics.services.access.sign_in import as_person
 from salesmetrics.services.leads import scoring, training
-from salesmetrics.services.workspace import Workspace
 
 app = typer.Typer(help="Lead scores: train, score, explain, evaluate; the points table.",
                   no_args_is_help=True)  # fmt: skip
@@ -30,14 +29,6 @@ Lang = Annotated[str | None, typer.Option(
     "--lang", help="uk or en for the reasons (default: the workspace's locale).")]  # fmt: skip
 AsOf = Annotated[str | None, typer.Option(
     "--as-of", help="As at the end of YYYY-MM-DD: nothing recorded later is read.")]  # fmt: skip
-
-
-def _who(ws: Workspace, as_user: str | None) -> Principal:
-    return as_person(ws, as_user) if as_user else LOCAL
-
-
-def _lang(ws: Workspace, lang: str | None) -> str:
-    return lang if lang in ("uk", "en") else ws.settings.locale
 
 
 def _pct(v: Any) -> str:
@@ -142,7 +133,7 @@ def evaluate_cmd(db: DbOption = None, lang: Lang = None,
     """The model card: the model in force, its held-out evaluation (AUC, lift, calibration,
     baselines), what moves scores, and the columns the leakage screen left out."""
     with ws_service.workspace(db) as ws:
-        d = training.card(ws, LOCAL, _lang(ws, lang)).as_dict()
+        d = training.card(ws, LOCAL, language(ws, lang)).as_dict()
         if fmt is OutputFormat.JSON:
             emit_json(d)
         else:
@@ -159,7 +150,7 @@ def score_cmd(db: DbOption = None, rep: Rep = None, team: Team = None, as_user: 
     """The work queue: open leads by expected value (score x the typical won deal of their
     channel), each with its score, its strongest reasons and a suggested next step."""
     with ws_service.workspace(db) as ws:
-        q = scoring.queue(ws, _who(ws, as_user), rep=rep, team=team, lang=_lang(ws, lang),
+        q = scoring.queue(ws, acting_as(ws, as_user), rep=rep, team=team, lang=language(ws, lang),
                           limit=None if every else limit)  # fmt: skip
         if fmt is not OutputFormat.TABLE:
             emit_json(q.as_dict())
@@ -183,7 +174,7 @@ def explain_cmd(lead: Annotated[str, typer.Argument(help="The lead's id or exter
                 fmt: FormatOption = OutputFormat.TABLE) -> None:  # fmt: skip
     """One open lead's score with every factor that pushes it up or down, in points."""
     with ws_service.workspace(db) as ws:
-        x = scoring.explain(ws, _who(ws, as_user), lead, lang=_lang(ws, lang))
+        x = scoring.explain(ws, acting_as(ws, as_user), lead, lang=language(ws, lang))
         if fmt is not OutputFormat.TABLE:
             emit_json(x.as_dict())
             return

@@ -12,10 +12,9 @@ from rich.table import Table
 
 from salesmetrics.cli.metrics_cmds import parse_as_of
 from salesmetrics.cli.options import DbOption, FormatOption, OutputFormat
+from salesmetrics.cli.people import acting_as, language
 from salesmetrics.cli.render import emit_json
-from salesmetrics.domain.access import LOCAL, Principal
 from salesmetrics.services import workspace as ws_service
-from salesmetrics.services.access.sign_in import as_person
 from salesmetrics.services.segments import clusters as cl
 from salesmetrics.services.segments import clv as value
 from salesmetrics.services.segments.refresh import refresh
@@ -31,14 +30,6 @@ Lang = Annotated[str | None, typer.Option(
     "--lang", help="uk or en (default: the workspace's locale).")]  # fmt: skip
 AsOf = Annotated[str | None, typer.Option(
     "--as-of", help="As at the end of YYYY-MM-DD (default: today).")]  # fmt: skip
-
-
-def _who(ws: Workspace, as_user: str | None) -> Principal:
-    return as_person(ws, as_user) if as_user else LOCAL
-
-
-def _lang(ws: Workspace, lang: str | None) -> str:
-    return lang if lang in ("uk", "en") else ws.settings.locale
 
 
 def _day(ws: Workspace, text: str | None) -> date:
@@ -57,7 +48,7 @@ def rfm_cmd(db: DbOption = None, as_of: AsOf = None, as_user: AsUser = None, lan
     """RFM segments: every customer scored on recency, frequency and money, named by the
     segment table, with each segment's size and revenue and the moves since last month."""
     with ws_service.workspace(db) as ws:
-        r = rfm(ws, _who(ws, as_user), _day(ws, as_of), k=k, lang=_lang(ws, lang))
+        r = rfm(ws, acting_as(ws, as_user), _day(ws, as_of), k=k, lang=language(ws, lang))
         if fmt is not OutputFormat.TABLE:
             emit_json(r.as_dict())
             return
@@ -91,8 +82,8 @@ def clusters_cmd(db: DbOption = None, as_of: AsOf = None, as_user: AsUser = None
                  fmt: FormatOption = OutputFormat.TABLE) -> None:  # fmt: skip
     """Behaviour clusters: customers grouped by how they buy, each described in words."""
     with ws_service.workspace(db) as ws:
-        r = cl.clusters(ws, _who(ws, as_user), _day(ws, as_of), seed=seed, k=k,
-                        lang=_lang(ws, lang))  # fmt: skip
+        r = cl.clusters(ws, acting_as(ws, as_user), _day(ws, as_of), seed=seed, k=k,
+                        lang=language(ws, lang))  # fmt: skip
         if fmt is not OutputFormat.TABLE:
             emit_json(r.as_dict(customers=True))
             return
@@ -130,7 +121,7 @@ def clv_cmd(db: DbOption = None, as_of: AsOf = None, as_user: AsUser = None,
         day = _day(ws, as_of)
         settings = value.Settings(day, parse_as_of(calibration_end) or day, time_unit, months,
                                   discount, margin)  # fmt: skip
-        r = value.clv(ws, _who(ws, as_user), settings)
+        r = value.clv(ws, acting_as(ws, as_user), settings)
         if fmt is not OutputFormat.TABLE:
             emit_json(r.as_dict())
             return

@@ -12,12 +12,12 @@ from rich.table import Table
 
 from salesmetrics.cli.metrics_cmds import fmt_value, parse_as_of
 from salesmetrics.cli.options import DbOption, FormatOption, OutputFormat
+from salesmetrics.cli.people import acting_as
 from salesmetrics.cli.render import emit_json
-from salesmetrics.domain.access import LOCAL, Principal
+from salesmetrics.domain.access import LOCAL
 from salesmetrics.domain.enums import TargetSplit
 from salesmetrics.domain.errors import InputError
 from salesmetrics.services import workspace as ws_service
-from salesmetrics.services.access.sign_in import as_person
 from salesmetrics.services.targets import plan, rollup, status
 from salesmetrics.services.targets.status import TargetStatus
 from salesmetrics.services.workspace import Workspace
@@ -69,10 +69,6 @@ def _weights(text: str | None) -> list[float] | None:
         raise InputError(f"--weights '{text}': give numbers, e.g. 1,1,2") from None
 
 
-def _who(ws: Workspace, email: str | None) -> Principal:
-    return as_person(ws, email) if email else LOCAL
-
-
 @app.command("set")
 def set_cmd(
     metric: Annotated[str, typer.Argument(help="Any metric: revenue, deals_won, win_rate …")],
@@ -121,7 +117,7 @@ def list_cmd(db: DbOption = None, period: PeriodOpt = None, metric: MetricOpt = 
     with ws_service.workspace(db) as ws:
         day = ws.metrics.today()
         start, end = _range(ws, period, day)
-        rows = status.list_targets(ws, _who(ws, as_user), start, end, metric)
+        rows = status.list_targets(ws, acting_as(ws, as_user), start, end, metric)
         units = {t.metric: ws.metrics.catalog.get(t.metric).unit.value for t in rows}
         currency = ws.settings.base_currency
     if fmt is OutputFormat.JSON:
@@ -154,7 +150,7 @@ def status_cmd(db: DbOption = None, period: PeriodOpt = None, metric: MetricOpt 
     with ws_service.workspace(db) as ws:
         day = parse_as_of(as_of) or ws.metrics.today()
         start, end = _range(ws, period, day)
-        who = _who(ws, as_user)
+        who = acting_as(ws, as_user)
         found = status.status(ws, who, day, start=start, end=end, metric=metric)
         flags = rollup.mismatches(ws, who, start, end, metric)
         units = {m.metric: ws.metrics.catalog.get(m.metric).unit.value for m in flags}
