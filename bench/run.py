@@ -6,6 +6,8 @@ The metric engine's overview set runs on the large demo just built (bench/metric
 p95 < 150 ms, within 1.3x of hand-written SQL, >= 10x faster than plain pandas. The Pipeline
 page's queries on the same demo (bench/pipeline_bench.py): each p95 < 300 ms. Lead scoring
 (bench/leads_bench.py): training on 100k decided leads < 30 s, scoring 100k open leads < 5 s.
+Customer segments (bench/segments_bench.py): RFM, clusters and CLV on 1M customers and 10M order
+lines < 60 s and < 4 GiB.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from metrics_bench import bench_metrics
 from pipeline_bench import bench_pipeline, print_pipeline
 from salesmetrics.storage.open import open_store
 from salesmetrics.storage.repositories import bulk
+from segments_bench import bench_segments, print_segments
 
 RESULTS = Path(__file__).parent / "results"
 BUDGETS = {
@@ -166,6 +169,9 @@ def main() -> None:
         leads = bench_leads(work, args.leads, args.leads)
         _save("leads", {**stamp, **leads})
         print_leads(leads)
+        seg = bench_segments(work)
+        _save("segments", {**stamp, **seg})
+        print_segments(seg)
 
 
 def _print_metrics(m: dict[str, Any]) -> None:

@@ -87,14 +87,14 @@ def build(days: pa.Table, as_of: date, spend: pa.Table | None = None) -> Behavio
     )
     unconverted = int(np.asarray(days.column("unconverted").to_numpy(), np.int64).sum())
     bought = amount > 0
-    ids, start = np.unique(customer, return_index=True)
-    buyers = np.unique(customer[bought])
-    keep = np.isin(ids, buyers)
+    ids, start = _runs(customer)
+    c, d = customer[bought], day[bought]  # purchase days only, still sorted
+    buyers, first_at = _runs(c)
+    keep = np.isin(ids, buyers, assume_unique=True)
     total = np.add.reduceat(amount, start) if len(start) else np.zeros(0)
     n_orders = np.add.reduceat(orders, start) if len(start) else np.zeros(0, np.int64)
     discounts = np.add.reduceat(discount, start) if len(start) else np.zeros(0)
-    c, d = customer[bought], day[bought]  # purchase days only, still sorted
-    _, first_at, count = np.unique(c, return_index=True, return_counts=True)
+    count = np.diff(np.append(first_at, len(c)))
     last_at = first_at + count - 1
     gross = total[keep] + discounts[keep]
     return Behaviour(
@@ -117,16 +117,17 @@ def build(days: pa.Table, as_of: date, spend: pa.Table | None = None) -> Behavio
 def _shares(spend: pa.Table, ids: I64) -> dict[str, F64]:
     """Each customer's share of spend per top category (by total spend), the rest as 'other'."""
     customer = np.asarray(spend.column("customer_id").to_numpy(zero_copy_only=False), np.int64)
-    category = np.asarray(spend.column("category").to_pylist(), dtype=object)
+    coded = pa.chunked_array(spend.column("category")).combine_chunks().dictionary_encode()
+    code = np.asarray(coded.indices.to_numpy(zero_copy_only=False), np.int64)
+    names = [str(x) for x in coded.dictionary.to_pylist()]
     amount = np.nan_to_num(
         np.asarray(spend.column("amount").to_numpy(zero_copy_only=False), np.float64)
     ).clip(min=0)  # returns do not make a negative share
     where = np.searchsorted(ids, customer)
     seen = (where < len(ids)) & (ids[np.minimum(where, len(ids) - 1)] == customer)
-    where, category, amount = where[seen], category[seen], amount[seen]
-    if not len(category):
+    where, code, amount = where[seen], code[seen], amount[seen]
+    if not len(code):
         return {}
-    names, code = np.unique(category, return_inverse=True)
     totals = np.bincount(code, weights=amount, minlength=len(names))
     top = [int(i) for i in np.argsort(-totals)[:TOP_CATEGORIES]]
     per: F64 = np.bincount(where, weights=amount, minlength=len(ids)).astype(np.float64)
@@ -139,6 +140,15 @@ def _shares(spend: pa.Table, ids: I64) -> dict[str, F64]:
     if rest.any():
         out["other"] = _share(where[rest], amount[rest], per)
     return out
+
+
+def _runs(sorted_ids: I64) -> tuple[I64, I64]:
+    """The distinct values of a sorted array and where each run starts (np.unique without
+    sorting again)."""
+    if not len(sorted_ids):
+        return sorted_ids, np.zeros(0, np.int64)
+    start = np.flatnonzero(np.r_[True, sorted_ids[1:] != sorted_ids[:-1]]).astype(np.int64)
+    return sorted_ids[start], start
 
 
 def _share(where: I64, amount: F64, per: F64) -> F64:
