@@ -189,6 +189,12 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
                     ),
                 }
             ),
+            "customer_id": sorted(
+                {
+                    *_ids(ws, "SELECT min(id) FROM customers WHERE owner_rep_id = ?", rep_b),
+                    *_ids(ws, "SELECT min(id) FROM customers WHERE owner_rep_id = ?", rep_a),
+                }
+            ),
             "import_id": ["1"],
             "preview_id": ["pv-unknown"],
             "ref": ["1", "pv-unknown"],

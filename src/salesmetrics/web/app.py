@@ -38,6 +38,7 @@ from salesmetrics.services.workspace import open_workspace, prepare_for_serving
 from salesmetrics.web.account import router as account_router
 from salesmetrics.web.alerts import router as alerts_page_router
 from salesmetrics.web.authn import Authenticate
+from salesmetrics.web.customers import router as customers_page_router
 from salesmetrics.web.data import router as data_router
 from salesmetrics.web.explorer import router as explorer_router
 from salesmetrics.web.fragments import router as fragments_router
@@ -108,6 +109,7 @@ def create_app(url: str | None = None) -> FastAPI:
     app.include_router(team_router)
     app.include_router(pipeline_page_router)
     app.include_router(leads_page_router)
+    app.include_router(customers_page_router)
     app.include_router(users_page_router)
     app.include_router(account_router)
     app.include_router(records_page_router)

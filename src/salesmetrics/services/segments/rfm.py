@@ -129,7 +129,7 @@ def rfm(ws: Workspace, who: Principal, as_of: date, *, k: int = DEFAULT_K,
     for s in summary(a):
         rule = table.rule(s.name)
         rows.append(SegmentRow(
-            s.name, _say(rule.label, lang, s.name), _say(rule.description, lang, ""),
+            s.name, say(rule.label, lang, s.name), say(rule.description, lang, ""),
             s.customers, s.share, s.revenue, s.mean_recency, s.mean_frequency, s.mean_monetary,
         ))  # fmt: skip
     scale = table.scale
@@ -148,7 +148,8 @@ def rfm(ws: Workspace, who: Principal, as_of: date, *, k: int = DEFAULT_K,
     )  # fmt: skip
 
 
-def _say(texts: Any, lang: str, fallback: str) -> str:
+def say(texts: Any, lang: str, fallback: str) -> str:
+    """A label or description of the segment table in `lang` (else English, else `fallback`)."""
     if not texts:
         return fallback
     return str(texts.get(lang) or texts.get("en") or fallback)

@@ -99,6 +99,32 @@ def category_spend(
     return store.fetch_arrow(sql, [*params, *rate_params, *rate_params])
 
 
+def paid_orders(
+    store: Store,
+    customer_id: int,
+    until: datetime,
+    time_zone: str,
+    base_currency: str,
+    scope: Scope = EVERYTHING,
+    limit: int = 20,
+) -> pa.Table:
+    """One customer's latest paid orders in view before `until`, newest first: id, external_id,
+    ordered_at, day (local date), currency, amount (the order lines in minor units of the base
+    currency, float; null where the currency had no rate)."""
+    paid, params = _paid(scope, until, time_zone)
+    rate, join, rate_params = _rate(base_currency)
+    sql = (
+        f"WITH {_RATES}, {paid}, "
+        "a AS (SELECT p.id, p.day, p.currency, sum(l.line_total_minor) AS amount FROM paid p "
+        "JOIN order_lines l ON l.order_id = p.id WHERE p.customer_id = ? "
+        "GROUP BY p.id, p.day, p.currency) "
+        f"SELECT a.id, o.external_id, o.ordered_at, a.day, a.currency, a.amount * {rate} AS amount "
+        f"FROM a JOIN orders o ON o.id = a.id {join} "
+        "ORDER BY o.ordered_at DESC, a.id DESC LIMIT ?"
+    )
+    return store.fetch_arrow(sql, [*params, customer_id, *rate_params, *rate_params, limit])
+
+
 def customers(
     store: Store, scope: Scope = EVERYTHING, ids: tuple[int, ...] | None = None
 ) -> pa.Table:
