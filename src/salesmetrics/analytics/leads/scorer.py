@@ -54,16 +54,9 @@ class Scorer:
             out = self.share * out + (1 - self.share) * self.rules.score(raw)
         return out
 
-    def explain(self, raw: Columns, top: int | None = None) -> tuple[F64, list[list[Factor]]]:
-        """Probabilities and each lead's factors, the strongest first (up to `top`)."""
-        r = self.ranked(raw, top)
-        return r.probability, [
-            [r.factor(i, j, pts) for j, pts in zip(js[:m], ps[:m], strict=True)]
-            for i, (js, ps, m) in enumerate(zip(r.order, r.points, r.shown, strict=True))
-        ]
-
     def ranked(self, raw: Columns, top: int | None = None) -> Ranked:
-        """Like `explain`, as plain lists (what a queue of 100k leads can afford)."""
+        """Probabilities and each lead's factors, the strongest first (up to `top`), as plain
+        lists: what a queue of 100k leads can afford."""
         n = len(next(iter(raw.values()))) if raw else 0
         learnt = self.model is not None and self.share > 0
         blend = not learnt or self.share < 1  # the points table has a part in the score

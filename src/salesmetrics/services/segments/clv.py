@@ -20,6 +20,7 @@ import numpy as np
 from salesmetrics.analytics.clv.bgnbd import BgNbd
 from salesmetrics.analytics.clv.gamma_gamma import GammaGamma, spend_frequency_correlation
 from salesmetrics.analytics.clv.summary import Summary, summarise
+from salesmetrics.analytics.clv.units import unit_of, units_per_month
 from salesmetrics.analytics.clv.value import discounted_clv
 from salesmetrics.domain.access import Principal
 from salesmetrics.domain.errors import InputError
@@ -82,7 +83,7 @@ def fit(b: Behaviour, s: Settings) -> Fitted:
             else np.where(sm.frequency > 0, sm.monetary, _mean_spend(b)))  # fmt: skip
     value = discounted_clv(model, sm.frequency, sm.recency, sm.T, each, months=s.months,
                            monthly_discount=s.monthly_discount, margin=s.margin)  # fmt: skip
-    horizon = s.months * {"day": 30.4375, "week": 30.4375 / 7, "month": 1.0}[s.time_unit]
+    horizon = s.months * units_per_month(unit_of(s.time_unit))
     upto = b.tx_day <= np.datetime64(s.calibration_end, "D")
     past = np.bincount(np.searchsorted(sm.customer, b.tx_customer[upto]),
                        weights=b.tx_amount[upto], minlength=len(sm)).astype(np.float64)  # fmt: skip

@@ -14,7 +14,7 @@ from salesmetrics.domain.access import Principal
 from salesmetrics.domain.errors import InputError, NotFoundError
 from salesmetrics.services.segments import clv as value
 from salesmetrics.services.segments import rfm
-from salesmetrics.services.segments.behaviour import cut, read
+from salesmetrics.services.segments.behaviour import Behaviour, cut, read
 from salesmetrics.services.workspace import Workspace
 from salesmetrics.storage.repositories import customer_behaviour as repo
 
@@ -70,20 +70,20 @@ def profile(ws: Workspace, who: Principal, customer_id: int, as_of: date, *,
                             who.scope, HISTORY).to_pylist()  # fmt: skip
     orders = [Order(int(o["id"]), o["external_id"], o["day"], o["currency"], o["amount"])
               for o in rows]  # fmt: skip
+    b = read(ws, who, as_of, categories=False)  # once, for the standing and the value
     row, note = None, None
     try:
-        report = value.clv(ws, who, value.Settings(as_of, as_of))
+        fitted = value.fit(b, value.Settings(as_of, as_of))
+        report = value.ClvReport(value.Settings(as_of, as_of), s.base_currency, fitted, {})
         row = next((x for x in report.customer_rows() if x["id"] == customer_id), None)
     except InputError as exc:
         note = exc.message
     return CustomerProfile(as_of, customer_id, c["external_id"], c["name"], c["company"],
-                           c["rep"], s.base_currency, _standing(ws, who, customer_id, as_of, lang),
+                           c["rep"], s.base_currency, _standing(b, customer_id, lang),
                            orders, row, note)  # fmt: skip
 
 
-def _standing(ws: Workspace, who: Principal, customer_id: int, as_of: date,
-              lang: str) -> Standing | None:  # fmt: skip
-    b = read(ws, who, as_of, categories=False)
+def _standing(b: Behaviour, customer_id: int, lang: str) -> Standing | None:
     at = int(np.searchsorted(b.ids, customer_id))
     if at >= b.n or int(b.ids[at]) != customer_id:
         return None
