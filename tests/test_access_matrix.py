@@ -200,6 +200,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
             "ref": ["1", "pv-unknown"],
             "event_id": ["unknown"],
             "name": ["revenue", "cac"],
+            "segment": ["champions", "vip"],
             "user_id": ["1"],
             "target_id": ["1"],
         }

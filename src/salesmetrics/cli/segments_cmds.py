@@ -1,28 +1,37 @@
-"""`salesmetrics segments rfm|clusters|clv|refresh`: customers by how they buy and what they are
-worth (docs/segments.md)."""
+"""`salesmetrics segments rfm|clusters|clv|refresh|playbook|export`: customers by how they buy
+and what they are worth, what to do with each segment, and its customers as a campaign list
+(docs/segments.md)."""
 
 from __future__ import annotations
 
 from datetime import date
+from enum import StrEnum
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from salesmetrics.cli.metrics_cmds import parse_as_of
 from salesmetrics.cli.options import DbOption, FormatOption, OutputFormat
 from salesmetrics.cli.people import acting_as, language
+from salesmetrics.cli.records_cmds import FileFormat
 from salesmetrics.cli.render import emit_json
+from salesmetrics.domain.access import LOCAL
+from salesmetrics.domain.errors import InputError
 from salesmetrics.services import workspace as ws_service
 from salesmetrics.services.segments import clusters as cl
 from salesmetrics.services.segments import clv as value
+from salesmetrics.services.segments import playbooks as pb
+from salesmetrics.services.segments.export import export_segment
 from salesmetrics.services.segments.refresh import refresh
 from salesmetrics.services.segments.rfm import rfm
 from salesmetrics.services.workspace import Workspace
 
-app = typer.Typer(help="Customer segments: RFM, behaviour clusters, lifetime value.",
-                  no_args_is_help=True)  # fmt: skip
+app = typer.Typer(help="Customer segments: RFM, behaviour clusters, lifetime value, playbooks "
+                  "and campaign exports.", no_args_is_help=True)  # fmt: skip
 console = Console()
 
 AsUser = Annotated[str | None, typer.Option("--as", help="What this user sees (their customers).")]
@@ -168,6 +177,89 @@ def refresh_cmd(db: DbOption = None, as_of: AsOf = None) -> None:
             f"{k} {v}" for k, v in sorted(r.segments.items(), key=lambda x: -x[1])))  # fmt: skip
         for note in r.notes:
             console.print(f"[yellow]{note}[/yellow]")
+
+
+class PlaybookFormat(StrEnum):
+    TEXT = "text"
+    JSON = "json"
+    YAML = "yaml"
+
+
+@app.command("playbook")
+def playbook_cmd(
+    segment: Annotated[str | None, typer.Argument(
+        help="A segment's code, e.g. champions (default: every segment).")] = None,
+    db: DbOption = None, lang: Lang = None,
+    fmt: Annotated[PlaybookFormat, typer.Option(
+        "--format", "-f", help="text, json, or yaml: the whole table, to edit and --set.")] = (
+        PlaybookFormat.TEXT),
+    set_file: Annotated[Path | None, typer.Option(
+        "--set", exists=True, dir_okay=False,
+        help="Use this YAML playbook table (owners).")] = None,
+    reset: Annotated[bool, typer.Option(
+        "--reset", help="Go back to the built-in playbooks.")] = False,
+) -> None:  # fmt: skip
+    """Per segment: the goal, the tactics recommended and the KPIs to watch (an editable table)."""
+    with ws_service.workspace(db) as ws:
+        if set_file is not None or reset:
+            if set_file is not None and reset:
+                raise InputError("give --set FILE or --reset, not both")
+            text = None if set_file is None else set_file.read_text(encoding="utf-8")
+            pb.set_playbooks(ws, LOCAL, text)
+            console.print(f"The playbooks of {set_file} are in force." if text is not None
+                          else "The built-in playbooks are in force.")  # fmt: skip
+            return
+        if fmt is PlaybookFormat.YAML:
+            if segment is not None:
+                raise InputError("--format yaml prints the whole table: leave out the segment")
+            print(pb.playbooks_text(ws), end="")
+            return
+        said = language(ws, lang)
+        found = [pb.playbook(ws, segment, said)] if segment else pb.playbooks(ws, said)
+        if fmt is PlaybookFormat.JSON:
+            every = {"builtin": pb.is_builtin(ws), "playbooks": [p.as_dict() for p in found]}
+            emit_json(found[0].as_dict() if segment else every)
+            return
+        for p in found:
+            _playbook_text(p)
+
+
+def _playbook_text(p: pb.Playbook) -> None:
+    console.print(f"[bold]{escape(p.label)}[/bold] ({p.segment}): {escape(p.description)}")
+    console.print(f"Goal: {escape(p.goal)}")
+    for n, tactic in enumerate(p.tactics, start=1):
+        console.print(f"  {n}. {escape(tactic)}")
+    if p.kpis:
+        names = " ".join(k.metric for k in p.kpis)
+        watch = ", ".join(escape(k.label) for k in p.kpis)
+        console.print(f"Watch: {watch} (salesmetrics kpi {names} --filter segment={p.segment})")
+    console.print()
+
+
+@app.command("export")
+def export_cmd(
+    segment: Annotated[str | None, typer.Argument(
+        help="The RFM segment's code, e.g. champions.")] = None,
+    db: DbOption = None,
+    cluster: Annotated[int | None, typer.Option(
+        "--cluster", min=1, help="A behaviour cluster instead: its number as `segments clusters` "
+        "shows it.")] = None,
+    fmt: Annotated[FileFormat, typer.Option("--format", "-f", help="csv or xlsx.")] = (
+        FileFormat.CSV),
+    output: Annotated[Path | None, typer.Option(
+        "--output", "-o", help="The file to write [./segment-CODE-DAY.csv or .xlsx].",
+        show_default=False)] = None,
+    as_of: AsOf = None, as_user: AsUser = None, lang: Lang = None,
+) -> None:  # fmt: skip
+    """Write the customers of one segment (or cluster) to a CSV or Excel file for a campaign:
+    contacts, owner, scores, spend, P(alive) and predicted value."""
+    with ws_service.workspace(db) as ws:
+        done = export_segment(ws, acting_as(ws, as_user), fmt.value, _day(ws, as_of),
+                              segment=segment, cluster=cluster, lang=language(ws, lang),
+                              actor=LOCAL)  # fmt: skip
+    target = output or Path(done.file_name)
+    target.write_bytes(done.data)
+    typer.echo(f"{done.rows:,} customers written to {target}")
 
 
 def register(root: typer.Typer) -> None:

@@ -89,6 +89,22 @@ def _rules(value: str) -> str:
     return value
 
 
+def _playbooks(value: str) -> str:
+    """The segment playbooks are YAML; their segments, texts and KPIs are checked where they are
+    set and used (services/segments/playbooks.py)."""
+    import yaml  # only when a table is set
+
+    if not value.strip():
+        return ""
+    try:
+        loaded = yaml.safe_load(value)
+    except (yaml.YAMLError, ValueError) as exc:
+        raise ConfigError(f"segment_playbooks is not valid YAML: {exc}") from exc
+    if not isinstance(loaded, dict) or not isinstance(loaded.get("segments"), dict):
+        raise ConfigError("segment_playbooks: a playbook table maps 'segments' to playbooks")
+    return value
+
+
 def _text(value: str) -> str:
     if not value.strip():
         raise ConfigError("workspace name cannot be empty")
@@ -126,6 +142,9 @@ SETTINGS: tuple[Setting, ...] = (
             "between, model and points table are blended.", _count("lead_full_history")),
     Setting("lead_rules", "", "The lead points table (YAML) for cold starts; empty: the "
             "built-in table (salesmetrics leads rules).", _rules),
+    Setting("segment_playbooks", "", "The segment playbooks (YAML): goal, tactics and KPIs per "
+            "RFM segment; empty: the built-in ones (salesmetrics segments playbook).",
+            _playbooks),
 )  # fmt: skip
 
 _BY_KEY = {s.key: s for s in SETTINGS}
@@ -146,6 +165,7 @@ class WorkspaceSettings:
     lead_min_history: int = 200
     lead_full_history: int = 1000
     lead_rules: str = ""
+    segment_playbooks: str = ""
 
     @classmethod
     def from_mapping(cls, values: Mapping[str, str]) -> WorkspaceSettings:
@@ -166,6 +186,7 @@ class WorkspaceSettings:
             lead_min_history=int(merged["lead_min_history"]),
             lead_full_history=int(merged["lead_full_history"]),
             lead_rules=merged["lead_rules"],
+            segment_playbooks=merged["segment_playbooks"],
         )
 
     def calendar(self) -> WorkCalendar:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
@@ -116,6 +116,21 @@ def _cell(page: Any, row: int, col: int, value: Any, as_text: Any) -> None:
         page.write_string(row, col, str(value))
 
 
+def check_format(fmt: str) -> None:
+    """An InputError unless `fmt` is a format exports are written in."""
+    if fmt not in FORMATS:
+        raise InputError(f"cannot export as '{fmt}': use {' or '.join(FORMATS)}")
+
+
+def as_file(fmt: str, header: list[str], rows: Sequence[list[Any]], *, name: str,
+            sheet: str) -> Export:  # fmt: skip
+    """`rows` under `header` as the file `name`.`fmt`, written as every export is (for lists
+    that are not records: a segment's customers). The caller records the export."""
+    check_format(fmt)
+    data = _csv(header, rows) if fmt == "csv" else _xlsx(header, rows, sheet)
+    return Export(data, f"{name}.{fmt}", MEDIA[fmt], len(rows))
+
+
 def export_records(
     ws: Workspace, who: Principal, kind: str, fmt: str, *,
     filters: Mapping[str, Any] | None = None, sort: str = "id", search: str | None = None,
@@ -124,8 +139,7 @@ def export_records(
 ) -> Export:  # fmt: skip
     """The records of `kind` that `who` sees (filtered, searched, sorted) as a CSV or XLSX file;
     the audit log names `actor` (who asked: `who` unless an operator exports as someone)."""
-    if fmt not in FORMATS:
-        raise InputError(f"cannot export as '{fmt}': use {' or '.join(FORMATS)}")
+    check_format(fmt)
     total = records.count_records(ws, kind, who.scope, filters=filters, search=search)
     if total > MAX_ROWS:
         raise InputError(f"{total:,} {kind} match: an export holds at most {MAX_ROWS:,} rows; "

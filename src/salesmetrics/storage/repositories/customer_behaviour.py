@@ -128,15 +128,15 @@ def paid_orders(
 def customers(
     store: Store, scope: Scope = EVERYTHING, ids: tuple[int, ...] | None = None
 ) -> pa.Table:
-    """The customers in view: id, external_id, name, company, email, region, owner (rep id and
-    name), channel name and kind, acquired_at."""
+    """The customers in view: id, external_id, name, company, email, phone, region, owner (rep
+    id and name), channel name and kind, acquired_at."""
     seen, params = in_view(scope, "c.owner_rep_id")
     where = [seen]
     if ids is not None:
         where.append(f"c.id IN ({', '.join('?' * len(ids))})" if ids else "FALSE")
         params = [*params, *ids]
     sql = (
-        "SELECT c.id, c.external_id, c.name, c.company, c.email, c.region, "
+        "SELECT c.id, c.external_id, c.name, c.company, c.email, c.phone, c.region, "
         "c.owner_rep_id AS rep_id, r.name AS rep, ch.name AS channel, ch.kind AS channel_kind, "
         "c.acquired_at FROM customers c LEFT JOIN reps r ON r.id = c.owner_rep_id "
         "LEFT JOIN channels ch ON ch.id = c.channel_id "
