@@ -5,8 +5,11 @@ phone."""
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -106,3 +109,33 @@ def test_a_bad_day_and_an_unknown_customer_say_why(server: str) -> None:
         answer = page.goto(f"{server}/customers/999999999?lang=en")
         assert answer is not None and answer.status == 404
         assert "in your view" in page.inner_text("[data-testid=error]")
+
+
+def test_a_segment_chosen_in_the_bar_follows_the_person_and_exports(server: str) -> None:
+    with browsing(server, (1280, 900)) as (page, problems):
+        page.goto(f"{server}/?lang=en")
+        page.wait_for_selector("[data-testid=value-cac]")
+        with page.expect_navigation():
+            page.select_option("[data-testid=segment-pick]", "champions")  # applies at once
+        assert "Champions" in page.inner_text("[data-testid=segment-note]")
+        assert page.locator("[data-testid=value-cac]").count() == 0  # not split by customer
+        assert page.locator("[data-testid=value-revenue]").count() == 1
+        page.click("nav a[href^='/team']")
+        page.wait_for_selector("[data-testid=segment-note]")
+        assert "Champions" in page.inner_text("[data-testid=segment-note]")
+        page.click("nav a[href^='/customers']")
+        page.wait_for_selector("#rfm-heatmap .main-svg")
+        assert page.locator("tr.focus[data-segment=champions]").count() == 1
+        assert page.locator("[data-testid=playbook-champions][open] li").count() >= 2
+        assert page.locator("details.playbook[open]").count() == 1
+        size = _count(page.inner_text("tr[data-segment=champions] td:nth-child(2)"))
+        with page.expect_download() as got:
+            page.click("[data-testid=export-csv-champions]")
+        text = Path(got.value.path()).read_text(encoding="utf-8-sig")
+        rows = list(csv.DictReader(io.StringIO(text)))
+        assert len(rows) == size and {r["segment"] for r in rows} == {"champions"}
+        page.click("[data-testid=segment-clear]")
+        page.wait_for_selector("[data-testid=segments]")
+        assert page.locator("[data-testid=segment-note]").count() == 0
+        assert page.locator("tr.focus").count() == 0
+        assert problems == []

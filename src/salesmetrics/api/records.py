@@ -6,6 +6,7 @@ sort fields outside the whitelist are refused with a 422 problem that lists what
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeAlias
 
@@ -30,9 +31,11 @@ from salesmetrics.api.schemas import (
     RepOut,
     RepPage,
 )
+from salesmetrics.domain.access import Principal
 from salesmetrics.domain.enums import DealStatus, LeadStatus, OrderStatus
 from salesmetrics.services import exports, records
 from salesmetrics.services.records import RecordPage
+from salesmetrics.services.segments.picker import codes
 
 router = APIRouter(prefix="/api/v1", tags=["records"])
 
@@ -60,6 +63,7 @@ def _day(what: str, end: str) -> Any:
 
 
 if TYPE_CHECKING:
+    SegmentCode: TypeAlias = str | None
     DealSort: TypeAlias = str
     LeadSort: TypeAlias = str
     CustomerSort: TypeAlias = str
@@ -67,6 +71,7 @@ if TYPE_CHECKING:
     RepSort: TypeAlias = str
     ProductSort: TypeAlias = str
 else:
+    SegmentCode = Literal[codes()]
     DealSort, LeadSort, CustomerSort, OrderSort, RepSort, ProductSort = (
         Literal[records.sort_keys(kind)]
         for kind in ("deals", "leads", "customers", "orders", "reps", "products")
@@ -86,7 +91,17 @@ class Listed(BaseModel):
     )  # fmt: skip
 
     def filters(self) -> dict[str, Any]:
-        return self.model_dump(exclude={"limit", "cursor", "sort", "q", "format"})
+        return self.model_dump(exclude={"limit", "cursor", "sort", "q", "format", "segment"})
+
+    def view(self, who: Principal) -> Principal:
+        """The asker, narrowed to the customer segment asked for (kinds that have one)."""
+        code = getattr(self, "segment", None)
+        return who if code is None else replace(who, scope=replace(who.scope, segment=code))
+
+
+def _segment(what: str) -> Any:
+    return Field(default=None, description=f"Only the {what} of customers in this customer "
+                 "segment (RFM, as last computed: `salesmetrics segments refresh`).")  # fmt: skip
 
 
 class Paged(Listed):
@@ -116,6 +131,7 @@ class DealFilters(Listed):
     created_to: Day = _day("Created", "before")
     closed_from: Day = _day("Closed", "after")
     closed_to: Day = _day("Closed", "before")
+    segment: SegmentCode = _segment("deals")
     sort: DealSort = Field(default="id", description=_SORT_HELP)
 
 
@@ -138,6 +154,7 @@ class CustomerFilters(Listed):
     rep_id: list[Id] = _ids("customers owned by these reps")
     acquired_from: Day = _day("Acquired (first order)", "after")
     acquired_to: Day = _day("Acquired (first order)", "before")
+    segment: SegmentCode = _segment("records")
     sort: CustomerSort = Field(default="id", description=_SORT_HELP)
 
 
@@ -149,6 +166,7 @@ class OrderFilters(Listed):
     currency: list[Currency] = _texts("currencies")
     placed_from: Day = _day("Placed", "after")
     placed_to: Day = _day("Placed", "before")
+    segment: SegmentCode = _segment("orders")
     sort: OrderSort = Field(default="id", description=_SORT_HELP)
 
 
@@ -222,7 +240,8 @@ def _page(
     request: Request, ws: WorkspaceDep, who: PrincipalDep, kind: str, query: Paged
 ) -> dict[str, Any]:
     sort = str(getattr(query, "sort", "id"))
-    page: RecordPage = records.list_records(ws, kind, who.scope, filters=query.filters(),
+    page: RecordPage = records.list_records(ws, kind, query.view(who).scope,
+                                            filters=query.filters(),
                                             sort=sort, limit=query.limit, cursor=query.cursor,
                                             search=query.q)  # fmt: skip
     link = None
@@ -330,7 +349,8 @@ def _export(request: Request, ws: WorkspaceDep, who: PrincipalDep, kind: str,
             query: Exported) -> Response:  # fmt: skip
     sort = str(getattr(query, "sort", "id"))
     address = request.client.host if request.client else None
-    done = exports.export_records(ws, who, kind, query.format, filters=query.filters(),
+    done = exports.export_records(ws, query.view(who), kind, query.format,
+                                  filters=query.filters(),
                                   sort=sort, search=query.q, address=address)  # fmt: skip
     return Response(done.data, media_type=done.media_type, headers={
         "Content-Disposition": f'attachment; filename="{done.file_name}"',

@@ -63,10 +63,14 @@ class UnauthenticatedError(SalesmetricsError):
 @dataclass(frozen=True, slots=True)
 class Scope:
     """The records a person sees: every one (`reps` None), or those of these reps, with or
-    without the records assigned to nobody."""
+    without the records assigned to nobody; and, when they chose to look at one customer
+    segment, only that segment's customers (`segment`: a filter the person set on a page, not
+    a permission; metric queries add `segment=<code>`, and metrics that cannot be split by
+    segment are not shown)."""
 
     reps: frozenset[int] | None = None
     unassigned: bool = True
+    segment: str | None = None
 
     @property
     def everything(self) -> bool:
@@ -78,9 +82,10 @@ class Scope:
             return True
         return self.unassigned if rep_id is None else rep_id in self.reps
 
-    def key(self) -> tuple[tuple[int, ...] | None, bool]:
+    def key(self) -> tuple[tuple[int, ...] | None, bool, str | None]:
         """A hashable, ordered form (for caches and compiled statements)."""
-        return (None if self.reps is None else tuple(sorted(self.reps)), self.unassigned)
+        reps = None if self.reps is None else tuple(sorted(self.reps))
+        return (reps, self.unassigned, self.segment)
 
 
 EVERYTHING = Scope()

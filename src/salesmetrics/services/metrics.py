@@ -71,6 +71,19 @@ def parse_filter(text: str) -> DimFilter:
     return DimFilter(name.strip(), tuple(v.strip() for v in values.split("|")), negate)
 
 
+def segment_filter(scope: Scope) -> tuple[DimFilter, ...]:
+    """The filter of a view narrowed to one customer segment (none otherwise)."""
+    return () if scope.segment is None else (DimFilter("segment", (scope.segment,)),)
+
+
+def _splits(metric: MetricDef, dimension: str) -> bool:
+    """Whether a leaf metric's rows can be narrowed by `dimension`: a view narrowed to some
+    reps needs the source's rep; one narrowed to a segment, a segment filter the metric takes."""
+    found = any_source(metric.source or "").dimension(dimension) is not None
+    allowed = metric.dimensions
+    return found and (dimension == "rep" or allowed is None or dimension in allowed)
+
+
 def parse_variants(items: Iterable[str]) -> dict[str, str]:
     out: dict[str, str] = {}
     for item in items:
@@ -152,7 +165,8 @@ class MetricsService:
         rng: DateRange = parse_period(period, today, s.fiscal_year_start_month)
         return MetricRequest(
             metrics=tuple(metrics), range=rng, grain=parse_grain(grain), by=tuple(by),
-            filters=tuple(f if isinstance(f, DimFilter) else parse_filter(f) for f in filters),
+            filters=(*(f if isinstance(f, DimFilter) else parse_filter(f) for f in filters),
+                     *segment_filter(scope)),
             compare=parse_compare(compare), variants=dict(variants or {}),
             fiscal_start_month=s.fiscal_year_start_month, scope=scope,
         )  # fmt: skip
@@ -168,14 +182,16 @@ class MetricsService:
         """The metrics of `names` a view can be shown: all for a view of every record; for a
         view narrowed to some reps, those built only on data that belongs to reps (not a cost
         per customer, which divides the company's marketing spend)."""
-        if scope.everything:
+        if scope.everything and scope.segment is None:
             return list(names)
         today = self.today()
+        wanted = [*(() if scope.everything else ("rep",)),
+                  *(() if scope.segment is None else ("segment",))]  # fmt: skip
         out = []
         for name in names:
             request = MetricRequest((name,), DateRange(today, today))
             leaves = all_leaves(Planner(self.catalog).plan(request))
-            if all(any_source(leaf.metric.source or "").dimension("rep") for leaf in leaves):
+            if all(_splits(leaf.metric, dim) for leaf in leaves for dim in wanted):
                 out.append(name)
         return out
 

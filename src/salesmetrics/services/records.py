@@ -233,6 +233,19 @@ def in_view(spec: RecordSpec, scope: Scope) -> list[Condition]:
     return [Condition(spec.owner, "in_or_null" if unassigned else "in", reps)]
 
 
+def in_segment(spec: RecordSpec, scope: Scope) -> list[Condition]:
+    """A view's customer segment on a kind's customer column (a filter for lists, never a
+    reason to refuse one record; kinds without customers are not narrowed)."""
+    if scope.segment is None or spec.customer is None:
+        return []
+    return [Condition(spec.customer, "in_segment", (scope.segment,))]
+
+
+def segment_applies(kind: str) -> bool:
+    """Whether a kind's records belong to customers (a segment filter narrows them)."""
+    return repo.SPECS[kind].customer is not None
+
+
 def _search(text: str | None) -> list[Condition]:
     if text is None:
         return []
@@ -248,7 +261,7 @@ def _where(
 ) -> list[Condition]:  # fmt: skip
     tz = ZoneInfo(ws.settings.time_zone)
     return (_conditions(spec.kind, filters or {}, tz) + _search(search)
-            + in_view(spec, scope))  # fmt: skip
+            + in_view(spec, scope) + in_segment(spec, scope))  # fmt: skip
 
 
 def list_records(

@@ -253,18 +253,29 @@ def _query(ws: Workspace, names: Sequence[str], period: str, day: date,
     return ws.metrics.query(list(names), period=period, compare="previous", as_of=day, **options)
 
 
+def _shown(ws: Workspace, names: Sequence[str], scope: Scope) -> list[str]:
+    """The metrics of `names` a view narrowed to one customer segment can be shown (those
+    split by customer: not activities or targets); all of them otherwise."""
+    if scope.segment is None:
+        return list(names)
+    return ws.metrics.readable(names, scope)
+
+
 def leaderboard(
     ws: Workspace, scope: Scope, period: str = "this_month", as_of: date | None = None
 ) -> Leaderboard:
     """The reps in view ranked by revenue, grouped by team with subtotals (of the records in
-    view), against the previous period."""
+    view), against the previous period; a view of one customer segment leaves out what is not
+    split by customer."""
     started = time.perf_counter()
     day = as_of or ws.metrics.today()
     check_period(ws, period, day)
     version = data_version(ws)
-    wanted = [*METRICS, TARGET, ATTAINMENT]
+    metrics = _shown(ws, METRICS, scope)
+    wanted = _shown(ws, (*metrics, TARGET, ATTAINMENT), scope)
     # three small queries at once: after a change, a live board waits for the slowest only
-    asked = [(wanted, {"by": ["rep"]}), ([*METRICS, TARGET], {"by": ["team"]}), (wanted, {})]
+    asked = [(wanted, {"by": ["rep"]}), (_shown(ws, (*metrics, TARGET), scope), {"by": ["team"]}),
+             (wanted, {})]  # fmt: skip
     by_rep, by_team, company = _POOL.map(
         lambda a: _query(ws, a[0], period, day, scope=scope, **a[1]), asked
     )
@@ -281,7 +292,7 @@ def leaderboard(
         if team_id is None:  # the engine's no-team row also holds the revenue with no rep
             names = tuple(x.name for x in members if x.name)
             row = _query(
-                ws, wanted[:-2], period, day, filters=[DimFilter("rep", names)], scope=scope
+                ws, metrics, period, day, filters=[DimFilter("rep", names)], scope=scope
             ).rows()
             total_row = row[0] if row else None
         else:
@@ -422,7 +433,8 @@ def rep_page(
     day = as_of or ws.metrics.today()
     check_period(ws, period, day)
     mine = [DimFilter("rep", (rep.name,))]
-    head = _query(ws, [*REP_CARDS, TARGET, ATTAINMENT], period, day, filters=mine, scope=scope)
+    asked = _shown(ws, (*REP_CARDS, TARGET, ATTAINMENT), scope)
+    head = _query(ws, asked, period, day, filters=mine, scope=scope)
     row = head.rows()[0] if head.rows() else {}
     rng = head.request.range
     target = row.get(TARGET) if targets_apply(rng) else None
@@ -431,19 +443,29 @@ def rep_page(
     first = add_months(day.replace(day=1), -(TREND_MONTHS - 1))
     trend = ws.metrics.query(["revenue"], period=f"{first}..{day}", grain="month",
                              filters=mine, as_of=day, scope=scope)  # fmt: skip
-    kinds = ws.metrics.query(["activities"], period=period, by=["activity_kind"], filters=mine,
-                             as_of=day, scope=scope)  # fmt: skip
+    kinds = _activities(ws, period, day, mine, scope)
     board = live_leaderboard(ws, scope, period, day)
     place = next((x.rank for x in board.reps() if x.rep_id == rep.id), None)
     return RepPage(
         rep, period, rng, head.request.comparison, ws.settings.base_currency, cards,
         target or None, place, len(board.reps()),
         [(x["period"], x["revenue"]) for x in trend.rows()],
-        sorted(((str(x["activity_kind"]), int(x["activities"] or 0)) for x in kinds.rows()
-                if x["activity_kind"] is not None), key=lambda kv: -kv[1]),
+        kinds,
         team_repo.recent_won_deals(ws.store, rep.id, RECENT_WON),
         time.perf_counter() - started,
     )  # fmt: skip
+
+
+def _activities(ws: Workspace, period: str, day: date, mine: list[DimFilter],
+                scope: Scope) -> list[tuple[str, int]]:  # fmt: skip
+    """A rep's activities by kind, most first (none for a view of one customer segment:
+    activities are not split by customer)."""
+    if scope.segment is not None:
+        return []
+    kinds = ws.metrics.query(["activities"], period=period, by=["activity_kind"], filters=mine,
+                             as_of=day, scope=scope)  # fmt: skip
+    return sorted(((str(x["activity_kind"]), int(x["activities"] or 0)) for x in kinds.rows()
+                   if x["activity_kind"] is not None), key=lambda kv: -kv[1])  # fmt: skip
 
 
 _REPS: VersionedCache[tuple[Any, ...], RepPage] = VersionedCache(128)

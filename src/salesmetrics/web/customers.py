@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Any
+from urllib.parse import urlencode
 
+import numpy as np
 from babel.numbers import format_decimal
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
@@ -18,11 +20,13 @@ from salesmetrics.domain.errors import InputError, NotFoundError, SalesmetricsEr
 from salesmetrics.services.segments import clusters as cl
 from salesmetrics.services.segments import clv as value
 from salesmetrics.services.segments.customer import profile
+from salesmetrics.services.segments.playbooks import playbooks
 from salesmetrics.services.segments.rfm import RfmReport, rfm
 from salesmetrics.services.workspace import Workspace
 from salesmetrics.web import i18n
 from salesmetrics.web.leads import Say
 from salesmetrics.web.render import locale_of, render, script_json
+from salesmetrics.web.segment import narrowed
 
 router = APIRouter(include_in_schema=False)
 MOVES = 10  # the largest moves between segments shown
@@ -64,6 +68,22 @@ def _rfm(r: RfmReport, say: Say) -> dict[str, Any]:
                       for n, a, b in moves[:MOVES]]}  # fmt: skip
 
 
+def _playbooks(ws: Workspace, as_of: date, locale: str) -> list[dict[str, Any]]:
+    """Each segment's playbook: goal, tactics, the KPIs to watch (each a link to the explorer
+    filtered to the segment) and the segment's customers as files for a campaign."""
+
+    def export(code: str, fmt: str) -> str:
+        query = urlencode({"segment": code, "format": fmt, "as_of": as_of.isoformat(),
+                           "lang": locale})  # fmt: skip
+        return f"/api/v1/segments/export?{query}"
+
+    return [{"code": b.segment, "label": b.label, "goal": b.goal, "tactics": b.tactics,
+             "kpis": [(k.label, "/explore?" + urlencode({"metric": k.metric, "segment": b.segment,
+                                                         "lang": locale})) for k in b.kpis],
+             "csv": export(b.segment, "csv"), "xlsx": export(b.segment, "xlsx")}
+            for b in playbooks(ws, locale)]  # fmt: skip
+
+
 def _clusters(ws: Workspace, who: Principal, as_of: date, say: Say) -> dict[str, Any]:
     try:
         r = cl.clusters(ws, who, as_of, lang=say.locale)
@@ -77,13 +97,14 @@ def _number(v: float | None, say: Say) -> str:
     return "—" if v is None else format_decimal(v, format="#,##0.####", locale=say.where)
 
 
-def _clv(ws: Workspace, who: Principal, as_of: date, say: Say) -> dict[str, Any]:
+def _clv(ws: Workspace, who: Principal, as_of: date, say: Say,
+         only: np.ndarray | None = None) -> dict[str, Any]:  # fmt: skip
     _ = say._
     try:
         r = value.clv(ws, who, value.Settings(as_of, as_of))
     except InputError as exc:
         return {"note": exc.message}
-    bands = r.distribution()
+    bands = r.distribution(only=only)
 
     def whole(v: float) -> str:
         return i18n.number(round(i18n.major(v, say.currency)), say.locale)
@@ -98,7 +119,7 @@ def _clv(ws: Workspace, who: Principal, as_of: date, say: Say) -> dict[str, Any]
     if p["gamma_gamma"]:
         models.append((_("Spend (Gamma-Gamma)"),
                        [(k, _number(v, say)) for k, v in p["gamma_gamma"].items()]))  # fmt: skip
-    risky = r.at_risk()
+    risky = r.at_risk(only)
     return {"note": None, "chart": chart, "models": models,
             "risk_total": len(risky), "risk": [_row(x, say) for x in risky[:AT_RISK]]}  # fmt: skip
 
@@ -115,16 +136,25 @@ def customers_page(request: Request, ws: WorkspaceDep, who: PrincipalDep) -> HTM
     """The customers in view by segment, behaviour cluster and lifetime value."""
     locale = locale_of(request, ws.settings.locale)
     say = Say(ws, locale)
+    # a chosen segment picks customers out of the view's scores (scoring only its customers
+    # would rescore them against each other): its row stands out, value and risk are its own
+    focus = narrowed(request, who, how="highlight").scope.segment
     try:
         as_of = _as_of(request, ws)
         report = rfm(ws, who, as_of, lang=locale)
+        only = None if focus is None else report.members(focus)
         context: dict[str, Any] = {"as_of": i18n.day(as_of, locale), "rfm": _rfm(report, say),
                                    "clusters": _clusters(ws, who, as_of, say),
-                                   "clv": _clv(ws, who, as_of, say)}  # fmt: skip
+                                   "clv": _clv(ws, who, as_of, say, only),
+                                   "playbooks": _playbooks(ws, as_of, locale),
+                                   "focus": focus}  # fmt: skip
     except SalesmetricsError as exc:
         return render(request, "customers.html", locale, {"error": exc.message},
                       status_code=exc.http_status)  # fmt: skip
-    charts = {"heat": context["rfm"]["heat"], "clv": context["clv"].get("chart")}
+    heat = context["rfm"]["heat"]
+    heat["focus"] = [[r + 1, fm + 1] for fm, row in enumerate(report.grid_segment)
+                     for r, code in enumerate(row) if code == focus]  # fmt: skip
+    charts = {"heat": heat, "clv": context["clv"].get("chart")}
     context["charts_json"] = script_json(charts)
     return render(request, "customers.html", locale, context)
 

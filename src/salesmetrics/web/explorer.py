@@ -17,13 +17,15 @@ from salesmetrics.domain.errors import SalesmetricsError
 from salesmetrics.domain.periods import NAMED_PERIODS
 from salesmetrics.services.access.audit import record
 from salesmetrics.services.metrics import MetricsService
+from salesmetrics.services.segments.picker import picker
 from salesmetrics.web import i18n
 from salesmetrics.web.render import locale_of, render, script_json
+from salesmetrics.web.segment import narrowed
 
 router = APIRouter(include_in_schema=False)
 GRAINS = ("", "day", "week", "month", "quarter", "year")
-BREAKDOWNS = ("", "rep", "team", "channel", "product", "category", "region", "stage",
-              "lead_source", "pipeline")  # fmt: skip
+BREAKDOWNS = ("", "rep", "team", "channel", "product", "category", "region", "segment",
+              "stage", "lead_source", "pipeline")  # fmt: skip
 MAX_SERIES = 8
 
 
@@ -54,8 +56,15 @@ def _readable(metrics: MetricsService, scope: Scope) -> list[Any]:
     return [m for m in listed if m.name in shown]
 
 
-def _chart(result: Any, metric: str, unit: str) -> dict[str, Any]:
-    rows = result.rows()
+def _named(rows: list[dict[str, Any]], by: tuple[str, ...], names: dict[str, str]) -> None:
+    """Segment codes as their names in the page's language (`champions` -> `Champions`)."""
+    if "segment" in by:
+        for row in rows:
+            code = row["segment"]
+            row["segment"] = names.get(code, code) if code is not None else None
+
+
+def _chart(result: Any, rows: list[dict[str, Any]], metric: str, unit: str) -> dict[str, Any]:
     by = result.request.by
     scale = 0.01 if unit in ("money", "money_per_day") else 100 if unit == "percent" else 1
     groups: dict[str, list[dict[str, Any]]] = {}
@@ -78,6 +87,7 @@ def explore(request: Request, ws: WorkspaceDep, who: PrincipalDep) -> HTMLRespon
     """Pick a metric, grain, breakdown, period and comparison; see a chart and a table."""
     settings = ws.settings
     locale = locale_of(request, settings.locale)
+    who = narrowed(request, who)
     p = _params(request)
     context: dict[str, Any] = {
         "p": p, "name": settings.name,
@@ -85,6 +95,12 @@ def explore(request: Request, ws: WorkspaceDep, who: PrincipalDep) -> HTMLRespon
         "grains": GRAINS, "breakdowns": BREAKDOWNS,
         "periods": list(NAMED_PERIODS), "error": None, "result": None,
     }  # fmt: skip
+    if who.scope.segment and p["metric"] not in {m.name for m in context["metrics"]}:
+        tr = i18n.translator(locale)
+        context["error"] = tr.gettext(
+            "“{metric}” cannot be split by customer segment: choose “All customers” to see it."
+        ).format(metric=p["metric"])
+        return render(request, "explore.html", locale, context, status_code=422)
     try:
         result, explanation = _run(ws.metrics, p, who.scope)
     except SalesmetricsError as exc:
@@ -92,9 +108,11 @@ def explore(request: Request, ws: WorkspaceDep, who: PrincipalDep) -> HTMLRespon
         status = exc.http_status if 400 <= exc.http_status < 500 else 422
         return render(request, "explore.html", locale, context, status_code=status)
     info = result.metrics[0]
+    rows = result.rows()
+    _named(rows, result.request.by, {o.code: o.label for o in picker(ws, locale).options})
     context.update(
-        result=result, info=info, rows=result.rows(), explain=explanation.as_dict(),
-        chart_json=script_json(_chart(result, info.name, info.unit)),
+        result=result, info=info, rows=rows, explain=explanation.as_dict(),
+        chart_json=script_json(_chart(result, rows, info.name, info.unit)),
         value=lambda v: i18n.metric_value(v, info.unit, settings.base_currency, locale),
         change=lambda r: i18n.change(r.get(f"{info.name}__delta"),
                                      r.get(f"{info.name}__delta_pct"), info.unit, locale),
@@ -108,6 +126,7 @@ def explore_csv(request: Request, ws: WorkspaceDep, who: PrincipalDep) -> Respon
     """The explorer's table as CSV (raw values: money in minor units, rates as fractions),
     over the records the person sees; each export is in the audit log."""
     params = _params(request)
+    who = narrowed(request, who)
     result, _ = _run(ws.metrics, params, who.scope)
     record(
         ws,
@@ -115,7 +134,7 @@ def explore_csv(request: Request, ws: WorkspaceDep, who: PrincipalDep) -> Respon
         "export",
         object_type="metric",
         object_id=params["metric"],
-        details={"format": "csv", **params},
+        details={"format": "csv", **params, "segment": who.scope.segment},
         address=_address(request),
     )
     out = io.StringIO()

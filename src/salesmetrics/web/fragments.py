@@ -23,6 +23,7 @@ from salesmetrics.services import overview as svc
 from salesmetrics.services.workspace import Workspace
 from salesmetrics.web import i18n
 from salesmetrics.web.render import locale_of, render
+from salesmetrics.web.segment import narrowed
 from salesmetrics.web.targets import goals
 
 router = APIRouter(include_in_schema=False)
@@ -136,6 +137,7 @@ def charts(ws: Workspace, k: svc.Keys, locale: str) -> dict[str, Any]:
 def _fragment(request: Request, ws: Workspace, who: Principal, part: str) -> Response:
     settings = ws.settings
     locale = locale_of(request, settings.locale)
+    who = narrowed(request, who)
     k = svc.keys(ws, who.scope)
 
     def make() -> Response:
@@ -182,7 +184,7 @@ def channels_fragment(request: Request, ws: WorkspaceDep, who: PrincipalDep) -> 
 def charts_fragment(request: Request, ws: WorkspaceDep, who: PrincipalDep) -> Response:
     """The chart data of the Overview, for Plotly.react after a change."""
     locale = locale_of(request, ws.settings.locale)
-    k = svc.keys(ws, who.scope)
+    k = svc.keys(ws, narrowed(request, who).scope)
 
     def make() -> Response:
         return Response(json.dumps(charts(ws, k, locale)), media_type="application/json")

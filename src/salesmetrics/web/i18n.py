@@ -63,7 +63,7 @@ WORDS = {
     "stage": N_("stage"), "lead_source": N_("lead source"), "pipeline": N_("pipeline"),
     "owner": N_("owner"), "manager": N_("manager"), "viewer": N_("viewer"),
     "even": N_("even"), "seasonal": N_("seasonal"), "custom": N_("custom"),
-    "reps": N_("reps"), "teams": N_("teams"),
+    "reps": N_("reps"), "teams": N_("teams"), "segment": N_("customer segment"),
 }  # fmt: skip
 
 

@@ -13,6 +13,7 @@ from salesmetrics.services.overview import keys, overview
 from salesmetrics.services.workspace import describe
 from salesmetrics.web.fragments import charts, formatters
 from salesmetrics.web.render import locale_of, render, script_json
+from salesmetrics.web.segment import narrowed
 from salesmetrics.web.targets import goals
 
 router = APIRouter(include_in_schema=False)
@@ -25,6 +26,7 @@ def overview_page(request: Request, ws: WorkspaceDep, who: PrincipalDep) -> HTML
     cards, tables and charts update themselves after each data change (see web/fragments.py)."""
     settings = ws.settings
     locale = locale_of(request, settings.locale)
+    who = narrowed(request, who)
     k = keys(ws, who.scope)
     data = overview(ws, k)
     context = {

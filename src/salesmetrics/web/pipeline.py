@@ -21,6 +21,7 @@ from salesmetrics.services.pipeline.bottlenecks import BASE_DAYS, RECENT_DAYS
 from salesmetrics.services.workspace import Workspace
 from salesmetrics.web import i18n
 from salesmetrics.web.render import locale_of, render, script_json
+from salesmetrics.web.segment import narrowed
 
 router = APIRouter(include_in_schema=False)
 FIELDS = ("pipeline", "period", "rep", "team", "channel")
@@ -197,6 +198,7 @@ def pipeline_page(request: Request, ws: WorkspaceDep, who: PrincipalDep) -> HTML
     """How deals move, where they stick, which need care and what the month will bring."""
     locale = locale_of(request, ws.settings.locale)
     say = Say(ws, locale)
+    who = narrowed(request, who)
     try:
         context = _context(request, ws, who, say)
     except SalesmetricsError as exc:

@@ -17,6 +17,7 @@ from salesmetrics.services import records, search
 from salesmetrics.web import i18n
 from salesmetrics.web.i18n import N_
 from salesmetrics.web.render import locale_of, render
+from salesmetrics.web.segment import narrowed
 
 router = APIRouter(include_in_schema=False)
 
@@ -78,6 +79,9 @@ def records_page(request: Request, ws: WorkspaceDep, who: PrincipalDep) -> HTMLR
     text, cursor = _text(request), request.query_params.get("cursor") or None
     context: dict[str, Any] = {"kind": kind, "kinds": KIND_NAMES, "q": text or "",
                                "columns": SHOWN[kind], "error": None, "page": None}  # fmt: skip
+    if records.segment_applies(kind):  # the records of customers: the segment filter holds
+        who = narrowed(request, who)
+    segment = who.scope.segment
     try:
         page = records.list_records(ws, kind, who.scope, sort=search.SORT[kind], limit=PAGE,
                                     cursor=cursor, search=text)  # fmt: skip
@@ -92,7 +96,7 @@ def records_page(request: Request, ws: WorkspaceDep, who: PrincipalDep) -> HTMLR
         next_url=_link("/records", kind=kind, q=text, cursor=page.next_cursor, lang=lang)
         if page.next_cursor else None,
         first_url=_link("/records", kind=kind, q=text, lang=lang) if cursor else None,
-        downloads={fmt: _link(f"/api/v1/exports/{kind}", format=fmt, q=text)
+        downloads={fmt: _link(f"/api/v1/exports/{kind}", format=fmt, q=text, segment=segment)
                    for fmt in ("csv", "xlsx")},
         tab_url=lambda k: _link("/records", kind=k, q=text, lang=lang),
     )  # fmt: skip

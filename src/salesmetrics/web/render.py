@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from jinja2.utils import htmlsafe_json_dumps
 
-from salesmetrics.web import csrf, i18n
+from salesmetrics.web import csrf, i18n, segment
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 
@@ -44,8 +44,11 @@ def render(
         "csrf_field": lambda: csrf.field(request),
         "who": request.scope.get("state", {}).get("principal"),
     }
+    if base["who"] is not None and not name.startswith("_"):  # a whole page: the filter bar
+        base.update(segment.context(request, locale))
     response = templates.TemplateResponse(
         request, name, {**base, **context}, status_code=status_code
     )
     csrf.remember(request, response)  # the token a form on this page posts back
+    segment.remember(request, response)
     return response

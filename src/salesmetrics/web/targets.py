@@ -250,7 +250,10 @@ def remove_target(
 
 def goals(ws: Workspace, who: Principal, day: date, version: int,
           locale: str) -> dict[str, dict[str, Any]]:  # fmt: skip
-    """The Overview cards' target lines, by metric: target, attainment, projected attainment."""
+    """The Overview cards' target lines, by metric: target, attainment, projected attainment
+    (none for a view of one customer segment: targets are not set per segment)."""
+    if who.scope.segment is not None:
+        return {}
     currency = ws.settings.base_currency
     out = {}
     for metric, s in status.headline(ws, who, day, version).items():

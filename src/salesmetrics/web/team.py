@@ -18,6 +18,7 @@ from salesmetrics.services.team import Figure, Leaderboard, VersionedCache
 from salesmetrics.web import i18n
 from salesmetrics.web.i18n import N_
 from salesmetrics.web.render import locale_of, render, script_json
+from salesmetrics.web.segment import narrowed
 
 router = APIRouter(include_in_schema=False)
 RepId = Annotated[int, Path(ge=1, le=2**63 - 1)]
@@ -54,7 +55,8 @@ def _board_context(board: Leaderboard, locale: str, sort: str, descending: bool)
     labels = {m.name: m.label[locale] for m in board.metrics}
     heads = {"change": tr.gettext("Change"), "attainment": labels.get("target_attainment", "")}
     columns = [(k, heads.get(k) or labels.get(k, k), unit) for k, unit in COLUMNS
-               if k != "attainment" or board.targets]  # fmt: skip
+               if (k != "attainment" or board.targets)
+               and (k in labels or k in heads)]  # fmt: skip
 
     def sort_url(key: str) -> str:
         down = (not descending) if key == sort else team.default_descending(key)
@@ -124,6 +126,7 @@ def leaderboard_fragment(request: Request, ws: WorkspaceDep, who: PrincipalDep) 
     """The leaderboard's inner HTML, for live refresh (`data-live`)."""
     locale = locale_of(request, ws.settings.locale)
     period, sort, descending = _options(request)
+    who = narrowed(request, who)
     body = _fragment(request, ws, who.scope, locale, period, sort, descending)
     return HTMLResponse(body, headers={"Cache-Control": "no-store"})
 
@@ -133,6 +136,7 @@ def team_page(request: Request, ws: WorkspaceDep, who: PrincipalDep) -> HTMLResp
     """Reps ranked by revenue, grouped by team; a period selector and a chart."""
     settings = ws.settings
     locale = locale_of(request, settings.locale)
+    who = narrowed(request, who)
     q = request.query_params
     context: dict[str, Any] = {
         "name": settings.name, "periods": [(p, period_label(p, locale)) for p in team.PERIODS],
@@ -186,6 +190,7 @@ def rep_page(request: Request, rep_id: RepId, ws: WorkspaceDep, who: PrincipalDe
     settings = ws.settings
     locale = locale_of(request, settings.locale)
     period = request.query_params.get("period") or "this_month"
+    who = narrowed(request, who)
     context: dict[str, Any] = {
         "name": settings.name, "rep_id": rep_id, "missing": False, "error": None,
         "period": period, "periods": [(p, period_label(p, locale)) for p in team.PERIODS],
@@ -206,7 +211,7 @@ def rep_cards(request: Request, rep_id: RepId, ws: WorkspaceDep, who: PrincipalD
     """A rep's KPI cards alone, for live refresh; an unknown rep is a 404 problem."""
     locale = locale_of(request, ws.settings.locale)
     period = request.query_params.get("period") or "this_month"
-    context = _rep_context(ws, who.scope, rep_id, period, locale)
+    context = _rep_context(ws, narrowed(request, who).scope, rep_id, period, locale)
     page = render(request, "_rep_cards.html", locale, context)
     page.headers["Cache-Control"] = "no-store"
     return page

@@ -1,8 +1,10 @@
 """The server's alert loop: the rules are checked every SALESMETRICS_ALERT_CHECK_MINUTES (15) and
 within half a minute of a data change (an imported file, an event); due deliveries go out; a
 daily or weekly digest (SALESMETRICS_ALERT_DIGEST=daily|weekly; off by default) is sent at
-SALESMETRICS_ALERT_DIGEST_HOUR (8) local time, weekly ones on Mondays. SALESMETRICS_ALERTS=off
-stops the loop (alerts can still be checked with `salesmetrics alerts check`)."""
+SALESMETRICS_ALERT_DIGEST_HOUR (8) local time, weekly ones on Mondays. The same loop keeps the
+stored customer segments current: at each new day and half a minute after a data change.
+SALESMETRICS_ALERTS=off stops the loop (alerts can still be checked with `salesmetrics alerts
+check`, segments refreshed with `salesmetrics segments refresh`)."""
 
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ from salesmetrics.domain.errors import ConfigError
 from salesmetrics.services.alerts import service
 from salesmetrics.services.live import data_version
 from salesmetrics.services.pipeline import forecast
+from salesmetrics.services.segments import refresh as segments
 from salesmetrics.services.workspace import Workspace
 
 log = logging.getLogger(__name__)
@@ -49,6 +52,7 @@ class Scheduler:
         if self.digest not in ("off", *service.DIGESTS):
             raise ConfigError(f"SALESMETRICS_ALERT_DIGEST='{self.digest}': off, daily or weekly")
         self.digest_hour = int(os.environ.get("SALESMETRICS_ALERT_DIGEST_HOUR", "8") or 8) % 24
+        self.segments = segments.Keeper(ws, AFTER_CHANGE_SECONDS)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="alerts", daemon=True)
 
@@ -65,6 +69,7 @@ class Scheduler:
         while not self._stop.wait(POLL_SECONDS):
             try:
                 version = data_version(self.ws)
+                self.segments.tick(version)
                 since = time.monotonic() - last_check
                 changed = version != last_version and since >= AFTER_CHANGE_SECONDS
                 if since >= self.every or changed:

@@ -11,6 +11,7 @@ from salesmetrics.domain.access import LOCAL, Principal
 from salesmetrics.domain.errors import ConflictError, NotFoundError
 from salesmetrics.services.access import audit
 from salesmetrics.services.metrics import refresh_rollups
+from salesmetrics.services.segments import refresh as segments
 from salesmetrics.services.workspace import Workspace
 from salesmetrics.storage import catalog
 from salesmetrics.storage.protocol import WriteTx
@@ -47,6 +48,7 @@ def revert_import(
 
     reverted = ws.store.write(work)
     refresh_rollups(ws)
+    segments.after_change(ws)
     audit.record(ws, actor, "import_reverted", object_type="import", object_id=import_id,
                  details={"reverted": reverted})  # fmt: skip
     return reverted

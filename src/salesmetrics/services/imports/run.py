@@ -31,6 +31,7 @@ from salesmetrics.services.imports.links import Links, resolve
 from salesmetrics.services.imports.model import ImportReport, ImportRequest
 from salesmetrics.services.imports.upsert import Outcome, content_ids, upsert
 from salesmetrics.services.metrics import compile_rebuild_ahead, refresh_rollups
+from salesmetrics.services.segments import refresh as segments
 from salesmetrics.services.targets.plan import money_in_minor_units
 from salesmetrics.services.workspace import Workspace
 from salesmetrics.storage.protocol import WriteTx
@@ -127,6 +128,8 @@ def execute(ws: Workspace, plan: Plan) -> ImportReport:
         report.status = "planned"
     else:
         refresh_rollups(ws)
+        if req.kind in segments.AFFECTS and (report.inserted or report.updated):
+            segments.after_change(ws)
         audit.record(ws, req.actor, "import", object_type="import", object_id=report.import_id,
                      details={"kind": req.kind, "file": req.path.name,
                               "inserted": report.inserted, "updated": report.updated})  # fmt: skip

@@ -167,11 +167,22 @@ def _totals(tx: WriteTx, sid: int) -> None:
     )
 
 
+def _whole_pipeline(a: Ask) -> None:
+    """Refuse deals that are part of the pipeline (a view, some reps, a channel or a customer
+    segment): a snapshot is of all of it."""
+    f = a.deals
+    narrowed = not f.scope.everything or f.scope.segment is not None
+    if narrowed or f.reps is not None or f.channel_id:
+        raise QueryError(
+            "a snapshot is of the whole pipeline: ask without rep, team, channel or customer "
+            "segment"
+        )
+
+
 def take_snapshot(a: Ask, p: DateRange, how: str = "manual") -> int:
     """Store the forecast of `p` as it stands now (every deal in the pipeline, whoever asks:
     owners and the scheduler take them); its id."""
-    if not a.deals.scope.everything or a.deals.reps is not None or a.deals.channel_id:
-        raise QueryError("a snapshot is of the whole pipeline: ask without rep, team or channel")
+    _whole_pipeline(a)
     r = rates(a)
     won = sum(repo.won_between(a.ws.store, a.deals, a.instant(p.start),
                                min(a.instant(p.end_exclusive), a.now)).values())  # fmt: skip
@@ -187,8 +198,7 @@ def take_snapshot(a: Ask, p: DateRange, how: str = "manual") -> int:
 def rebuild_history(a: Ask, weeks: int) -> list[int]:
     """Snapshots for the last `weeks` Mondays (and the months they fell in), rebuilt from the
     stage and close-date history, each with rates observed before it: `reconstructed`."""
-    if not a.deals.scope.everything or a.deals.reps is not None or a.deals.channel_id:
-        raise QueryError("a snapshot is of the whole pipeline: ask without rep, team or channel")
+    _whole_pipeline(a)
     monday = a.today - timedelta(days=a.today.weekday())
     ids = []
     for k in range(weeks, 0, -1):

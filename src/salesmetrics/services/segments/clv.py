@@ -170,27 +170,36 @@ class ClvReport:
             })  # fmt: skip
         return rows
 
-    def at_risk(self) -> list[dict[str, Any]]:
-        """Valuable customers (top fifth by past spend) whose P(alive) is below one half,
-        most valuable first."""
+    def _among(self, only: np.ndarray | None) -> np.ndarray:
+        """Which fitted customers count: all, or those whose ids are in `only`."""
+        customer = self.fitted.summary.customer
+        return np.ones(len(customer), bool) if only is None else np.isin(customer, only)
+
+    def at_risk(self, only: np.ndarray | None = None) -> list[dict[str, Any]]:
+        """Valuable customers (top fifth by past spend, of all fitted) whose P(alive) is below
+        one half, most valuable first; of those, the ones in `only` (customer ids) if given."""
         f = self.fitted
         if not len(f.past):
             return []
         line = float(np.quantile(f.past, 1 - RISK_SPEND_SHARE))
-        chosen = np.flatnonzero((f.past >= line) & (f.p_alive < RISK_P_ALIVE))
+        risky = (f.past >= line) & (f.p_alive < RISK_P_ALIVE) & self._among(only)
+        chosen = np.flatnonzero(risky)
         rows = self.customer_rows()
         return [rows[i] for i in chosen[np.argsort(-f.past[chosen], kind="stable")].tolist()]
 
-    def distribution(self, bins: int = 10) -> list[dict[str, Any]]:
-        """Customers by CLV band (equal-width bands up to the 99th percentile, then the rest)."""
-        v = self.fitted.value
+    def distribution(self, bins: int = 10, only: np.ndarray | None = None) -> list[dict[str, Any]]:
+        """Customers by CLV band (of those in `only`, if given). Lifetime values are skewed (a
+        few customers are worth many times the typical one), so the bands widen geometrically
+        from the 5th percentile of the positive values to the 99th percentile, edges rounded
+        to two significant digits; the first band starts at 0, the last holds everything above
+        the 99th percentile too."""
+        v = self.fitted.value[self._among(only)]
         if not len(v):
             return []
-        top = float(np.quantile(v, 0.99)) or 1.0
-        edges = np.linspace(0.0, top, bins + 1)
-        counts = np.histogram(np.clip(v, 0, top), edges)[0]
+        edges = _bands(v, bins)
+        counts = np.histogram(np.clip(v, 0, edges[-1]), edges)[0]
         return [{"from_minor": round(float(edges[i])), "to_minor": round(float(edges[i + 1])),
-                 "customers": int(counts[i])} for i in range(bins)]  # fmt: skip
+                 "customers": int(counts[i])} for i in range(len(edges) - 1)]  # fmt: skip
 
     def as_dict(self, customers: bool = True) -> dict[str, Any]:
         s = self.settings
@@ -205,6 +214,24 @@ class ClvReport:
             "distribution": self.distribution(), "at_risk": self.at_risk(),
             **({"customers": self.customer_rows()} if customers else {}),
         }  # fmt: skip
+
+
+def _bands(v: np.ndarray, bins: int) -> np.ndarray:
+    """Band edges for `distribution`: 0, then geometric steps to the 99th percentile."""
+    top = float(np.quantile(v, 0.99))
+    positive = v[v > 0]
+    if top <= 0 or not len(positive):
+        return np.array([0.0, max(top, 1.0)])
+    low = min(float(np.quantile(positive, 0.05)), top / 2)
+    steps = np.geomspace(low, top, bins)
+    nice = np.unique([_two_digits(x) for x in steps])
+    return np.concatenate([[0.0], nice[nice > 0]])
+
+
+def _two_digits(x: float) -> float:
+    """`x` rounded to two significant digits (1234 -> 1200, 0.0567 -> 0.057)."""
+    unit = 10.0 ** (np.floor(np.log10(x)) - 1)
+    return float(np.round(x / unit) * unit)
 
 
 def clv(ws: Workspace, who: Principal, settings: Settings) -> ClvReport:

@@ -2,11 +2,16 @@
 dimension and the pages' segment filter.
 
 Computed over all customers (the stored segment is a fact about the customer, the same for
-everyone who may see that customer), replaced whole in one transaction.
+everyone who may see that customer), replaced whole in one transaction. They are kept current
+after every import (and revert) of orders or customers (`after_change`), by the server's
+background loop after events and at each new day, and on demand (`salesmetrics segments
+refresh`).
 """
 
 from __future__ import annotations
 
+import logging
+import time
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
@@ -21,6 +26,10 @@ from salesmetrics.services.segments.behaviour import read
 from salesmetrics.services.segments.rfm import scored
 from salesmetrics.services.workspace import Workspace
 from salesmetrics.storage.repositories import customer_behaviour as repo
+from salesmetrics.storage.repositories import segment_sizes
+
+AFFECTS = frozenset({"orders", "customers"})  # imported kinds whose rows move segments
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,3 +78,41 @@ def refresh(ws: Workspace, as_of: date) -> Refreshed:
     names, counts = np.unique(a.segment, return_counts=True)
     return Refreshed(as_of, n, {str(s): int(c) for s, c in zip(names, counts, strict=True)}, k,
                      p_alive is not None, notes)  # fmt: skip
+
+
+def after_change(ws: Workspace) -> Refreshed | None:
+    """Recompute the stored segments as of today after the data changed. Never fails the
+    change that called it: the change is committed already, so a failure is logged (and the
+    segments keep their previous day) and None returned."""
+    try:
+        return refresh(ws, ws.metrics.today())
+    except Exception:
+        log.warning("customer segments: cannot refresh after a change", exc_info=True)
+        return None
+
+
+class Keeper:
+    """The server loop's side: recompute the stored segments at a new day, and once the data
+    has stopped changing for `settle` seconds (a burst of events costs one refresh)."""
+
+    def __init__(self, ws: Workspace, settle: float) -> None:
+        self.ws = ws
+        self.settle = settle
+        self.done: tuple[int, date] | None = None  # (data version, day) last refreshed at
+        self.seen: tuple[int, float] | None = None  # the newest version and when it was seen
+        self.stored_day = segment_sizes.sizes(ws.store).as_of
+
+    def tick(self, version: int, now: float | None = None) -> bool:
+        """Called every few seconds; whether it refreshed."""
+        clock = time.monotonic() if now is None else now
+        day = self.ws.metrics.today()
+        if self.done is None and self.stored_day == day:
+            self.done = (version, day)  # current as stored: nothing to do at start
+        if self.seen is None or self.seen[0] != version:
+            self.seen = (version, clock)
+        done, quiet = self.done, clock - self.seen[1] >= self.settle
+        if done is not None and done[1] == day and (done[0] == version or not quiet):
+            return False
+        after_change(self.ws)
+        self.done = (version, day)
+        return True

@@ -8,7 +8,7 @@ spend in the base currency, recency the days since the last purchase day up to t
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import cache
 from importlib import resources
@@ -93,6 +93,13 @@ class RfmReport:
     moved_from: date | None  # the snapshot transitions are counted from (end of last month)
     transitions: dict[str, dict[str, int]]  # before -> after -> customers (incl. "none")
     unconverted_orders: int
+    ids: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64), repr=False)
+    segment_of: np.ndarray = field(default_factory=lambda: np.zeros(0, str), repr=False)
+
+    def members(self, code: str) -> np.ndarray:
+        """The ids of the customers in segment `code`."""
+        found: np.ndarray = self.ids[self.segment_of == code]
+        return found
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -144,7 +151,7 @@ def rfm(ws: Workspace, who: Principal, as_of: date, *, k: int = DEFAULT_K,
             src: {dst: int(moved.counts[i, j]) for j, dst in enumerate(moved.labels)
                   if moved.counts[i, j]}
             for i, src in enumerate(moved.labels)},
-        now.unconverted,
+        now.unconverted, now.ids, a.segment,
     )  # fmt: skip
 
 

@@ -47,7 +47,8 @@ class PipelineRow:
 
 @dataclass(frozen=True, slots=True)
 class DealFilter:
-    """Which deals: one pipeline, a view (`scope`), and optionally some reps and a channel."""
+    """Which deals: one pipeline, a view (`scope`, its customer segment included), and
+    optionally some reps and a channel."""
 
     pipeline_id: int
     scope: Scope = EVERYTHING
@@ -55,13 +56,18 @@ class DealFilter:
     channel_id: int | None = None
 
     def sql(self, alias: str = "d") -> tuple[str, list[Any]]:
-        parts, params = [f"{alias}.pipeline_id = ?"], [self.pipeline_id]
+        parts: list[str] = [f"{alias}.pipeline_id = ?"]
+        params: list[Any] = [self.pipeline_id]
         if self.scope.reps is not None:
             marks = ", ".join("?" * len(self.scope.reps))
             own = f"{alias}.owner_rep_id IN ({marks})" if self.scope.reps else "FALSE"
             none = f" OR {alias}.owner_rep_id IS NULL" if self.scope.unassigned else ""
             parts.append(f"({own}{none})")
             params.extend(sorted(self.scope.reps))
+        if self.scope.segment is not None:  # a view narrowed to one customer segment
+            parts.append(f"{alias}.customer_id IN (SELECT s.id FROM customer_segments s "
+                         "WHERE s.segment = ?)")  # fmt: skip
+            params.append(self.scope.segment)
         if self.reps is not None:
             marks = ", ".join("?" * len(self.reps))
             parts.append(f"{alias}.owner_rep_id IN ({marks})" if self.reps else "FALSE")

@@ -37,6 +37,7 @@ class RecordSpec:
     sortable: dict[str, str]  # sort key -> column
     owner: str | None  # the column naming the rep a record belongs to (None: no rep's)
     searchable: tuple[str, ...] = ()  # text columns a search looks in (label first)
+    customer: str | None = None  # the column naming the record's customer (segment filter)
 
     def column_type(self, column: str) -> ColType:
         return next(c.type for c in catalog.table(self.table).columns if c.name == column)
@@ -64,6 +65,7 @@ SPECS: dict[str, RecordSpec] = {
              "expected_close_on": "expected_close_on", "closed_at": "closed_at"},
             "owner_rep_id",
             ("title", "external_id"),
+            "customer_id",
         ),
         RecordSpec(
             "leads", "leads",
@@ -85,6 +87,7 @@ SPECS: dict[str, RecordSpec] = {
              "acquired_at": "acquired_at"},
             "owner_rep_id",
             ("name", "company", "email", "phone", "external_id"),
+            "id",
         ),
         RecordSpec(
             "orders", "orders",
@@ -95,6 +98,7 @@ SPECS: dict[str, RecordSpec] = {
             {"id": "id", "ordered_at": "ordered_at", "total": "total_minor"},
             "rep_id",
             ("external_id",),
+            "customer_id",
         ),
         RecordSpec(
             "reps", "reps",
@@ -122,10 +126,11 @@ SPECS: dict[str, RecordSpec] = {
 class Condition:
     """`column IN values`, `column >= value`, `column < value` or `column = value`; or
     `contains`: the kind's searchable columns, any of them, hold the text (case ignored;
-    `column` is then unused)."""
+    `column` is then unused); `in_segment`: the customer `column` names is stored in that
+    customer segment (customer_segments)."""
 
     column: str
-    op: Literal["in", ">=", "<", "=", "in_or_null", "contains"]
+    op: Literal["in", ">=", "<", "=", "in_or_null", "contains", "in_segment"]
     values: tuple[Any, ...]
 
 
@@ -169,6 +174,9 @@ def _where(
             listed = f"r.{q(c.column)} IN ({', '.join('?' * len(c.values))})"
             sql.append(f"({listed} OR r.{q(c.column)} IS NULL)" if c.values else
                        f"r.{q(c.column)} IS NULL")  # fmt: skip
+        elif c.op == "in_segment":
+            sql.append(f"r.{q(c.column)} IN (SELECT s.id FROM customer_segments s "
+                       "WHERE s.segment = ?)")  # fmt: skip
         elif c.op == "in":
             sql.append(f"r.{q(c.column)} IN ({', '.join('?' * len(c.values))})"
                        if c.values else "FALSE")  # fmt: skip

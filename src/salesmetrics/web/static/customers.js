@@ -15,6 +15,10 @@
         texttemplate: "%{z}", hovertemplate: "%{text}<extra></extra>",
         colorscale: [[0, "#eef3fc"], [1, "#1f56b8"]], showscale: false, xgap: 2, ygap: 2 }
     ], { margin: { t: 10, r: 10, b: 45, l: 55 }, height: 320,
+         shapes: (c.heat.focus || []).map(function (cell) {  // the chosen segment's cells
+           return { type: "rect", x0: cell[0] - 0.5, x1: cell[0] + 0.5, y0: cell[1] - 0.5,
+                    y1: cell[1] + 0.5, line: { color: "#e8590c", width: 3 } };
+         }),
          xaxis: { title: { text: c.heat.labels.x }, dtick: 1, fixedrange: true },
          yaxis: { title: { text: c.heat.labels.y }, dtick: 1, fixedrange: true } }, options);
   }
