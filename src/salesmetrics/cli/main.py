@@ -11,6 +11,7 @@ from salesmetrics import __version__
 from salesmetrics.cli import (
     alerts_cmds,
     events_cmds,
+    feedback_cmds,
     import_cmds,
     leads_cmds,
     metrics_cmds,
@@ -41,6 +42,7 @@ alerts_cmds.register(app)
 pipeline_cmds.register(app)
 leads_cmds.register(app)
 segments_cmds.register(app)
+feedback_cmds.register(app)
 
 
 @app.command()

@@ -3,9 +3,17 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
+import typer
+
 from salesmetrics.domain.access import LOCAL, Principal
 from salesmetrics.services.access.sign_in import as_person
 from salesmetrics.services.workspace import Workspace
+
+AsUser = Annotated[str | None, typer.Option("--as", help="What this user sees (their records).")]
+Lang = Annotated[str | None, typer.Option(
+    "--lang", help="uk or en (default: the workspace's locale).")]  # fmt: skip
 
 
 def acting_as(ws: Workspace, email: str | None) -> Principal:

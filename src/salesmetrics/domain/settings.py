@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 from datetime import date
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from salesmetrics.domain.errors import ConfigError
@@ -74,35 +75,37 @@ def _count(key: str) -> Callable[[str], str]:
     return check
 
 
-def _rules(value: str) -> str:
-    """The lead points table is YAML; its rules are checked where it is used (lead scoring)."""
-    import yaml  # only when a table is set
+def _yaml(key: str, fits: Callable[[Any], bool], shape: str) -> Callable[[str], str]:
+    """A YAML table setting (empty: the built-in one): only its shape is checked here; its
+    contents are checked where it is set and used (lead scoring, segment playbooks, feedback
+    lexicons)."""
 
-    if not value.strip():
-        return ""
-    try:
-        loaded = yaml.safe_load(value)
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"lead_rules is not valid YAML: {exc}") from exc
-    if not isinstance(loaded, dict) or not isinstance(loaded.get("rules"), list):
-        raise ConfigError("lead_rules: a points table has 'base' and a list of 'rules'")
-    return value
+    def check(value: str) -> str:
+        import yaml  # only when a table is set
+
+        if not value.strip():
+            return ""
+        try:
+            loaded = yaml.safe_load(value)
+        except (yaml.YAMLError, ValueError) as exc:
+            raise ConfigError(f"{key} is not valid YAML: {exc}") from exc
+        if not isinstance(loaded, dict) or not fits(loaded):
+            raise ConfigError(f"{key}: {shape}")
+        return value
+
+    return check
 
 
-def _playbooks(value: str) -> str:
-    """The segment playbooks are YAML; their segments, texts and KPIs are checked where they are
-    set and used (services/segments/playbooks.py)."""
-    import yaml  # only when a table is set
-
-    if not value.strip():
-        return ""
-    try:
-        loaded = yaml.safe_load(value)
-    except (yaml.YAMLError, ValueError) as exc:
-        raise ConfigError(f"segment_playbooks is not valid YAML: {exc}") from exc
-    if not isinstance(loaded, dict) or not isinstance(loaded.get("segments"), dict):
-        raise ConfigError("segment_playbooks: a playbook table maps 'segments' to playbooks")
-    return value
+_rules = _yaml("lead_rules", lambda d: isinstance(d.get("rules"), list),
+               "a points table has 'base' and a list of 'rules'")  # fmt: skip
+_playbooks = _yaml("segment_playbooks", lambda d: isinstance(d.get("segments"), dict),
+                   "a playbook table maps 'segments' to playbooks")  # fmt: skip
+_themes = _yaml("feedback_themes", lambda d: isinstance(d.get("themes"), dict),
+                "a theme lexicon maps 'themes' to their labels and words")  # fmt: skip
+_sentiment = _yaml("feedback_sentiment",
+                   lambda d: isinstance(d.get("positive"), list | dict)
+                   and isinstance(d.get("negative"), list | dict),
+                   "a sentiment lexicon has 'positive' and 'negative' words")  # fmt: skip
 
 
 def _text(value: str) -> str:
@@ -145,6 +148,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("segment_playbooks", "", "The segment playbooks (YAML): goal, tactics and KPIs per "
             "RFM segment; empty: the built-in ones (salesmetrics segments playbook).",
             _playbooks),
+    Setting("feedback_themes", "", "The theme lexicon of feedback comments (YAML, uk and en); "
+            "empty: the built-in one (salesmetrics feedback lexicon).", _themes),
+    Setting("feedback_sentiment", "", "The sentiment lexicon of feedback comments (YAML, uk and "
+            "en); empty: the built-in one (salesmetrics feedback lexicon --sentiment).",
+            _sentiment),
 )  # fmt: skip
 
 _BY_KEY = {s.key: s for s in SETTINGS}
@@ -166,6 +174,8 @@ class WorkspaceSettings:
     lead_full_history: int = 1000
     lead_rules: str = ""
     segment_playbooks: str = ""
+    feedback_themes: str = ""
+    feedback_sentiment: str = ""
 
     @classmethod
     def from_mapping(cls, values: Mapping[str, str]) -> WorkspaceSettings:
@@ -187,6 +197,8 @@ class WorkspaceSettings:
             lead_full_history=int(merged["lead_full_history"]),
             lead_rules=merged["lead_rules"],
             segment_playbooks=merged["segment_playbooks"],
+            feedback_themes=merged["feedback_themes"],
+            feedback_sentiment=merged["feedback_sentiment"],
         )
 
     def calendar(self) -> WorkCalendar:

@@ -1,0 +1,161 @@
+"""`salesmetrics feedback summary|themes|read|lexicon`: what customers say, tied to reps and
+products, and what their comments are about (docs/feedback.md)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from salesmetrics.cli.metrics_cmds import parse_as_of
+from salesmetrics.cli.options import DbOption, FormatOption, OutputFormat
+from salesmetrics.cli.people import AsUser, Lang, acting_as, language
+from salesmetrics.cli.render import emit_json
+from salesmetrics.domain.access import LOCAL
+from salesmetrics.services import workspace as ws_service
+from salesmetrics.services.feedback import lexicon
+from salesmetrics.services.feedback.summary import summary
+from salesmetrics.services.feedback.themes import DEFAULT_PERIOD, ThemesReport, themes
+
+app = typer.Typer(help="Customer feedback: NPS and CSAT by rep and product, comment themes and "
+                  "sentiment.", no_args_is_help=True)  # fmt: skip
+console = Console()
+
+Period = Annotated[
+    str,
+    typer.Option(
+        "--period", help="last_90_days (default), this_month, 2026-Q3, 2026-01-01..2026-06-30 …"
+    ),
+]
+AsOf = Annotated[str | None, typer.Option(
+    "--as-of", help="Periods seen from this day, YYYY-MM-DD (default: today).")]  # fmt: skip
+
+
+def _score(v: float | None, digits: int = 0) -> str:
+    return "—" if v is None else f"{v:.{digits}f}"
+
+
+def _pct(v: float | None) -> str:
+    return "—" if v is None else f"{v:.0%}"
+
+
+@app.command("summary")
+def summary_cmd(db: DbOption = None, period: Period = DEFAULT_PERIOD, as_of: AsOf = None,
+                as_user: AsUser = None, lang: Lang = None,
+                fmt: FormatOption = OutputFormat.TABLE) -> None:  # fmt: skip
+    """NPS and CSAT with their 95 % intervals against the period before, by rep and by product
+    (lowest NPS first), how the comments feel, and the themes with the most detractors."""
+    with ws_service.workspace(db) as ws:
+        s = summary(ws, acting_as(ws, as_user), period, lang=language(ws, lang),
+                    as_of=parse_as_of(as_of))  # fmt: skip
+        if fmt is OutputFormat.JSON:
+            emit_json(s.as_dict())
+            return
+        console.print(f"Feedback {s.period} (before: {s.comparison or '—'})")
+        for f in s.headline:
+            pct = f.metric == "csat"
+            show = _pct if pct else _score
+            band = "" if f.low is None else f"  (95 %: {show(f.low)} to {show(f.high)})"
+            console.print(f"  {f.metric}: {show(f.value)}, before {show(f.previous)}{band}")
+        for dim, lines in s.by.items():
+            t = Table(title=f"By {dim}, lowest NPS first")
+            for c in (dim, "NPS", "95 % interval", "NPS answers", "CSAT"):
+                t.add_column(c, justify="left" if c == dim else "right")
+            for x in lines[:10]:
+                t.add_row(escape(x.name or "—"), _score(x.nps),
+                          "—" if x.low is None else f"{x.low:.0f} to {x.high:.0f}",
+                          str(x.responses), _pct(x.csat))  # fmt: skip
+            console.print(t)
+        r = s.themes
+        console.print(f"{r.comments} of {r.responses} responses have a comment: "
+                      f"{r.tones['negative']} negative, {r.tones['neutral']} neutral, "
+                      f"{r.tones['positive']} positive.")  # fmt: skip
+        _themes_table(r, 3)
+
+
+@app.command("themes")
+def themes_cmd(db: DbOption = None, period: Period = DEFAULT_PERIOD, as_of: AsOf = None,
+               as_user: AsUser = None, lang: Lang = None,
+               suggest: Annotated[bool, typer.Option(
+                   "--suggest", help="Group the comments no theme caught into suggestions "
+                   "for new themes.")] = False,
+               fmt: FormatOption = OutputFormat.TABLE) -> None:  # fmt: skip
+    """Comment themes ranked by how many detractor responses carry them, with the products
+    those detractors bought and their words."""
+    with ws_service.workspace(db) as ws:
+        r = themes(ws, acting_as(ws, as_user), period, lang=language(ws, lang),
+                   suggestions=suggest, as_of=parse_as_of(as_of))  # fmt: skip
+        if fmt is OutputFormat.JSON:
+            emit_json(r.as_dict())
+            return
+        console.print(f"{r.comments} comments in {r.period}, {r.detractor_comments} from "
+                      f"detractors; {r.untagged} carry no theme.")  # fmt: skip
+        _themes_table(r, len(r.themes))
+        for s in r.suggestions:
+            console.print(f"Suggested theme ({s.comments} comments): {', '.join(s.words)}")
+            for e in s.examples:
+                console.print(f"   “{escape(e)}”")
+
+
+def _themes_table(r: ThemesReport, limit: int) -> None:
+    t = Table(title="Themes, most detractors first")
+    for c in ("theme", "comments", "detractors", "share of detractors", "negative",
+              "their products", "for example"):  # fmt: skip
+        t.add_column(c, justify="right" if c in ("comments", "detractors", "negative",
+                                                 "share of detractors") else "left")  # fmt: skip
+    for x in r.themes[:limit]:
+        t.add_row(x.label, str(x.responses), str(x.detractors), _pct(x.detractor_share),
+                  str(x.negative), escape(", ".join(f"{p} ({n})" for p, n in x.products)),
+                  escape(x.examples[0] if x.examples else ""))  # fmt: skip
+    console.print(t)
+
+
+@app.command("read")
+def read_cmd(text: Annotated[str, typer.Argument(help="A comment to read.")],
+             db: DbOption = None, fmt: FormatOption = OutputFormat.TABLE) -> None:  # fmt: skip
+    """How the lexicons in force read one comment: its themes, tone and the words that said so
+    (to try an edited lexicon before relying on it)."""
+    with ws_service.workspace(db) as ws:
+        r = lexicon.reader(ws).read(text)
+        if fmt is OutputFormat.JSON:
+            emit_json(
+                {
+                    "themes": list(r.themes),
+                    "hits": {k: list(v) for k, v in r.hits.items()},
+                    "sentiment": r.sentiment,
+                    "tone": r.tone,
+                    "cues": list(r.cues),
+                }
+            )
+            return
+        said = "; ".join(f"{k} ({', '.join(v)})" for k, v in r.hits.items()) or "none"
+        console.print(f"Themes: {escape(said)}")
+        console.print(f"Tone: {r.tone} ({r.sentiment:+.2f}); words: "
+                      f"{escape(', '.join(r.cues) or 'none')}")  # fmt: skip
+
+
+@app.command("lexicon")
+def lexicon_cmd(db: DbOption = None,
+                sentiment: Annotated[bool, typer.Option(
+                    "--sentiment", help="The sentiment lexicon (default: the themes).")] = False,
+                set_file: Annotated[Path | None, typer.Option(
+                    "--set", help="Use this YAML lexicon (owners; checked first).")] = None,
+                reset: Annotated[bool, typer.Option(
+                    "--reset", help="Go back to the built-in lexicon.")] = False,
+                ) -> None:  # fmt: skip
+    """Print the theme (or sentiment) lexicon in force, to edit it; or store one."""
+    which = "sentiment" if sentiment else "themes"
+    with ws_service.workspace(db) as ws:
+        if set_file is not None or reset:
+            text = None if reset else set_file.read_text(encoding="utf-8") if set_file else None
+            print(lexicon.set_lexicon(ws, LOCAL, which, text), end="")
+            return
+        print(lexicon.text_of(ws, which), end="")
+
+
+def register(root: typer.Typer) -> None:
+    root.add_typer(app, name="feedback")
