@@ -6,80 +6,35 @@ check on the 39 weeks after the calibration; lifetimes' own fit as an oracle for
 a seeded simulation that must recover its planted parameters; and the edge cases. Pure numpy,
 no database.
 
-lifetimes is a test-only dependency: its data files are located without importing it, and its
-fitters are imported only inside the oracle fixture (its import warns under pandas 3)."""
+lifetimes is a test-only dependency: its data files are located without importing it
+(clv_samples.py), and its fitters are imported only inside the oracle fixture (its import warns
+under pandas 3)."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import warnings
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import pytest
 
+import clv_samples
+from clv_samples import CDNOW, Cdnow, simulate
 from salesmetrics.analytics.clv.bgnbd import BgNbd
 from salesmetrics.analytics.clv.errors import BadInput, ClvError, FitFailed, TooLittleData
 from salesmetrics.analytics.clv.gamma_gamma import GammaGamma, spend_frequency_correlation
-from salesmetrics.analytics.clv.summary import Summary, summarise
+from salesmetrics.analytics.clv.summary import summarise
 from salesmetrics.analytics.clv.value import discounted_clv, monthly_purchases
 from salesmetrics.domain.errors import InputError
 
-CALIBRATION_END = "1997-09-30"
-OBSERVATION_END = "1998-06-30"
-CDNOW = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}  # Fader, Hardie & Lee 2005
 CDNOW_GG = {"p": 6.25, "q": 3.74, "gamma": 15.44}  # Fader & Hardie note 025
-
-
-def _datasets() -> Path:
-    spec = importlib.util.find_spec("lifetimes")
-    if spec is None or not spec.submodule_search_locations:
-        raise AssertionError("lifetimes (a dev dependency) holds the CDNOW files; install it")
-    return Path(spec.submodule_search_locations[0]) / "datasets"
-
-
-@dataclass(frozen=True)
-class Cdnow:
-    summary: Summary
-    by_text_id: Summary  # the same lines with ids as text ("c0001"): the Arrow path
-    published: pd.DataFrame  # cdnow_customers_summary.csv: ID, frequency, recency, T
-    with_spend: pd.DataFrame  # ..._with_transactions.csv: ID, x, t_x, T, zbar
 
 
 @pytest.fixture(scope="module")
 def cdnow() -> Cdnow:
-    # columns: master-file customer id, the sample's own id (1..2357, the id the summary files
-    # use; one to one with the first), date YYYYMMDD, quantity, amount
-    raw = pd.read_csv(
-        _datasets() / "CDNOW_sample.txt",
-        sep=r"\s+",
-        header=None,
-        names=["master", "id", "date", "qty", "amount"],
-        dtype={"date": str},
-    )
-    ids = raw["id"].to_numpy()
-    when = pd.to_datetime(raw["date"], format="%Y%m%d").to_numpy().astype("datetime64[D]")
-    amount = raw["amount"].to_numpy(np.float64)
-    summary = summarise(
-        ids,
-        when,
-        amount,
-        calibration_end=CALIBRATION_END,
-        observation_end=OBSERVATION_END,
-        time_unit="week",
-    )
-    text = np.char.add("c", np.char.zfill(ids.astype(str), 4))
-    by_text = summarise(text, when, amount, calibration_end=CALIBRATION_END)
-    return Cdnow(
-        summary,
-        by_text,
-        pd.read_csv(_datasets() / "cdnow_customers_summary.csv"),
-        pd.read_csv(_datasets() / "cdnow_customers_summary_with_transactions.csv"),
-    )
+    return clv_samples.cdnow()
 
 
 @pytest.fixture(scope="module")
@@ -431,26 +386,11 @@ def test_weights_stand_for_repeated_customers(cdnow: Cdnow, bgnbd: BgNbd) -> Non
     assert a.params == pytest.approx(b.params, rel=1e-6)
 
 
-def _simulate(n: int, planted: dict[str, float], seed: int) -> tuple[np.ndarray[Any, Any], ...]:
-    """The BG/NBD's own story: rate ~ Gamma(r, alpha), dropout ~ Beta(a, b); repeat purchases
-    are Poisson until the customer drops out, right after one of them. First purchases are
-    spread over 12 weeks of a 39-week calibration, as in CDNOW."""
-    g = np.random.default_rng(seed)
-    big_t = g.uniform(27.0, 39.0, n)
-    rate = g.gamma(planted["r"], 1 / planted["alpha"], n)
-    lasts = g.geometric(g.beta(planted["a"], planted["b"], n))  # purchases until dropout
-    arrivals = g.poisson(rate * big_t)
-    x = np.minimum(arrivals, lasts)
-    # the x-th of `arrivals` uniform points on (0, T)
-    t_x = np.where(x > 0, big_t * g.beta(np.maximum(x, 1), np.maximum(arrivals - x + 1, 1)), 0)
-    return x, t_x, big_t
-
-
 def test_a_simulation_recovers_its_parameters() -> None:
     # 100,000 simulated customers; over 8 seeds the estimates' relative spread was r 0.7 %,
     # alpha 1.2 %, a 2.7 %, b 3.7 %; this seed gives r 0.2426, alpha 4.3449, a 0.7712, b 2.3386
     # and E[X(39)], E[X(78)] of 1.209, 1.881 against the planted 1.197, 1.861
-    x, t_x, big_t = _simulate(100_000, CDNOW, seed=2024)
+    x, t_x, big_t = simulate(100_000, CDNOW, seed=2024)
     fit = BgNbd.fit(x, t_x, big_t)
     assert fit.r == pytest.approx(CDNOW["r"], rel=0.03)
     assert fit.alpha == pytest.approx(CDNOW["alpha"], rel=0.05)

@@ -73,6 +73,9 @@ class ClvQuery(BaseModel):
         default=None, description="Learn up to this day; the days after it check the models"
     )
     time_unit: Literal["day", "week", "month"] = Field(default="week")
+    model: Literal["auto", "bgnbd", "mbgnbd"] = Field(
+        default="bgnbd", description="Purchase model; auto: the one of higher likelihood"
+    )
     months: int = Field(default=12, ge=1, le=120, description="Horizon of the value")
     discount: float = Field(default=0.01, gt=-1, le=1, description="Monthly discount rate")
     margin: float = Field(default=1.0, gt=0, le=1, description="Profit share of revenue")
@@ -81,12 +84,12 @@ class ClvQuery(BaseModel):
 
 @router.get("/clv", response_model=Answer, responses=ERRORS)
 def clv(ws: WorkspaceDep, who: PrincipalDep, q: Annotated[ClvQuery, Query()]) -> Any:
-    """BG/NBD and Gamma-Gamma parameters, the holdout check, each customer's P(alive),
-    expected purchases, expected spend and discounted value, and the valuable customers at
-    risk."""
+    """The purchase model's (BG/NBD or MBG/NBD) and Gamma-Gamma's parameters, the holdout
+    check, each customer's P(alive), expected purchases, expected spend and discounted value,
+    and the valuable customers at risk."""
     day = _day(ws, q.as_of)
     settings = value.Settings(day, q.calibration_end or day, q.time_unit, q.months, q.discount,
-                              q.margin)  # fmt: skip
+                              q.margin, q.model)  # fmt: skip
     return value.clv(ws, who, settings).as_dict(customers=q.customers)
 
 

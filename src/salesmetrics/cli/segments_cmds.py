@@ -116,6 +116,9 @@ def clv_cmd(db: DbOption = None, as_of: AsOf = None, as_user: AsUser = None,
                 "the days after it, up to --as-of, check the predictions.")] = None,
             time_unit: Annotated[str, typer.Option(
                 "--time-unit", help="day, week or month: the models' unit of time.")] = "week",
+            model: Annotated[str, typer.Option(
+                "--model", help="bgnbd (default), mbgnbd or auto: the purchase model (auto: "
+                "both fitted, the one of higher likelihood used).")] = "bgnbd",
             months: Annotated[int, typer.Option("--months", min=1, max=120,
                                                 help="Horizon of the value.")] = 12,
             discount: Annotated[float, typer.Option(
@@ -124,12 +127,13 @@ def clv_cmd(db: DbOption = None, as_of: AsOf = None, as_user: AsUser = None,
                 "--margin", help="Profit share of revenue (1: value in revenue).")] = 1.0,
             limit: Annotated[int, typer.Option("--limit", min=1, help="Customers to list.")] = 15,
             fmt: FormatOption = OutputFormat.TABLE) -> None:  # fmt: skip
-    """Lifetime value: BG/NBD and Gamma-Gamma fitted on the purchases, with each customer's
-    P(alive), expected purchases and spend, and the discounted value over the horizon."""
+    """Lifetime value: BG/NBD or MBG/NBD and Gamma-Gamma fitted on the purchases, with each
+    customer's P(alive), expected purchases and spend, and the discounted value over the
+    horizon."""
     with ws_service.workspace(db) as ws:
         day = _day(ws, as_of)
         settings = value.Settings(day, parse_as_of(calibration_end) or day, time_unit, months,
-                                  discount, margin)  # fmt: skip
+                                  discount, margin, model)  # fmt: skip
         r = value.clv(ws, acting_as(ws, as_user), settings)
         if fmt is not OutputFormat.TABLE:
             emit_json(r.as_dict())
@@ -139,11 +143,17 @@ def clv_cmd(db: DbOption = None, as_of: AsOf = None, as_user: AsUser = None,
 
 def _clv_table(r: value.ClvReport, limit: int) -> None:
     p = r.parameters()
-    g = p["bgnbd"]
+    g = p["bgnbd"]  # the purchase model in force, whichever it is
     console.print(
-        f"BG/NBD ({r.settings.time_unit}s): r {g['r']:.3f}, alpha {g['alpha']:.3f}, "
-        f"a {g['a']:.3f}, b {g['b']:.3f}; log-likelihood {g['log_likelihood']:.1f}"
+        f"{value.MODELS[p['model']].LABEL} ({r.settings.time_unit}s): r {g['r']:.3f}, alpha "
+        f"{g['alpha']:.3f}, a {g['a']:.3f}, b {g['b']:.3f}; log-likelihood "
+        f"{g['log_likelihood']:.1f}"
     )
+    for name, c in p["candidates"].items():
+        if name != p["model"]:
+            other = value.MODELS[name].LABEL
+            console.print(f"{other} could not be fitted." if c is None else f"Chosen over "
+                          f"{other} (log-likelihood {c['log_likelihood']:.1f}).")  # fmt: skip
     if p["gamma_gamma"]:
         s = p["gamma_gamma"]
         console.print(f"Gamma-Gamma on {s['repeat_customers']} repeat customers: p {s['p']:.3f}"

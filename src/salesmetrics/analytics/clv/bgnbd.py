@@ -18,6 +18,13 @@ transformation, (1-z)^(r+x) 2F1(r+x, b+x; c; z) = (1-z)^(a-1) 2F1(a+b-1-r, a-1; 
 first two parameters do not grow with x: the direct form agrees to 1e-12 on CDNOW but turns
 into 0 * inf = NaN for customers with thousands of purchases.
 
+The modified BG/NBD (mbgnbd.py) lets a customer also drop out at their first purchase, so a
+customer still active at T has passed n = x + 1 chances to drop out where the BG/NBD has n = x.
+The code is written with n (`first`: 0 here, 1 there): x stays where the purchases are counted
+(the Gamma terms, the exponent r+x), n replaces x where the dropout is (the Beta terms, D with
+ln(b+n-1), the 2F1's b+n and a+b+n-1, hence a+b-1-r+first after Euler's transformation); a
+customer with n = 0 cannot have dropped out.
+
 Customers with identical (x, t_x, T) are one row with a weight in the fit: a million simulated
 customers with day-level dates over a 39-week calibration are 108,000 rows.
 """
@@ -26,7 +33,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar, Self
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -53,7 +60,6 @@ class _Rows:
     w: F64
     xs: F64
     at: NDArray[np.intp]
-    repeat: NDArray[np.bool_]
 
     @staticmethod
     def of(x: F64, t_x: F64, big_t: F64, w: F64) -> _Rows:
@@ -63,42 +69,48 @@ class _Rows:
         first = np.flatnonzero(new)
         xs, at = np.unique(x[first], return_inverse=True)
         return _Rows(x[first], t_x[first], big_t[first], np.add.reduceat(w[order], first), xs,
-                     at, x[first] > 0)  # fmt: skip
+                     at)  # fmt: skip
 
 
-def _dropout_odds(params: F64, x: F64, t_x: F64, big_t: F64) -> F64:
-    """D: the log odds of 'dropped out after the last purchase' to 'still active' (x > 0);
-    -inf where x = 0 (no purchase to drop out after)."""
-    r, alpha, a, b = params
-    repeat = x > 0
-    bx = np.where(repeat, b + x - 1, 1.0)
-    d = np.log(a) - np.log(bx) + (r + x) * (np.log(alpha + big_t) - np.log(alpha + t_x))
-    out: F64 = np.where(repeat, d, -np.inf)
+def _b_after(b: float, n: F64) -> F64:
+    """b + n - 1, the Beta term of D, where there was a chance to drop out (n > 0); 1 elsewhere
+    (D is -inf there)."""
+    out: F64 = np.where(n > 0, b + n - 1, 1.0)
     return out
 
 
-def _row_log_likelihood(params: F64, rows: _Rows) -> tuple[F64, F64]:
+def _dropout_odds(params: F64, x: F64, t_x: F64, big_t: F64, first: int) -> F64:
+    """D: the log odds of 'dropped out after the last purchase' to 'still active'; -inf where
+    there was no chance to drop out (n = x + first = 0)."""
+    r, alpha, a, b = params
+    n = x + first
+    d = np.log(a) - np.log(_b_after(b, n)) + (r + x) * (np.log(alpha + big_t) - np.log(alpha + t_x))
+    out: F64 = np.where(n > 0, d, -np.inf)
+    return out
+
+
+def _row_log_likelihood(params: F64, rows: _Rows, first: int) -> tuple[F64, F64]:
     """Each row's log-likelihood, and its dropout odds D."""
     r, alpha, a, b = params
-    by_x = gammaln(r + rows.xs) - gammaln(r) + betaln(a, b + rows.xs) - betaln(a, b)
-    d = _dropout_odds(params, rows.x, rows.t_x, rows.T)
+    by_x = gammaln(r + rows.xs) - gammaln(r) + betaln(a, b + rows.xs + first) - betaln(a, b)
+    d = _dropout_odds(params, rows.x, rows.t_x, rows.T, first)
     ll = by_x[rows.at] + r * np.log(alpha) - (r + rows.x) * np.log(alpha + rows.T)
     return ll + np.logaddexp(0.0, d), d
 
 
-def _objective(params: F64, rows: _Rows) -> tuple[float, F64]:
+def _objective(params: F64, rows: _Rows, first: int) -> tuple[float, F64]:
     """Mean negative log-likelihood and its gradient in (r, alpha, a, b)."""
     r, alpha, a, b = params
-    ll, d = _row_log_likelihood(params, rows)
-    s = expit(d)  # 1 - P(alive) for x > 0, 0 for x = 0
-    x, xs, at = rows.x, rows.xs, rows.at
+    ll, d = _row_log_likelihood(params, rows, first)
+    s = expit(d)  # 1 - P(alive); 0 where n = 0
+    x, ns, at = rows.x, rows.xs + first, rows.at
     log_gap = np.log(alpha + rows.T) - np.log(alpha + rows.t_x)
-    g_r = (digamma(r + xs) - digamma(r))[at] + np.log(alpha / (alpha + rows.T)) + s * log_gap
+    g_r = (digamma(r + rows.xs) - digamma(r))[at] + np.log(alpha / (alpha + rows.T)) + s * log_gap
     g_alpha = r / alpha - (r + x) / (alpha + rows.T) + s * (r + x) * (
         1 / (alpha + rows.T) - 1 / (alpha + rows.t_x))  # fmt: skip
-    g_a = (digamma(a + b) - digamma(a + b + xs))[at] + s / a
-    by_x_b = digamma(b + xs) - digamma(b) + digamma(a + b) - digamma(a + b + xs)
-    g_b = by_x_b[at] - s / np.where(rows.repeat, b + x - 1, 1.0)
+    g_a = (digamma(a + b) - digamma(a + b + ns))[at] + s / a
+    by_n_b = digamma(b + ns) - digamma(b) + digamma(a + b) - digamma(a + b + ns)
+    g_b = by_n_b[at] - s / _b_after(b, x + first)
     means = weighted_means(rows.w, ll, g_r, g_alpha, g_a, g_b)
     return -float(means[0]), -means[1:]
 
@@ -110,36 +122,42 @@ def _time(t: ArrayLike) -> F64:
     return out
 
 
-def _fixed_dropout(params: F64, t: F64, x: F64, big_t: F64) -> F64:
+def _fixed_dropout(params: F64, t: F64, x: F64, big_t: F64, first: int = 0) -> F64:
     """Expected purchases in the next t of a customer alive at T, as a and b grow without
-    bound at a fixed dropout chance p = (a - 1) / (a + b + x - 1): a Poisson rate lambda ~
-    Gamma(r + x, alpha + T) given the history, and after each purchase a drop with chance p,
-    so E = (1 - E[exp(-lambda p t)]) / p = (1 - ((alpha + T) / (alpha + T + p t))^(r + x)) / p.
-    A fit on customers who hardly ever drop out can put a and b at 1e5 and beyond, where the
-    general formula's 2F1 overflows; there the limit is exact to O(1/a)."""
+    bound at a fixed dropout chance p = (a - 1) / (a + b + n - 1), n = x + first (1 / p is the
+    posterior mean of 1 / p ~ Beta(a, b + n)): a Poisson rate lambda ~ Gamma(r + x, alpha + T)
+    given the history, and after each purchase a drop with chance p, so E = (1 -
+    E[exp(-lambda p t)]) / p = (1 - ((alpha + T) / (alpha + T + p t))^(r + x)) / p. A fit on
+    customers who hardly ever drop out can put a and b at 1e5 and beyond, where the general
+    formula's 2F1 overflows; there the limit is exact to O(1/a)."""
     r, alpha, a, b = params
-    p = (a - 1) / (a + b + x - 1)
+    p = (a - 1) / (a + b + x + first - 1)
     out: F64 = -np.expm1((r + x) * (np.log(alpha + big_t) - np.log(alpha + big_t + p * t))) / p
     return out
 
 
 @dataclass(frozen=True, slots=True)
-class BgNbd:
-    """BG/NBD parameters, in `time_unit` (alpha and every t, t_x and T are in that unit)."""
+class PurchaseModel:
+    """What the BG/NBD and the MBG/NBD share: their parameters, in `time_unit` (alpha and every
+    t, t_x and T are in that unit), and every formula, given the chances to drop out a customer
+    has at their first purchase (`FIRST`). Use `BgNbd` or `MBgNbd`, never this class itself."""
 
     r: float
     alpha: float
     a: float
     b: float
     time_unit: TimeUnit = "week"
+    MODEL: ClassVar[str]  # the "model" of to_json
+    LABEL: ClassVar[str]  # the name people read
+    FIRST: ClassVar[int]  # 1: a customer may drop out at the first purchase
 
     @property
     def params(self) -> F64:
         return np.array([self.r, self.alpha, self.a, self.b])
 
-    @staticmethod
-    def fit(frequency: ArrayLike, recency: ArrayLike, T: ArrayLike, *,
-            weights: ArrayLike | None = None, time_unit: str = "week") -> BgNbd:  # fmt: skip
+    @classmethod
+    def fit(cls, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike, *,
+            weights: ArrayLike | None = None, time_unit: str = "week") -> Self:  # fmt: skip
         """Maximum likelihood parameters for these customers (`weights`: how many customers
         each row stands for)."""
         x, t_x, big_t = histories(frequency, recency, T)
@@ -152,21 +170,21 @@ class BgNbd:
                                 "customers come back: the model needs repeat buyers")  # fmt: skip
         rows = _Rows.of(x, t_x, big_t, w)
         start = (1.0, max(float(weighted_means(w, big_t)[0]), 1e-3), 1.0, 1.0)
-        r, alpha, a, b = maximise(lambda p: _objective(p, rows), start, NAMES, "purchase (BG/NBD)")
-        return BgNbd(float(r), float(alpha), float(a), float(b), unit_of(time_unit))
+        r, alpha, a, b = maximise(lambda p: _objective(p, rows, cls.FIRST), start, NAMES,
+                                  f"purchase ({cls.LABEL})")  # fmt: skip
+        return cls(float(r), float(alpha), float(a), float(b), unit_of(time_unit))
 
     def log_likelihood(self, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike,
                        weights: ArrayLike | None = None) -> float:  # fmt: skip
         """The total log-likelihood of these customers' histories."""
         x, t_x, big_t = histories(frequency, recency, T)
         rows = _Rows.of(x, t_x, big_t, weights_of(weights, len(x)))
-        return float(np.sum(rows.w * _row_log_likelihood(self.params, rows)[0]))
+        return float(np.sum(rows.w * _row_log_likelihood(self.params, rows, self.FIRST)[0]))
 
     def p_alive(self, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike) -> F64:
-        """The probability that each customer is still active at T (1 for x = 0: under the
-        BG/NBD, dropping out happens only right after a purchase)."""
+        """The probability that each customer is still active at T."""
         x, t_x, big_t = histories(frequency, recency, T)
-        out: F64 = expit(-_dropout_odds(self.params, x, t_x, big_t))
+        out: F64 = expit(-_dropout_odds(self.params, x, t_x, big_t, self.FIRST))
         return out
 
     def conditional_expected(self, t: ArrayLike, frequency: ArrayLike, recency: ArrayLike,
@@ -175,15 +193,17 @@ class BgNbd:
         customers (a column of horizons against n customers gives a (horizons, n) table)."""
         x, t_x, big_t = histories(frequency, recency, T)
         r, alpha, a, b = self.params
+        c = a + b + x + self.FIRST - 1  # a+b+n-1
         a1 = a - 1 if abs(a - 1) > NEAR_ONE else np.copysign(NEAR_ONE, a - 1)
         horizon = _time(t)
         z = horizon / (alpha + big_t + horizon)
         with np.errstate(invalid="ignore", over="ignore"):
-            rest = np.exp(a1 * np.log1p(-z)) * hyp2f1(a + b - 1 - r, a1, a + b + x - 1, z)
-        out: F64 = self.p_alive(x, t_x, big_t) * (a + b + x - 1) / a1 * (1 - rest)
+            rest = np.exp(a1 * np.log1p(-z)) * hyp2f1(a + b - 1 + self.FIRST - r, a1, c, z)
+        alive = self.p_alive(x, t_x, big_t)
+        out: F64 = alive * c / a1 * (1 - rest)
         lost = ~np.isfinite(out)
         if lost.any():  # a and b so large that 2F1 overflows: their limit (see _fixed_dropout)
-            limit = _fixed_dropout(self.params, horizon, x, big_t) * self.p_alive(x, t_x, big_t)
+            limit = _fixed_dropout(self.params, horizon, x, big_t, self.FIRST) * alive
             out = np.where(lost, limit, out)
         return out
 
@@ -194,16 +214,26 @@ class BgNbd:
                                          zero)[..., 0]  # fmt: skip
 
     def to_json(self) -> dict[str, Any]:
-        return {"model": "bgnbd", "time_unit": self.time_unit, "r": self.r, "alpha": self.alpha,
-                "a": self.a, "b": self.b}  # fmt: skip
+        return {"model": self.MODEL, "time_unit": self.time_unit, "r": self.r,
+                "alpha": self.alpha, "a": self.a, "b": self.b}  # fmt: skip
 
-    @staticmethod
-    def from_json(d: Mapping[str, Any]) -> BgNbd:
-        if d.get("model") != "bgnbd":
-            raise BadInput(f"not BG/NBD parameters (model is {d.get('model')!r})")
+    @classmethod
+    def from_json(cls, d: Mapping[str, Any]) -> Self:
+        if d.get("model") != cls.MODEL:
+            raise BadInput(f"not {cls.LABEL} parameters (model is {d.get('model')!r})")
         values = [d.get(name) for name in NAMES]
         if not all(isinstance(v, int | float) and not isinstance(v, bool) and 0 < v < np.inf
                    for v in values):  # fmt: skip
-            raise BadInput(f"BG/NBD parameters must be positive numbers, got {values}")
+            raise BadInput(f"{cls.LABEL} parameters must be positive numbers, got {values}")
         r, alpha, a, b = (float(v) for v in values)  # type: ignore[arg-type]
-        return BgNbd(r, alpha, a, b, unit_of(str(d.get("time_unit"))))
+        return cls(r, alpha, a, b, unit_of(str(d.get("time_unit"))))
+
+
+@dataclass(frozen=True, slots=True)
+class BgNbd(PurchaseModel):
+    """BG/NBD parameters. P(alive) is 1 for x = 0: under the BG/NBD, dropping out happens only
+    right after a repeat purchase."""
+
+    MODEL: ClassVar[str] = "bgnbd"
+    LABEL: ClassVar[str] = "BG/NBD"
+    FIRST: ClassVar[int] = 0

@@ -1,5 +1,5 @@
-"""Discounted customer lifetime value: expected purchases month by month (BG/NBD) times
-expected spend per purchase (Gamma-Gamma, or any per-customer estimate) times margin,
+"""Discounted customer lifetime value: expected purchases month by month (BG/NBD or MBG/NBD)
+times expected spend per purchase (Gamma-Gamma, or any per-customer estimate) times margin,
 discounted at a monthly rate.
 
     CLV = margin * spend * sum_{k=1..months} (E[Y(k u)] - E[Y((k-1) u)]) / (1 + d)^k
@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
-from salesmetrics.analytics.clv.bgnbd import BgNbd
+from salesmetrics.analytics.clv.bgnbd import PurchaseModel
 from salesmetrics.analytics.clv.errors import BadInput
 from salesmetrics.analytics.clv.inputs import as_floats, histories, same_length
 from salesmetrics.analytics.clv.units import DAYS_PER_MONTH, F64, units_per_month
@@ -25,8 +25,9 @@ from salesmetrics.analytics.clv.units import DAYS_PER_MONTH, F64, units_per_mont
 BLOCK = 100_000  # customers per block: bounds memory at (months + 1) x BLOCK floats per table
 
 
-def monthly_purchases(model: BgNbd, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike, *,
-                      months: int = 12, days_per_month: float = DAYS_PER_MONTH) -> F64:  # fmt: skip
+def monthly_purchases(model: PurchaseModel, frequency: ArrayLike, recency: ArrayLike,
+                      T: ArrayLike, *, months: int = 12,
+                      days_per_month: float = DAYS_PER_MONTH) -> F64:  # fmt: skip
     """Expected purchases in each of the next `months` months: a (months, customers) table."""
     if months < 1:
         raise BadInput(f"the horizon must be at least one month, got {months}")
@@ -41,7 +42,7 @@ def monthly_purchases(model: BgNbd, frequency: ArrayLike, recency: ArrayLike, T:
     return out
 
 
-def discounted_clv(model: BgNbd, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike,
+def discounted_clv(model: PurchaseModel, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike,
                    spend: ArrayLike, *, months: int = 12, monthly_discount: float = 0.01,
                    margin: float = 1.0, days_per_month: float = DAYS_PER_MONTH) -> F64:  # fmt: skip
     """Each customer's discounted value over the next `months` months; `spend` is their

@@ -1,7 +1,11 @@
-"""Customer lifetime value as people read it: the BG/NBD and Gamma-Gamma models fitted on the
-purchase days of the customers in view, each customer's chance of still being a customer, the
-purchases and spend to expect, the discounted value over a horizon, and the valuable customers
-the business is about to lose.
+"""Customer lifetime value as people read it: a purchase model and the Gamma-Gamma spend model
+fitted on the purchase days of the customers in view, each customer's chance of still being a
+customer, the purchases and spend to expect, the discounted value over a horizon, and the
+valuable customers the business is about to lose.
+
+The purchase model is the BG/NBD or the MBG/NBD, which also lets a customer drop out at their
+first purchase; by default both are fitted and the one of higher likelihood on the calibration
+purchases is used (both have four parameters, so this is also the choice by AIC or BIC).
 
 With a calibration end before the as-of day, the models learn from the purchases up to it and
 the report adds a check: the purchases they predicted for the days after it against those that
@@ -17,8 +21,10 @@ from typing import Any
 
 import numpy as np
 
-from salesmetrics.analytics.clv.bgnbd import BgNbd
+from salesmetrics.analytics.clv.bgnbd import BgNbd, PurchaseModel
+from salesmetrics.analytics.clv.errors import FitFailed
 from salesmetrics.analytics.clv.gamma_gamma import GammaGamma, spend_frequency_correlation
+from salesmetrics.analytics.clv.mbgnbd import MBgNbd
 from salesmetrics.analytics.clv.summary import Summary, summarise
 from salesmetrics.analytics.clv.units import unit_of, units_per_month
 from salesmetrics.analytics.clv.value import discounted_clv
@@ -29,6 +35,7 @@ from salesmetrics.services.workspace import Workspace
 from salesmetrics.storage.repositories import customer_behaviour as repo
 
 UNITS = ("day", "week", "month")
+MODELS: dict[str, type[PurchaseModel]] = {"bgnbd": BgNbd, "mbgnbd": MBgNbd}  # auto: in this order
 RISK_SPEND_SHARE = 0.2  # the top fifth of customers by past spend are "valuable"
 RISK_P_ALIVE = 0.5  # ... and at risk below this chance of still being a customer
 
@@ -41,12 +48,24 @@ class Settings:
     months: int = 12
     monthly_discount: float = 0.01
     margin: float = 1.0
+    # the purchase model: "bgnbd", "mbgnbd", or "auto" (the higher likelihood); BG/NBD by
+    # default: on the demo the likelier MBG/NBD forecasts six months worse (docs/segments.md)
+    model: str = "bgnbd"
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A purchase model fitted on the calibration purchases, with its log-likelihood there."""
+
+    model: PurchaseModel
+    log_likelihood: float
 
 
 @dataclass(frozen=True, slots=True)
 class Fitted:
     summary: Summary
-    purchases: BgNbd
+    purchases: PurchaseModel  # the model in force
+    candidates: dict[str, Candidate | None]  # every model tried, by name; None: its fit failed
     spend: GammaGamma | None  # None: too few repeat buyers for a spend model
     p_alive: np.ndarray[Any, np.dtype[np.float64]]
     expected: np.ndarray[Any, np.dtype[np.float64]]  # purchases over the horizon
@@ -58,6 +77,8 @@ class Fitted:
 def _check(s: Settings) -> None:
     if s.time_unit not in UNITS:
         raise InputError(f"time unit '{s.time_unit}': use day, week or month")
+    if s.model != "auto" and s.model not in MODELS:
+        raise InputError(f"purchase model '{s.model}': use auto, bgnbd or mbgnbd")
     if s.calibration_end > s.as_of:
         raise InputError(f"the calibration end {s.calibration_end} is after the as-of day "
                          f"{s.as_of}")  # fmt: skip
@@ -76,8 +97,7 @@ def fit(b: Behaviour, s: Settings) -> Fitted:
                    observation_end=obs, time_unit=s.time_unit)  # fmt: skip
     if len(sm) == 0:
         raise InputError(f"no customer bought on or before {s.calibration_end}")
-    keys, counts = np.unique(np.c_[sm.frequency, sm.recency, sm.T], axis=0, return_counts=True)
-    model = BgNbd.fit(keys[:, 0], keys[:, 1], keys[:, 2], weights=counts, time_unit=s.time_unit)
+    model, candidates = _purchase_model(sm, s)
     spend = _spend_model(sm)
     each = (spend.conditional_expected_spend(sm.frequency, sm.monetary) if spend is not None
             else np.where(sm.frequency > 0, sm.monetary, _mean_spend(b)))  # fmt: skip
@@ -87,9 +107,32 @@ def fit(b: Behaviour, s: Settings) -> Fitted:
     upto = b.tx_day <= np.datetime64(s.calibration_end, "D")
     past = np.bincount(np.searchsorted(sm.customer, b.tx_customer[upto]),
                        weights=b.tx_amount[upto], minlength=len(sm)).astype(np.float64)  # fmt: skip
-    return Fitted(sm, model, spend, model.p_alive(sm.frequency, sm.recency, sm.T),
+    return Fitted(sm, model, candidates, spend, model.p_alive(sm.frequency, sm.recency, sm.T),
                   model.conditional_expected(horizon, sm.frequency, sm.recency, sm.T),
                   each, value, past)  # fmt: skip
+
+
+def _purchase_model(sm: Summary, s: Settings) -> tuple[PurchaseModel, dict[str, Candidate | None]]:
+    """The purchase model in force, and every one tried: the one asked for, or (auto) each, fitted
+    on the distinct histories, the one of higher log-likelihood in force (on a tie, the BG/NBD).
+    With auto, a model whose fit fails is None and the other is used; if both fail, the BG/NBD's
+    failure is the error."""
+    keys, counts = np.unique(np.c_[sm.frequency, sm.recency, sm.T], axis=0, return_counts=True)
+    x, t_x, big_t = keys[:, 0], keys[:, 1], keys[:, 2]
+    out: dict[str, Candidate | None] = {}
+    failed: list[FitFailed] = []
+    for name in MODELS if s.model == "auto" else (s.model,):
+        try:
+            m = MODELS[name].fit(x, t_x, big_t, weights=counts, time_unit=s.time_unit)
+        except FitFailed as exc:
+            failed.append(exc)
+            out[name] = None
+            continue
+        out[name] = Candidate(m, m.log_likelihood(x, t_x, big_t, weights=counts))
+    fitted = [c for c in out.values() if c is not None]
+    if not fitted:
+        raise failed[0]
+    return max(fitted, key=lambda c: c.log_likelihood).model, out
 
 
 def _spend_model(sm: Summary) -> GammaGamma | None:
@@ -114,14 +157,15 @@ class ClvReport:
     names: dict[int, tuple[str | None, str | None, int | None, str | None]]  # ext, name, rep
 
     def parameters(self) -> dict[str, Any]:
+        """The models' parameters and log-likelihoods: `bgnbd` holds the purchase model in
+        force (`model` says which; the key keeps its first name for the callers that read it),
+        `candidates` every purchase model tried (null: its fit failed)."""
         f = self.fitted
         sm = f.summary
-        p = f.purchases
-        out: dict[str, Any] = {
-            "bgnbd": {"r": p.r, "alpha": p.alpha, "a": p.a, "b": p.b,
-                      "log_likelihood": p.log_likelihood(sm.frequency, sm.recency, sm.T)},
-            "gamma_gamma": None,
-        }  # fmt: skip
+        chosen = f.purchases.MODEL
+        tried = {name: None if c is None else _described(c) for name, c in f.candidates.items()}
+        out: dict[str, Any] = {"model": chosen, "bgnbd": tried[chosen], "candidates": tried,
+                               "gamma_gamma": None}  # fmt: skip
         if f.spend is not None:
             repeat = sm.frequency > 0
             g = f.spend
@@ -214,6 +258,11 @@ class ClvReport:
             "distribution": self.distribution(), "at_risk": self.at_risk(),
             **({"customers": self.customer_rows()} if customers else {}),
         }  # fmt: skip
+
+
+def _described(c: Candidate) -> dict[str, float]:
+    m = c.model
+    return {"r": m.r, "alpha": m.alpha, "a": m.a, "b": m.b, "log_likelihood": c.log_likelihood}
 
 
 def _bands(v: np.ndarray, bins: int) -> np.ndarray:
