@@ -1,8 +1,11 @@
-"""`salesmetrics feedback summary|themes|read|lexicon`: what customers say, tied to reps and
-products, and what their comments are about (docs/feedback.md)."""
+"""`salesmetrics feedback summary|themes|read|lexicon|followups|done|timing`: what customers
+say, tied to reps and products, what their comments are about, and the follow-up of every
+unhappy customer (docs/feedback.md)."""
 
 from __future__ import annotations
 
+from dataclasses import asdict
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -17,7 +20,7 @@ from salesmetrics.cli.people import AsUser, Lang, acting_as, language
 from salesmetrics.cli.render import emit_json
 from salesmetrics.domain.access import LOCAL
 from salesmetrics.services import workspace as ws_service
-from salesmetrics.services.feedback import lexicon
+from salesmetrics.services.feedback import followups, lexicon
 from salesmetrics.services.feedback.summary import summary
 from salesmetrics.services.feedback.themes import DEFAULT_PERIOD, ThemesReport, themes
 
@@ -155,6 +158,75 @@ def lexicon_cmd(db: DbOption = None,
             print(lexicon.set_lexicon(ws, LOCAL, which, text), end="")
             return
         print(lexicon.text_of(ws, which), end="")
+
+
+@app.command("followups")
+def followups_cmd(db: DbOption = None,
+                  state: Annotated[str, typer.Option(
+                      "--state", help="open (default), done or all.")] = "open",
+                  open_new: Annotated[bool, typer.Option(
+                      "--open-new", help="First open the follow-ups of recent detractor "
+                      "responses that have none (the server does this on its own).")] = False,
+                  as_user: AsUser = None, limit: Annotated[int, typer.Option(
+                      "--limit", min=1, max=1000, help="Follow-ups to list.")] = 50,
+                  fmt: FormatOption = OutputFormat.TABLE) -> None:  # fmt: skip
+    """The detractor follow-ups in view: open ones oldest due first, with the response."""
+    with ws_service.workspace(db) as ws:
+        if open_new:
+            opened = followups.open_new(ws)
+            console.print(f"Opened {len(opened)} follow-ups.")
+        now = datetime.now(UTC)
+        rows = followups.queue(ws, acting_as(ws, as_user), state, limit)
+        if fmt is OutputFormat.JSON:
+            emit_json([{**asdict(f), "overdue": followups.is_overdue(f, now)} for f in rows])
+            return
+        t = Table(title=f"Follow-ups ({state})")
+        for c in ("id", "due", "rep", "customer", "score", "comment", "done"):
+            t.add_column(c)
+        for f in rows:
+            late = " (late)" if followups.is_overdue(f, now) else ""
+            t.add_row(
+                str(f.id),
+                f"{f.due_at:%Y-%m-%d %H:%M}{late}",
+                escape(f.rep or "—"),
+                escape(f.customer or "—"),
+                f"{f.kind} {_score(f.score)}",
+                escape((f.comment or "")[:80]),
+                "" if f.done_at is None else f"{f.done_at:%Y-%m-%d} {escape(f.done_by or '')}",
+            )
+        console.print(t)
+
+
+@app.command("done")
+def done_cmd(followup_id: Annotated[int, typer.Argument(help="The follow-up's id.")],
+             db: DbOption = None, note: Annotated[str | None, typer.Option(
+                 "--note", help="What was done (a call, a refund …).")] = None,
+             as_user: AsUser = None) -> None:  # fmt: skip
+    """Close a follow-up with what was done (its rep, their manager or the owner)."""
+    with ws_service.workspace(db) as ws:
+        f = followups.close(ws, acting_as(ws, as_user), followup_id, note)
+        hours = ((f.done_at or f.received_at) - f.received_at).total_seconds() / 3600
+        console.print(f"Follow-up {f.id} done, {hours:.0f} hours after the response.")
+
+
+@app.command("timing")
+def timing_cmd(db: DbOption = None, period: Period = DEFAULT_PERIOD, as_user: AsUser = None,
+               fmt: FormatOption = OutputFormat.TABLE) -> None:  # fmt: skip
+    """Per rep, how fast detractors were followed up: opened, done, on time, open past due,
+    median hours from the response to done (slowest first)."""
+    with ws_service.workspace(db) as ws:
+        rows = followups.timing(ws, acting_as(ws, as_user), period)
+        if fmt is OutputFormat.JSON:
+            emit_json([r.as_dict() for r in rows])
+            return
+        t = Table(title=f"Follow-up timing, {period} (due {followups.DUE_HOURS} h after the "
+                  "response)")  # fmt: skip
+        for c in ("rep", "opened", "done", "on time", "open, late", "median hours"):
+            t.add_column(c, justify="left" if c == "rep" else "right")
+        for r in rows:
+            t.add_row(escape(r.rep or "(no rep)"), str(r.opened), str(r.done), str(r.on_time),
+                      str(r.open_overdue), _score(r.median_hours))  # fmt: skip
+        console.print(t)
 
 
 def register(root: typer.Typer) -> None:

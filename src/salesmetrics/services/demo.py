@@ -12,6 +12,7 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import numpy as np
 import pyarrow as pa
 
 from salesmetrics.demo import DemoData, generate
@@ -20,6 +21,7 @@ from salesmetrics.domain.enums import DemoSize
 from salesmetrics.domain.errors import InputError
 from salesmetrics.domain.settings import WorkspaceSettings
 from salesmetrics.services.access.demo_accounts import add_demo_accounts
+from salesmetrics.services.feedback import followups
 from salesmetrics.services.leads.training import train_model
 from salesmetrics.services.metrics import refresh_rollups
 from salesmetrics.services.pipeline import common, forecast
@@ -78,6 +80,9 @@ class _Loader:
 
 
 FORECAST_WEEKS = 26
+FOLLOWUP_SEED = 11
+FOLLOWUP_DONE_SHARE = 0.75
+FOLLOWUP_NOTE = "Зателефонували клієнтові, запропонували заміну або повернення"
 
 
 def truth_path(url: str) -> Path:
@@ -107,11 +112,7 @@ def create_demo(
     _refuse_data(ws)
     loader = _Loader(generate(size, seed, as_of), progress)
     ws.store.write(loader.load_all)
-    refresh_rollups(ws)
-    add_demo_accounts(ws)
-    forecast_history(ws, as_of or date.today())
-    lead_model(ws, as_of or date.today())
-    segments(ws, as_of or date.today())
+    _derived(ws, as_of or date.today())
     return loader.result(ws.store.url)
 
 
@@ -143,17 +144,38 @@ def create_demo_workspace(
         with workspace(str(building), create=True) as ws:
             for table, batch in loader.data.batches():
                 ws.store.write(functools.partial(_load_one, loader, table, batch))
-            refresh_rollups(ws)
-            add_demo_accounts(ws)
-            forecast_history(ws, as_of or date.today())
-            lead_model(ws, as_of or date.today())
-            segments(ws, as_of or date.today())
+            _derived(ws, as_of or date.today())
         Path(f"{target}.wal").unlink(missing_ok=True)
         building.replace(target)
     finally:
         building.unlink(missing_ok=True)
         Path(f"{building}.wal").unlink(missing_ok=True)
     return loader.result(str(target))
+
+
+def _derived(ws: Workspace, as_of: date) -> None:
+    """What the app keeps beside the data, as it would stand had the demo business used it:
+    rollups, sign-in accounts, forecast history, a lead model, segments, follow-ups."""
+    refresh_rollups(ws)
+    add_demo_accounts(ws)
+    forecast_history(ws, as_of)
+    lead_model(ws, as_of)
+    segments(ws, as_of)
+    followup_history(ws, as_of)
+
+
+def followup_history(ws: Workspace, as_of: date) -> None:
+    """The follow-ups of the last two weeks' detractors, most of them done a day or so after
+    the response (some late, some still open), so the queue and the timing report have
+    something to show from the start."""
+    now = datetime.combine(as_of, time(), ZoneInfo(ws.settings.time_zone))
+    followups.open_new(ws, now, on_arrival=True)
+    gen = np.random.default_rng(FOLLOWUP_SEED)
+    for f in followups.queue(ws, LOCAL, "open", limit=10_000):
+        hours = float(gen.lognormal(np.log(20), 0.8))
+        done = f.received_at + timedelta(hours=hours)
+        if gen.random() < FOLLOWUP_DONE_SHARE and done < now:
+            followups.close(ws, LOCAL, f.id, FOLLOWUP_NOTE, now=done)
 
 
 def forecast_history(ws: Workspace, as_of: date) -> None:

@@ -51,6 +51,7 @@ def data_tables() -> list[str]:
         "forecast_snapshot_deals",
         "lead_models",
         "customer_segments",
+        "feedback_followups",
         "schema_migrations",
         "workspace_state",
         "event_versions",

@@ -12,7 +12,8 @@ from salesmetrics.web.render import locale_of, render
 
 router = APIRouter(include_in_schema=False)
 RULE_NAMES = {"target_pace": N_("Target pace"), "rep_inactive": N_("No activity"),
-              "kpi_unusual": N_("Unusual KPI"), "digest": N_("Digest")}  # fmt: skip
+              "kpi_unusual": N_("Unusual KPI"), "stale_deals": N_("Stale deals"),
+              "detractor": N_("Unhappy customer"), "digest": N_("Digest")}  # fmt: skip
 
 
 @router.get("/alerts", response_class=HTMLResponse)

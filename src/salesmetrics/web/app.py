@@ -18,6 +18,7 @@ from salesmetrics.api.access import router as access_router
 from salesmetrics.api.alerts import router as alerts_router
 from salesmetrics.api.events import router as events_router
 from salesmetrics.api.events_fast import EventsFastPath
+from salesmetrics.api.feedback import router as feedback_router
 from salesmetrics.api.imports import router as imports_router
 from salesmetrics.api.leads import router as leads_router
 from salesmetrics.api.live import router as live_router
@@ -41,6 +42,7 @@ from salesmetrics.web.authn import Authenticate
 from salesmetrics.web.customers import router as customers_page_router
 from salesmetrics.web.data import router as data_router
 from salesmetrics.web.explorer import router as explorer_router
+from salesmetrics.web.feedback import router as feedback_page_router
 from salesmetrics.web.fragments import router as fragments_router
 from salesmetrics.web.headers import SecurityHeaders
 from salesmetrics.web.leads import router as leads_page_router
@@ -96,6 +98,7 @@ def create_app(url: str | None = None) -> FastAPI:
     app.include_router(live_router)
     app.include_router(leads_router)  # before records: /leads/scores is not /leads/{id}
     app.include_router(segments_router)
+    app.include_router(feedback_router)
     app.include_router(records_router)
     app.include_router(search_router)
     app.include_router(targets_router)
@@ -110,6 +113,7 @@ def create_app(url: str | None = None) -> FastAPI:
     app.include_router(pipeline_page_router)
     app.include_router(leads_page_router)
     app.include_router(customers_page_router)
+    app.include_router(feedback_page_router)
     app.include_router(users_page_router)
     app.include_router(account_router)
     app.include_router(records_page_router)

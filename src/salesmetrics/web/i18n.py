@@ -64,6 +64,9 @@ WORDS = {
     "owner": N_("owner"), "manager": N_("manager"), "viewer": N_("viewer"),
     "even": N_("even"), "seasonal": N_("seasonal"), "custom": N_("custom"),
     "reps": N_("reps"), "teams": N_("teams"), "segment": N_("customer segment"),
+    "negative": N_("negative"), "neutral": N_("neutral"), "positive": N_("positive"),
+    "nps": N_("Net Promoter Score"), "csat": N_("Customer satisfaction (CSAT)"),
+    "nps_responses": N_("NPS responses"),
 }  # fmt: skip
 
 

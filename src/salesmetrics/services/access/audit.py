@@ -16,6 +16,7 @@ ACTIONS = (
     "login", "login_failed", "login_throttled", "logout", "user_added", "user_changed",
     "password_changed", "token_created", "token_revoked", "import", "import_reverted",
     "export", "settings_changed", "owner_created", "target_set", "target_removed",
+    "followup_done",
 )  # fmt: skip
 
 

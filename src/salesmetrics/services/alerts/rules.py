@@ -12,6 +12,8 @@ with a key that says which occurrence it is, so the same condition never alerts 
   before it. Once per KPI and week.
 - `stale_deals`: a rep with open deals past their stage's rotting days or without activity for
   SALESMETRICS_ALERT_STALE_DAYS (default 14) days (docs/pipeline.md). Once per rep and week.
+- `detractor`: a detractor response's follow-up, opened for the rep who owns the response
+  (docs/feedback.md); the rep and their manager see it. Once per follow-up.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from salesmetrics.domain.access import LOCAL
 from salesmetrics.domain.enums import TargetScope
 from salesmetrics.domain.errors import ConfigError, QueryError
 from salesmetrics.services.alerts.texts import deal_word, say
+from salesmetrics.services.feedback import followups
 from salesmetrics.services.pipeline import care
 from salesmetrics.services.pipeline import common as pipeline
 from salesmetrics.services.targets import status as targets
@@ -35,7 +38,7 @@ from salesmetrics.storage.repositories import alerts as repo
 from salesmetrics.storage.repositories import deal_flow
 from salesmetrics.storage.repositories.alerts import NewAlert
 
-RULES = ("target_pace", "rep_inactive", "kpi_unusual", "stale_deals")
+RULES = ("target_pace", "rep_inactive", "kpi_unusual", "stale_deals", "detractor")
 HISTORY_WEEKS = 8
 Z_LIMIT = 3.5
 DEFAULT_KPIS = ("revenue", "orders", "deals_won")
@@ -198,7 +201,29 @@ def stale_deals(ws: Workspace, day: date, s: Settings) -> list[NewAlert]:
     return out
 
 
+def detractor(ws: Workspace, day: date, s: Settings) -> list[NewAlert]:
+    """Each open follow-up of a detractor response (opening the missing ones first), for the
+    rep who owns it and so their manager (docs/feedback.md)."""
+    followups.open_new(ws)
+    locale, zone = ws.settings.locale, ZoneInfo(ws.settings.time_zone)
+    out = []
+    for f in followups.queue(ws, LOCAL, "open", limit=1000):
+        text = (f.comment or "").strip()
+        facts = {"customer": f.customer or f"#{f.customer_id or f.feedback_id}",
+                 "kind": f.kind.upper(), "score": f"{f.score:g}" if f.score is not None else "—",
+                 "product": f" ({f.product})" if f.product else "",
+                 "comment": f": “{text[:200]}”" if text else "",
+                 "rep": f.rep or say(locale, "no_rep"),
+                 "due": f.due_at.astimezone(zone).strftime("%Y-%m-%d %H:%M")}  # fmt: skip
+        out.append(NewAlert(
+            "detractor", str(f.id), "warning", say(locale, "detractor_title", **facts),
+            say(locale, "detractor_body", **facts), rep_id=f.rep_id,
+            data={"followup_id": f.id, "feedback_id": f.feedback_id, "score": f.score},
+        ))  # fmt: skip
+    return out
+
+
 CHECKS: dict[str, Callable[[Workspace, date, Settings], list[NewAlert]]] = {
     "target_pace": target_pace, "rep_inactive": rep_inactive, "kpi_unusual": kpi_unusual,
-    "stale_deals": stale_deals,
+    "stale_deals": stale_deals, "detractor": detractor,
 }  # fmt: skip

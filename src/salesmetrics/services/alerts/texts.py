@@ -35,6 +35,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "stale_title": "{name}: {n} stale {deal_word}, {amount} {currency}",
         "stale_body": "{name} has {n} open {deal_word} past the stage's rotting days or without "
         "activity for {days} days, {amount} {currency} in all. The largest: {top} ({stage}).",
+        "detractor_title": "Unhappy customer {customer}: {kind} {score}",
+        "detractor_body": "{customer} answered {kind} {score}{product}{comment}. {rep} owns the "
+        "follow-up, due {due}.",
+        "no_rep": "Nobody",
         "digest_title": "{period} digest: {n} alerts",
         "daily": "Daily",
         "weekly": "Weekly",
@@ -58,6 +62,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "stale_title": "{name}: {n} {deal_word} без руху, {amount} {currency}",
         "stale_body": "{name}: без руху {n} {deal_word} (довше за норму етапу або без "
         "активності {days} дн.), разом {amount} {currency}. Найбільша: {top} ({stage}).",
+        "detractor_title": "Незадоволений клієнт {customer}: {kind} {score}",
+        "detractor_body": "{customer} оцінив(-ла) {kind} на {score}{product}{comment}. "
+        "Зв'язатися має {rep}, до {due}.",
+        "no_rep": "Ніхто",
         "digest_title": "{period} зведення: сповіщень — {n}",
         "daily": "Щоденне",
         "weekly": "Щотижневе",

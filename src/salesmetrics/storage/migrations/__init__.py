@@ -15,6 +15,7 @@ from salesmetrics.storage.migrations.m0009_alerts import MIGRATION as M0009
 from salesmetrics.storage.migrations.m0010_pipeline import MIGRATION as M0010
 from salesmetrics.storage.migrations.m0011_lead_models import MIGRATION as M0011
 from salesmetrics.storage.migrations.m0012_customer_segments import MIGRATION as M0012
+from salesmetrics.storage.migrations.m0013_feedback_followups import MIGRATION as M0013
 
 MIGRATIONS: tuple[Migration, ...] = (
     M0001,
@@ -29,6 +30,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     M0010,
     M0011,
     M0012,
+    M0013,
 )
 
 __all__ = ["MIGRATIONS", "AddColumns", "CreateTable", "Migration", "Operation"]

@@ -18,6 +18,7 @@ from salesmetrics.domain.access import EVERYTHING, Scope
 from salesmetrics.storage.dialect import Dialect
 from salesmetrics.storage.protocol import Store, WriteTx
 from salesmetrics.storage.repositories import rollups as rollups_repo
+from salesmetrics.storage.repositories.segment_sizes import in_segment
 
 VISITS = "rollup_stage_visits"
 REACH = "rollup_deal_reach"
@@ -65,9 +66,9 @@ class DealFilter:
             parts.append(f"({own}{none})")
             params.extend(sorted(self.scope.reps))
         if self.scope.segment is not None:  # a view narrowed to one customer segment
-            parts.append(f"{alias}.customer_id IN (SELECT s.id FROM customer_segments s "
-                         "WHERE s.segment = ?)")  # fmt: skip
-            params.append(self.scope.segment)
+            member, of = in_segment(self.scope, f"{alias}.customer_id")
+            parts.append(member)
+            params.extend(of)
         if self.reps is not None:
             marks = ", ".join("?" * len(self.reps))
             parts.append(f"{alias}.owner_rep_id IN ({marks})" if self.reps else "FALSE")

@@ -1,11 +1,13 @@
 """How many customers each stored segment holds, and the day the segments are as of: what the
-pages' segment picker offers (customer_segments is written by services/segments/refresh.py)."""
+pages' segment picker offers; and the condition a view narrowed to one segment puts on a
+customer column (customer_segments is written by services/segments/refresh.py)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
 
+from salesmetrics.domain.access import Scope
 from salesmetrics.storage.protocol import Store
 
 
@@ -21,3 +23,12 @@ def sizes(store: Store) -> StoredSegments:
     )
     days = [r[2] for r in rows if r[2] is not None]
     return StoredSegments(max(days) if days else None, {str(r[0]): int(r[1]) for r in rows})
+
+
+def in_segment(scope: Scope, column: str) -> tuple[str, list[str]]:
+    """A condition keeping the rows whose customer (`column`) is in the view's segment (TRUE
+    for a view without one)."""
+    if scope.segment is None:
+        return "TRUE", []
+    return (f"{column} IN (SELECT s.id FROM customer_segments s WHERE s.segment = ?)",
+            [scope.segment])  # fmt: skip
