@@ -46,6 +46,9 @@ class Kind:
     line_table: str | None = None  # orders: the rows are lines, grouped into orders
     key: tuple[str, ...] = ("external_id",)  # what makes a row the same row on re-import
     unique: tuple[str, ...] = ()  # also unique within one file (a customer's email, phone)
+    # Feedback: a link to an unknown record is left empty (the text kept), never created and
+    # never a reason to reject the row; such rows are listed as unmatched.
+    keeps_unmatched: bool = False
 
     def field(self, name: str) -> Field:
         for f in self.fields:
@@ -429,15 +432,29 @@ KINDS: dict[str, Kind] = {
                 ),
                 Field("kind", CHOICE, ("type", "kind", "survey", "тип"), choices=FEEDBACK_KIND),
                 Field("score", NUM, ("score", "rating", "nps", "csat", "оцінка", "бал"), minimum=0),
+                Field(
+                    "scale_max",
+                    INT,
+                    ("scale", "scale max", "max score", "out of", "шкала"),
+                    minimum=1,
+                    maximum=100,
+                ),
                 Field("comment", T, ("comment", "feedback", "review", "коментар", "відгук")),
+                Field("language", T, ("language", "lang", "мова")),
                 CUSTOMER,
-                Field("order_id", REF, ("order", "замовлення"), ref="orders"),
-                Field("deal_id", REF, ("deal", "угода"), ref="deals"),
+                Field(
+                    "order_id",
+                    REF,
+                    ("order", "order id", "order number", "замовлення", "номер замовлення"),
+                    ref="orders",
+                ),
+                Field("deal_id", REF, ("deal", "deal id", "угода"), ref="deals"),
                 REP,
                 Field("product_id", REF, ("product", "товар"), ref="products"),
                 CHANNEL,
             ),
             attributes=True,
+            keeps_unmatched=True,
         ),
         Kind(
             "fx_rates",
@@ -463,6 +480,11 @@ def markdown() -> str:
             out.append(f"Unique within a file: {', '.join(kind.unique)}.")
         if kind.attributes:
             out.append("Columns that match no field are kept in `attributes` (JSON).")
+        if kind.keeps_unmatched:
+            out.append(
+                "A link to an unknown record is left empty and its text kept: never created, "
+                "never a reason to reject the row."
+            )
         out += ["", "| field | type | required | headers recognised |", "|---|---|---|---|"]
         for f in kind.fields:
             kind_of = f"{f.type.value} → {f.ref}" if f.ref else f.type.value

@@ -35,6 +35,15 @@ CREATABLE = ("reps", "teams", "channels", "customers", "products", "stages")
 class Links:
     created: dict[str, list[int]] = field(default_factory=dict)
     issues: list[RowIssue] = field(default_factory=list)
+    unmatched: dict[int, dict[str, str]] = field(default_factory=dict)  # row -> field -> text
+
+    def unmatched_counts(self) -> dict[str, int]:
+        """How many kept rows name an unknown record, per field."""
+        counts: dict[str, int] = {}
+        for named in self.unmatched.values():
+            for name in named:
+                counts[name] = counts.get(name, 0) + 1
+        return dict(sorted(counts.items()))
 
 
 def resolve(
@@ -46,18 +55,22 @@ def resolve(
     create: bool,
     links: Links,
 ) -> pa.Table:
-    """Replace each ref column's text with ids; unknown ones are created or become issues."""
+    """Replace each ref column's text with ids; unknown ones are created or become issues (or,
+    for a kind that keeps unmatched rows, are left empty and noted in `links.unmatched`)."""
+    keep = kind.keeps_unmatched
     for f in kind.fields:
         if f.type is not FieldType.REF or f.name not in table.column_names or f.ref is None:
             continue
         text = table[f.name]
+        if keep and f.ref == "customers":
+            text = _emails(text)
         ids = ids_for(
             tx,
             dialect,
             f.ref,
             pc.unique(text).drop_null().to_pylist(),
             source,
-            create and f.ref in CREATABLE,
+            create and f.ref in CREATABLE and not keep,
             links,
         )
         keys = pa.array(list(ids), pa.string())
@@ -67,11 +80,20 @@ def resolve(
         for row, value in zip(
             table.filter(missing)["_row"].to_pylist(), text.filter(missing).to_pylist(), strict=True
         ):
+            if keep:
+                links.unmatched.setdefault(int(row), {})[f.name] = value
+                continue
             links.issues.append(
                 RowIssue(int(row), f.name, value, f"unknown {f.ref[:-1]} '{value}'")
             )
         table = table.set_column(table.column_names.index(f.name), f.name, resolved)
     return table
+
+
+def _emails(text: pa.ChunkedArray) -> pa.ChunkedArray:
+    """An email as people type it (' Ivan@Example.com', 'ivan @example.com') in one form."""
+    bare = pc.utf8_lower(pc.replace_substring_regex(text, r"\s+", ""))
+    return pc.if_else(pc.fill_null(pc.match_substring(text, "@"), False), bare, text)
 
 
 def ids_for(

@@ -44,6 +44,7 @@ class ImportReport:
     updated: int = 0
     unchanged: int = 0
     created_links: dict[str, int] = field(default_factory=dict)
+    unmatched: dict[str, int] = field(default_factory=dict)  # field -> kept rows left unlinked
     issues: list[RowIssue] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     import_id: int | None = None
@@ -64,6 +65,7 @@ class ImportReport:
             "updated": self.updated,
             "unchanged": self.unchanged,
             "created_links": self.created_links,
+            "unmatched": self.unmatched,
             "warnings": self.warnings,
             "notes": self.sniff.notes,
             "mapping": self.mapping.as_dict(),

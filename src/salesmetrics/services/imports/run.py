@@ -19,13 +19,15 @@ from salesmetrics.domain.errors import InputError
 from salesmetrics.domain.money import check_currency
 from salesmetrics.ingest.convert import Converted, Options, RowIssue, convert
 from salesmetrics.ingest.errors import IngestError
+from salesmetrics.ingest.header import merge_second_row
 from salesmetrics.ingest.mapping import Mapping, build_mapping
 from salesmetrics.ingest.model import RawTable
 from salesmetrics.ingest.presets import PRESETS
 from salesmetrics.ingest.read import read_table
 from salesmetrics.ingest.shape import Shaped, shape
+from salesmetrics.services import feedback_links
 from salesmetrics.services.access import audit
-from salesmetrics.services.imports import defaults
+from salesmetrics.services.imports import defaults, surveys
 from salesmetrics.services.imports.lines import replace_lines
 from salesmetrics.services.imports.links import Links, resolve
 from salesmetrics.services.imports.model import ImportReport, ImportRequest
@@ -70,11 +72,13 @@ def prepare(ws: Workspace, req: ImportRequest) -> Plan:
 
 def _prepare(ws: Workspace, req: ImportRequest) -> Plan:
     raw = read_table(req.path, encoding=req.encoding, sheet=req.sheet, delimiter=req.delimiter)
+    raw = merge_second_row(raw)
     if raw.data.num_rows == 0:
         raise IngestError(
             "the file has a header but no data rows: nothing to import", file=req.path.name
         )
     mapping = build_mapping(req.kind, raw.report.columns, req.mapping_file, req.preset, req.source)
+    raw, mapping = surveys.adapt(req, raw, mapping)
     if req.currency:
         mapping = replace(mapping, currency=check_currency(req.currency))
     settings = ws.settings
@@ -87,6 +91,7 @@ def _prepare(ws: Workspace, req: ImportRequest) -> Plan:
         date_format=req.date_format,
     )
     conv = convert(raw, mapping, opts)
+    surveys.score_kinds(conv, mapping)
     _duplicates(conv)
     report = ImportReport(
         req.kind,
@@ -147,16 +152,23 @@ def _apply(tx: WriteTx, ws: Workspace, plan: Plan) -> None:
     links = Links()
     source = plan.mapping.source
     dialect = ws.store.dialect
+    tables = shaped.tables
+    if conv.kind.keeps_unmatched:  # the same response when a later import links it
+        tables = {t: _with_external_ids(d) for t, d in tables.items()}
     # orders' lines link through the orders kind too (their product field)
     tables = {
         t: resolve(tx, dialect, conv.kind, d, source, req.create_missing, links)
-        for t, d in shaped.tables.items()
+        for t, d in tables.items()
     }
+    if conv.kind.keeps_unmatched:
+        tables = {t: feedback_links.complete(tx, d, links) for t, d in tables.items()}
     report.issues.extend(links.issues)
     if (shaped.issues or links.issues) and not req.skip_invalid:
         raise _Rejected
-    tables = _drop_bad(tables, report_rows(report.issues))
-    report.rows_rejected = len(report_rows(report.issues))
+    bad = report_rows(report.issues)
+    tables = _drop_bad(tables, bad)
+    links.unmatched = {r: named for r, named in links.unmatched.items() if r not in bad}
+    report.rows_rejected = len(bad)
     import_id = repo.start(
         tx,
         {
@@ -245,6 +257,11 @@ def _count(report: ImportReport, out: Outcome, table: str, rows: int, links: Lin
     report.updated = len(out.updated.get(table, []))
     report.unchanged = rows - report.inserted - report.updated
     report.created_links = {t: len(ids) for t, ids in links.created.items()}
+    report.unmatched = links.unmatched_counts()
+    for name, n in report.unmatched.items():
+        report.warnings.append(
+            f"{n} row(s) link to an unknown {name.removesuffix('_id')}: kept without that link"
+        )
 
 
 def _drop_bad(tables: dict[str, pa.Table], bad: set[int]) -> dict[str, pa.Table]:
