@@ -41,6 +41,9 @@ PAGES = {
     "rep": None,  # the first rep linked from /team
     "targets": "/targets",
     "pipeline": "/pipeline",
+    "leads": "/leads",
+    "customers": "/customers",
+    "feedback": "/feedback",
     "alerts": "/alerts?days=366",
     "records": "/records?kind=deals",
     "search": "/search?q=%D0%BE%D0%BB%D0%B5%D0%BD",

@@ -13,7 +13,8 @@ from served import CHROMIUM, SIZES, needs_chromium, serving_demo, sign_in, watch
 
 PAGES = ("/", "/explore", "/explore?metric=win_rate&by=channel&grain=quarter&compare=previous",
          "/team", "/team?period=last_month&sort=win_rate", "/team/rep/1", "/data",
-         "/workspace")  # fmt: skip
+         "/workspace", "/feedback", "/feedback?theme=quality&tone=negative",
+         "/?segment=champions", "/team?segment=")  # fmt: skip
 
 pytestmark = needs_chromium
 
