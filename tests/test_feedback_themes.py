@@ -8,8 +8,10 @@ from __future__ import annotations
 import json
 from collections import Counter
 from dataclasses import replace
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 import yaml
@@ -23,6 +25,8 @@ from salesmetrics.cli.main import app as cli
 from salesmetrics.domain.access import LOCAL, ForbiddenError, Role
 from salesmetrics.domain.errors import InputError
 from salesmetrics.services.feedback import lexicon
+from salesmetrics.services.feedback.outcomes import WINDOW_DAYS, answer_class, outcomes
+from salesmetrics.services.feedback.signals import last_said
 from salesmetrics.services.feedback.summary import summary
 from salesmetrics.services.feedback.themes import is_detractor, themes
 from salesmetrics.services.workspace import workspace
@@ -239,3 +243,38 @@ def test_only_the_owner_changes_a_lexicon(demo_url: str) -> None:
         with pytest.raises(InputError, match="positive"):
             lexicon.set_lexicon(ws, LOCAL, "sentiment", "positive: 3\nnegative: [bad]\n")
         assert lexicon.text_of(ws, "sentiment") == lexicon.builtin_text("sentiment")
+
+
+def test_what_each_kind_of_answer_was_followed_by(demo_url: str) -> None:
+    with workspace(demo_url) as ws:
+        o = outcomes(ws, LOCAL, as_of=DEMO_AS_OF)
+        answered = o.answered.split("..")
+        assert date.fromisoformat(answered[1]) == DEMO_AS_OF - timedelta(days=WINDOW_DAYS)
+        n = ws.store.fetchall(
+            "SELECT count(DISTINCT customer_id) FROM feedback WHERE score IS NOT NULL AND "
+            "customer_id IS NOT NULL AND received_at >= ? AND received_at < ?",
+            [datetime.combine(date.fromisoformat(answered[0]), time(), ZoneInfo("Europe/Kyiv")),
+             datetime.combine(date.fromisoformat(answered[1]) + timedelta(days=1), time(),
+                              ZoneInfo("Europe/Kyiv"))])[0][0]  # fmt: skip
+        assert sum(c.customers for c in o.classes) == n
+        for c in o.classes:
+            assert c.customers > 20
+            assert c.low is not None and c.high is not None
+            assert c.low <= c.bought_again / c.customers <= c.high
+        d = o.as_dict()
+        assert "not a cause" in d["caveat"]
+        champions = next(s for s in d["by_segment"] if s["segment"] == "champions")
+        nps = ws.metrics.query(["nps"], period=f"{DEMO_AS_OF - timedelta(days=365)}..{DEMO_AS_OF}",
+                               as_of=DEMO_AS_OF, filters=["segment=champions"])  # fmt: skip
+        assert champions["nps"] is not None
+        assert champions["mean_p_alive"] is not None and champions["repeat_purchase_rate"] > 0.5
+        assert nps.rows() and abs(champions["nps"] - nps.rows()[0]["nps"]) < 15  # other span
+
+
+def test_a_customer_who_told_us_they_are_unhappy_is_at_risk(demo_url: str) -> None:
+    with workspace(demo_url) as ws:
+        said = last_said(ws, LOCAL, DEMO_AS_OF)
+        unhappy = [c for c, x in said.items() if x.detractor]
+        assert unhappy and all(said[c].received_at.date() <= DEMO_AS_OF for c in unhappy)
+        assert all(answer_class(x.kind, x.score, x.scale_max) == "detractor"
+                   for x in said.values() if x.detractor)  # fmt: skip

@@ -112,9 +112,12 @@ def test_clv_fits_checks_itself_on_a_holdout_and_lists_the_customers_at_risk(
     assert d["total_clv_minor"] == pytest.approx(sum(x["clv_minor"] for x in rows), abs=len(rows))
     spent = sorted(x["spent_minor"] for x in rows)
     line = spent[int(len(spent) * 0.8)]
-    assert d["at_risk"] and all(
-        x["p_alive"] < 0.5 and x["spent_minor"] >= line * 0.99 for x in d["at_risk"]
-    )
+    assert d["at_risk"] and all(x["spent_minor"] >= line * 0.99 for x in d["at_risk"])
+    for x in d["at_risk"]:  # each says why: fading (P(alive) below one half) or unhappy
+        assert x["reasons"] and ("p_alive" in x["reasons"]) == (x["p_alive"] < 0.5)
+        told = x["feedback"]
+        assert ("detractor" in x["reasons"]) == bool(told and told["detractor"])
+    assert any(x["reasons"] == ["detractor"] for x in d["at_risk"])  # the model alone misses
     with workspace(demo_url) as ws, pytest.raises(InputError, match="time unit"):
         value.clv(ws, LOCAL, value.Settings(DAY, DAY, "fortnight"))
 

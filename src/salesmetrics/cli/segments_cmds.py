@@ -173,8 +173,10 @@ def _clv_table(r: value.ClvReport, limit: int) -> None:
                   f"{x['expected_purchases']:.1f}", _money(x["clv_minor"]))  # fmt: skip
     console.print(t)
     risk = r.at_risk()
+    unhappy = sum(1 for x in risk if "detractor" in x["reasons"])
     console.print(f"{len(risk)} valuable customers at risk (top fifth by spend, P(alive) "
-                  "below 50 %): --format json lists them.")  # fmt: skip
+                  f"below 50 % or a detractor's answer in the last half year: {unhappy}): "
+                  "--format json lists them, with the reasons.")  # fmt: skip
 
 
 @app.command("refresh")

@@ -5,7 +5,7 @@ at risk); and one customer's segment, latest orders and predicted value (service
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -128,7 +128,21 @@ def _row(x: dict[str, Any], say: Say) -> dict[str, Any]:
     return {"id": x["id"], "code": x["external_id"] or str(x["id"]), "name": x["name"] or "",
             "rep": x["rep"] or "—", "spent": say.money(x["spent_minor"]),
             "alive": say.pct(x["p_alive"]), "clv": say.money(x["clv_minor"]),
-            "expected": say.decimal(x["expected_purchases"])}  # fmt: skip
+            "expected": say.decimal(x["expected_purchases"]), "why": _why(x, say)}  # fmt: skip
+
+
+def _why(x: dict[str, Any], say: Say) -> list[str]:
+    """Why a customer is at risk, in words: the model's chance, what they told us."""
+    out = []
+    if "p_alive" in x.get("reasons", ()):
+        out.append(say._("chance they still buy: {p}", p=say.pct(x["p_alive"])))
+    told = x.get("feedback")
+    if told and "detractor" in x.get("reasons", ()):
+        day = i18n.day(datetime.fromisoformat(told["received_at"]).date(), say.locale)
+        said = say._("unhappy: {kind} {score} on {day}", kind=told["kind"].upper(),
+                     score=f"{told['score']:g}", day=day)  # fmt: skip
+        out.append(said + (f" — “{told['comment']}”" if told["comment"] else ""))
+    return out
 
 
 @router.get("/customers", response_class=HTMLResponse)
@@ -187,4 +201,8 @@ def customer_page(
             "alive": say.pct(v["p_alive"]), "expected": say.decimal(v["expected_purchases"]),
             "clv": say.money(v["clv_minor"])},
         "value_note": p.value_note,
+        "said": None if p.said is None else {
+            "kind": p.said.kind.upper(), "score": f"{p.said.score:g}",
+            "day": i18n.day(p.said.received_at.date(), locale), "comment": p.said.comment,
+            "detractor": p.said.detractor},
     })  # fmt: skip

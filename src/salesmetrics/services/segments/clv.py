@@ -15,7 +15,7 @@ figures come from the rep's customers alone.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -30,6 +30,7 @@ from salesmetrics.analytics.clv.units import unit_of, units_per_month
 from salesmetrics.analytics.clv.value import discounted_clv
 from salesmetrics.domain.access import Principal
 from salesmetrics.domain.errors import InputError
+from salesmetrics.services.feedback.signals import LastSaid, last_said
 from salesmetrics.services.segments.behaviour import Behaviour, read
 from salesmetrics.services.workspace import Workspace
 from salesmetrics.storage.repositories import customer_behaviour as repo
@@ -155,6 +156,7 @@ class ClvReport:
     currency: str
     fitted: Fitted
     names: dict[int, tuple[str | None, str | None, int | None, str | None]]  # ext, name, rep
+    said: dict[int, LastSaid] = field(default_factory=dict)  # latest feedback, last half year
 
     def parameters(self) -> dict[str, Any]:
         """The models' parameters and log-likelihoods: `bgnbd` holds the purchase model in
@@ -221,15 +223,26 @@ class ClvReport:
 
     def at_risk(self, only: np.ndarray | None = None) -> list[dict[str, Any]]:
         """Valuable customers (top fifth by past spend, of all fitted) whose P(alive) is below
-        one half, most valuable first; of those, the ones in `only` (customer ids) if given."""
+        one half, or whose latest response of the last half year was a detractor's, most
+        valuable first; of those, the ones in `only` (customer ids) if given. Each says why
+        (`reasons`: `p_alive`, `detractor`) and what they last told us (`feedback`)."""
         f = self.fitted
         if not len(f.past):
             return []
         line = float(np.quantile(f.past, 1 - RISK_SPEND_SHARE))
-        risky = (f.past >= line) & (f.p_alive < RISK_P_ALIVE) & self._among(only)
+        unhappy = np.array([bool((x := self.said.get(int(c))) and x.detractor)
+                            for c in f.summary.customer.tolist()], bool)  # fmt: skip
+        fading = f.p_alive < RISK_P_ALIVE
+        risky = (f.past >= line) & (fading | unhappy) & self._among(only)
         chosen = np.flatnonzero(risky)
         rows = self.customer_rows()
-        return [rows[i] for i in chosen[np.argsort(-f.past[chosen], kind="stable")].tolist()]
+        out = []
+        for i in chosen[np.argsort(-f.past[chosen], kind="stable")].tolist():
+            said = self.said.get(rows[i]["id"])
+            reasons = [r for r, on in (("p_alive", fading[i]), ("detractor", unhappy[i])) if on]
+            out.append({**rows[i], "reasons": reasons,
+                        "feedback": said.as_dict() if said else None})  # fmt: skip
+        return out
 
     def distribution(self, bins: int = 10, only: np.ndarray | None = None) -> list[dict[str, Any]]:
         """Customers by CLV band (of those in `only`, if given). Lifetime values are skewed (a
@@ -287,7 +300,8 @@ def clv(ws: Workspace, who: Principal, settings: Settings) -> ClvReport:
     """Fit and apply the CLV models on the customers in `who`'s view."""
     b = read(ws, who, settings.as_of, categories=False)
     fitted = fit(b, settings)
-    return ClvReport(settings, ws.settings.base_currency, fitted, who_is(ws, who))
+    return ClvReport(settings, ws.settings.base_currency, fitted, who_is(ws, who),
+                     last_said(ws, who, settings.as_of))  # fmt: skip
 
 
 def who_is(ws: Workspace, who: Principal) -> dict[int, tuple[Any, Any, Any, Any]]:

@@ -12,6 +12,7 @@ import numpy as np
 
 from salesmetrics.domain.access import Principal
 from salesmetrics.domain.errors import InputError, NotFoundError
+from salesmetrics.services.feedback.signals import LastSaid, last_said
 from salesmetrics.services.segments import clv as value
 from salesmetrics.services.segments import rfm
 from salesmetrics.services.segments.behaviour import Behaviour, cut, read
@@ -56,6 +57,7 @@ class CustomerProfile:
     orders: list[Order]
     value: dict[str, Any] | None  # the CLV report's row for the customer
     value_note: str | None  # why there is no value (the models could not be fitted)
+    said: LastSaid | None = None  # their latest scored answer of the last half year
 
 
 def profile(ws: Workspace, who: Principal, customer_id: int, as_of: date, *,
@@ -80,7 +82,8 @@ def profile(ws: Workspace, who: Principal, customer_id: int, as_of: date, *,
         note = exc.message
     return CustomerProfile(as_of, customer_id, c["external_id"], c["name"], c["company"],
                            c["rep"], s.base_currency, _standing(b, customer_id, lang),
-                           orders, row, note)  # fmt: skip
+                           orders, row, note,
+                           last_said(ws, who, as_of).get(customer_id))  # fmt: skip
 
 
 def _standing(b: Behaviour, customer_id: int, lang: str) -> Standing | None:

@@ -32,3 +32,10 @@ def in_segment(scope: Scope, column: str) -> tuple[str, list[str]]:
         return "TRUE", []
     return (f"{column} IN (SELECT s.id FROM customer_segments s WHERE s.segment = ?)",
             [scope.segment])  # fmt: skip
+
+
+def mean_p_alive(store: Store) -> dict[str, float]:
+    """Segment code -> the mean P(alive) its customers were stored with."""
+    rows = store.fetchall("SELECT segment, avg(p_alive) FROM customer_segments "
+                          "WHERE p_alive IS NOT NULL GROUP BY segment")  # fmt: skip
+    return {str(r[0]): float(r[1]) for r in rows}
