@@ -19,8 +19,10 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from salesmetrics.cli.main import app as cli
+from salesmetrics.domain.access import LOCAL
 from salesmetrics.services.events import EventsService
 from salesmetrics.services.events.model import as_list
+from salesmetrics.services.feedback_links import unmatched
 from salesmetrics.services.workspace import init_workspace, open_workspace
 from salesmetrics.storage import catalog
 from salesmetrics.storage.open import open_store
@@ -167,6 +169,67 @@ def test_failed_event_keeps_its_reason_and_replays_after_a_fix(
     assert client.get("/api/v1/events/nope").status_code == 404
 
 
+# ------------------------------------------------------------------------------------------
+# Feedback links as an import links them: an unknown record is never created, its text is kept.
+
+
+def test_a_response_naming_unknown_records_is_kept_unlinked(client: TestClient) -> None:
+    known = ev("o1", "order.placed", 0, external_id="O1", customer_id="known@example.com",
+               lines=[{"product_id": "SKU-1", "unit_price_minor": 100}])  # fmt: skip
+    response = ev("f1", "feedback.received", 1, score=2, customer_id=" Stranger @Example.com",
+                  rep_id="Nobody", product_id="SKU-404", comment="Де моє замовлення?")  # fmt: skip
+    client.post("/api/v1/events", json=[known, response])
+    assert settle(client)["applied"] == 2
+    store = client.app.state.workspace.store  # type: ignore[attr-defined]
+    tables = ("customers", "reps", "products")
+    counts = {t: store.fetchall(f"SELECT count(*) FROM {t}")[0][0] for t in tables}
+    assert counts == {"customers": 1, "reps": 0, "products": 1}  # the order's only
+    ((customer, rep, product, text),) = store.fetchall(
+        "SELECT customer_id, rep_id, product_id, attributes FROM feedback"
+    )
+    assert (customer, rep, product) == (None, None, None)
+    named = {"customer_id": "stranger@example.com", "product_id": "SKU-404", "rep_id": "Nobody"}
+    assert json.loads(text) == {"_unmatched": named}
+    listed = unmatched(client.app.state.workspace, LOCAL)  # type: ignore[attr-defined]
+    assert listed.count == 1
+    assert [(r.external_id, r.comment, r.named) for r in listed.data] == [
+        ("f1", "Де моє замовлення?", named)
+    ]
+    before = snapshot(store)
+    again = client.post("/api/v1/events", json=response).json()
+    assert again["duplicate"] == 1
+    assert client.post("/api/v1/events/f1/replay").status_code == 422  # applied already
+    settle(client)
+    assert snapshot(store) == before
+
+
+def test_a_response_inherits_its_customers_owner_and_links_when_the_customer_is_named(
+    client: TestClient,
+) -> None:
+    store = client.app.state.workspace.store  # type: ignore[attr-defined]
+    store.write(lambda tx: bulk.load(tx, "reps", pa.table({"name": ["Olena"]})))
+    ((olena,),) = store.fetchall("SELECT id FROM reps")
+    owned = pa.table({"external_id": ["C-1"], "email": ["ivan@example.com"],
+                      "owner_rep_id": [olena]})  # fmt: skip
+    store.write(lambda tx: bulk.load(tx, "customers", owned))
+    ((ivan,),) = store.fetchall("SELECT id FROM customers")
+    client.post("/api/v1/events", json=[
+        ev("f1", "feedback.received", 0, score=9, customer_id="IVAN@example.com", comment="ok"),
+        ev("f2", "feedback.received", 1, external_id="F2", score=3, customer_id="who@x.ua"),
+    ])  # fmt: skip
+    settle(client)
+    got = store.fetchall("SELECT external_id, customer_id, rep_id FROM feedback ORDER BY 1")
+    assert got == [("F2", None, None), ("f1", ivan, olena)]
+    # F2 later names the known customer: linked, its rep inherited, the unknown text dropped
+    client.post("/api/v1/events", json=ev("f3", "feedback.received", 2, external_id="F2",
+                                          customer_id="C-1"))  # fmt: skip
+    settle(client)
+    got = store.fetchall("SELECT customer_id, rep_id, attributes FROM feedback "
+                         "WHERE external_id = 'F2'")  # fmt: skip
+    assert got == [(ivan, olena, None)]
+    assert unmatched(client.app.state.workspace, LOCAL).count == 0  # type: ignore[attr-defined]
+
+
 def test_cli_lists_and_replays(tmp_path: Path) -> None:
     url = str(tmp_path / "ws.duckdb")
     init_workspace(url, {})
@@ -269,6 +332,9 @@ def mixed_events(seed: int) -> list[dict[str, Any]]:
     add("activity.logged", external_id="A0", kind="meeting", outcome="moved")
     add("feedback.received", score=4, order_id="O3", comment="ok")
     add("feedback.received", external_id="F1", score=10, deal_id="D3")
+    # unlinked (a customer no event names), then linked to a deal: its customer and owner
+    add("feedback.received", external_id="F2", score=3, customer_id="nobody@example.com")
+    add("feedback.received", external_id="F2", deal_id="D1")
     return out  # fmt: skip
 
 

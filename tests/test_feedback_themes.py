@@ -30,6 +30,7 @@ from salesmetrics.services.feedback.signals import last_said
 from salesmetrics.services.feedback.summary import summary
 from salesmetrics.services.feedback.themes import is_detractor, themes
 from salesmetrics.services.workspace import workspace
+from signed_in import owner_client
 
 DATA = Path(__file__).parent / "data"
 PERIOD = "2026-03-01..2026-11-25"
@@ -278,3 +279,18 @@ def test_a_customer_who_told_us_they_are_unhappy_is_at_risk(demo_url: str) -> No
         assert unhappy and all(said[c].received_at.date() <= DEMO_AS_OF for c in unhappy)
         assert all(answer_class(x.kind, x.score, x.scale_max) == "detractor"
                    for x in said.values() if x.detractor)  # fmt: skip
+
+
+def test_the_outcomes_report_from_the_cli_and_the_api(demo_url: str) -> None:
+    got = CliRunner().invoke(cli, ["feedback", "outcomes", "--db", demo_url, "--as-of",
+                                   str(DEMO_AS_OF), "--format", "json"])  # fmt: skip
+    assert got.exit_code == 0, got.output
+    d = json.loads(got.output)
+    assert [c["answer"] for c in d["by_answer"]] == ["promoter", "passive", "detractor"]
+    assert "not a cause" in d["caveat"] and d["window_days"] == WINDOW_DAYS
+    table = CliRunner().invoke(cli, ["feedback", "outcomes", "--db", demo_url])
+    assert table.exit_code == 0 and "not a cause" in table.output
+    with owner_client(demo_url) as c:
+        api = c.get("/api/v1/feedback/outcomes", params={"as_of": str(DEMO_AS_OF)})
+        assert api.status_code == 200 and api.json()["by_answer"] == d["by_answer"]
+        assert c.get("/api/v1/feedback/outcomes", params={"window": 30}).status_code == 422

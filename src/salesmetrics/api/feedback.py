@@ -1,6 +1,7 @@
-"""Feedback endpoints: the summary, comment themes, how one comment reads, and the detractor
-follow-ups, for the responses in the caller's view. Thin: parse, call services/feedback, answer
-in their JSON shapes (NPS from -100 to 100, CSAT and shares as fractions)."""
+"""Feedback endpoints: the summary, comment themes, how one comment reads, the detractor
+follow-ups and the responses linked to no customer, for the responses in the caller's view.
+Thin: parse, call services/feedback, answer in their JSON shapes (NPS from -100 to 100, CSAT and
+shares as fractions)."""
 
 from __future__ import annotations
 
@@ -13,9 +14,11 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from salesmetrics.api.deps import PrincipalDep, WorkspaceDep
 from salesmetrics.api.errors import problem_responses
+from salesmetrics.services import feedback_links
 from salesmetrics.services.feedback import followups
 from salesmetrics.services.feedback.followups import FollowUp
 from salesmetrics.services.feedback.lexicon import reader
+from salesmetrics.services.feedback.outcomes import outcomes
 from salesmetrics.services.feedback.summary import summary as summary_of
 from salesmetrics.services.feedback.themes import DEFAULT_PERIOD
 from salesmetrics.services.feedback.themes import themes as themes_of
@@ -115,3 +118,35 @@ def followup_timing(ws: WorkspaceDep, who: PrincipalDep, q: Annotated[Period, Qu
     rows = followups.timing(ws, who, q.period)
     return {"period": q.period, "due_hours": followups.DUE_HOURS,
             "reps": [r.as_dict() for r in rows]}  # fmt: skip
+
+
+class UnmatchedQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    limit: int = Field(default=feedback_links.DEFAULT_LIMIT, ge=1, le=feedback_links.MAX_LIMIT)
+
+
+@router.get("/unmatched", response_model=Answer, responses=ERRORS)
+def unmatched(ws: WorkspaceDep, who: PrincipalDep, q: Annotated[UnmatchedQuery, Query()]) -> Any:
+    """The responses linked to no customer in view, newest first: `data` (each with `named`,
+    the links it gave that matched nothing) and `count`, all of them."""
+    return feedback_links.unmatched(ws, who, q.limit).as_dict()
+
+
+class OutcomesQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    period: str = Field(
+        default="trailing_12_months",
+        max_length=40,
+        description="When the answers came; only those 90 days old count",
+    )
+    as_of: date | None = Field(default=None, le=date(9999, 12, 30))
+
+
+@router.get("/outcomes", response_model=Answer, responses=ERRORS)
+def outcomes_report(ws: WorkspaceDep, who: PrincipalDep,
+                    q: Annotated[OutcomesQuery, Query()]) -> Any:  # fmt: skip
+    """What promoters, passives and detractors bought in the 90 days after their latest answer,
+    and NPS beside repeat purchase, churn and revenue per segment, with its caveat."""
+    return outcomes(ws, who, q.period, q.as_of).as_dict()

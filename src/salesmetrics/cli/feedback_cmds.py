@@ -1,6 +1,6 @@
-"""`salesmetrics feedback summary|themes|read|lexicon|followups|done|timing`: what customers
-say, tied to reps and products, what their comments are about, and the follow-up of every
-unhappy customer (docs/feedback.md)."""
+"""`salesmetrics feedback summary|themes|read|lexicon|followups|done|timing|unmatched`: what
+customers say, tied to reps and products, what their comments are about, the follow-up of every
+unhappy customer, and the responses linked to no customer (docs/feedback.md)."""
 
 from __future__ import annotations
 
@@ -19,8 +19,10 @@ from salesmetrics.cli.options import DbOption, FormatOption, OutputFormat
 from salesmetrics.cli.people import AsUser, Lang, acting_as, language
 from salesmetrics.cli.render import emit_json
 from salesmetrics.domain.access import LOCAL
+from salesmetrics.services import feedback_links
 from salesmetrics.services import workspace as ws_service
 from salesmetrics.services.feedback import followups, lexicon
+from salesmetrics.services.feedback.outcomes import outcomes
 from salesmetrics.services.feedback.summary import summary
 from salesmetrics.services.feedback.themes import DEFAULT_PERIOD, ThemesReport, themes
 
@@ -227,6 +229,69 @@ def timing_cmd(db: DbOption = None, period: Period = DEFAULT_PERIOD, as_user: As
             t.add_row(escape(r.rep or "(no rep)"), str(r.opened), str(r.done), str(r.on_time),
                       str(r.open_overdue), _score(r.median_hours))  # fmt: skip
         console.print(t)
+
+
+@app.command("unmatched")
+def unmatched_cmd(db: DbOption = None, as_user: AsUser = None,
+                  limit: Annotated[int, typer.Option(
+                      "--limit", min=1, max=feedback_links.MAX_LIMIT,
+                      help="Responses to list.")] = feedback_links.DEFAULT_LIMIT,
+                  fmt: FormatOption = OutputFormat.TABLE) -> None:  # fmt: skip
+    """The responses linked to no customer in view, newest first, with the links they gave
+    that matched nothing (a re-import links them once the customer is known)."""
+    with ws_service.workspace(db) as ws:
+        found = feedback_links.unmatched(ws, acting_as(ws, as_user), limit)
+        if fmt is OutputFormat.JSON:
+            emit_json(found.as_dict())
+            return
+        t = Table(title=f"Responses linked to no customer ({len(found.data)} of {found.count})")
+        for c in ("id", "received", "external id", "score", "comment", "named"):
+            t.add_column(c)
+        for r in found.data:
+            named = "; ".join(f"{k.removesuffix('_id')}: {v}" for k, v in r.named.items())
+            t.add_row(str(r.id), f"{r.received_at:%Y-%m-%d %H:%M}",
+                      escape(r.external_id or "—"), f"{r.kind} {_score(r.score)}",
+                      escape((r.comment or "")[:80]), escape(named or "—"))  # fmt: skip
+        console.print(t)
+
+
+@app.command("outcomes")
+def outcomes_cmd(db: DbOption = None, period: Annotated[str, typer.Option(
+                     "--period", help="When the answers came [trailing_12_months]; only those "
+                     "at least 90 days old count.")] = "trailing_12_months",
+                 as_of: AsOf = None, as_user: AsUser = None,
+                 fmt: FormatOption = OutputFormat.TABLE) -> None:  # fmt: skip
+    """Do unhappy customers stop buying? What promoters, passives and detractors bought in the
+    90 days after their latest answer, and NPS beside repeat purchase, churn and revenue per
+    customer segment, with the caveat that this is a comparison, not a cause."""
+    with ws_service.workspace(db) as ws:
+        o = outcomes(ws, acting_as(ws, as_user), period, parse_as_of(as_of))
+        if fmt is OutputFormat.JSON:
+            emit_json(o.as_dict())
+            return
+        t = Table(title=f"After their latest answer ({o.answered}), {o.window_days} days")
+        for c in ("answer", "customers", "bought again", "95 % interval", "orders each",
+                  f"revenue each, {o.currency}"):  # fmt: skip
+            t.add_column(c, justify="left" if c == "answer" else "right")
+        for k in o.classes:
+            t.add_row(k.answer, str(k.customers), _pct(k.bought_again / k.customers
+                                                      if k.customers else None),
+                      "—" if k.low is None or k.high is None else f"{k.low:.0%} to {k.high:.0%}",
+                      _score(k.orders_each, 1),
+                      _score(None if k.revenue_each_minor is None
+                             else k.revenue_each_minor / 100))  # fmt: skip
+        console.print(t)
+        s = Table(title="By customer segment, highest NPS first")
+        for c in ("segment", "NPS", "answers", "repeat purchase", "mean P(alive)",
+                  f"revenue per buyer, {o.currency}"):  # fmt: skip
+            s.add_column(c, justify="left" if c == "segment" else "right")
+        for x in o.segments:
+            s.add_row(x["segment"], _score(x["nps"]), str(x["nps_responses"]),
+                      _pct(x["repeat_purchase_rate"]), _pct(x["mean_p_alive"]),
+                      _score(None if x["revenue_per_buyer_minor"] is None
+                             else x["revenue_per_buyer_minor"] / 100))  # fmt: skip
+        console.print(s)
+        console.print(f"[yellow]{o.caveat}[/yellow]")
 
 
 def register(root: typer.Typer) -> None:

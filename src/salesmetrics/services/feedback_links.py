@@ -10,7 +10,7 @@ counts and can be linked later; responses without a customer are listed by `unma
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -47,6 +47,9 @@ class UnmatchedResponse:
 class UnmatchedList:
     data: list[UnmatchedResponse]
     count: int  # all unmatched responses in view, however many `data` holds
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"data": [asdict(r) for r in self.data], "count": self.count}
 
 
 def unmatched(ws: Workspace, who: Principal, limit: int = DEFAULT_LIMIT) -> UnmatchedList:

@@ -1,6 +1,7 @@
 """The Feedback page: NPS by month with its interval, NPS and CSAT by rep and by product, the
-themes unhappy customers raise, the comments (searchable, by theme and tone), and the detractor
-follow-ups with a form to close one (services/feedback)."""
+themes unhappy customers raise, the comments (searchable, by theme and tone), the detractor
+follow-ups with a form to close one (services/feedback), and the responses linked to no customer
+(services/feedback_links)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from salesmetrics.api.deps import PrincipalDep, WorkspaceDep
 from salesmetrics.domain.access import Principal
 from salesmetrics.domain.errors import SalesmetricsError
 from salesmetrics.domain.periods import add_months
+from salesmetrics.services import feedback_links
 from salesmetrics.services.feedback import followups
 from salesmetrics.services.feedback.lexicon import reader
 from salesmetrics.services.feedback.summary import Summary, summary
@@ -29,6 +31,7 @@ from salesmetrics.web.segment import narrowed
 router = APIRouter(include_in_schema=False)
 TREND_MONTHS = 12
 SHOWN = 50  # comments listed
+UNMATCHED_SHOWN = 20  # responses linked to no customer listed
 TONES = ("negative", "neutral", "positive")
 
 
@@ -81,6 +84,7 @@ def _context(request: Request, ws: Workspace, who: Principal, locale: str) -> di
         "open": followups.queue(ws, who, "open", limit=100), "now": now,
         "overdue": lambda f: followups.is_overdue(f, now),
         "timing": followups.timing(ws, who, period), "due_hours": followups.DUE_HOURS,
+        "unmatched": feedback_links.unmatched(ws, who, UNMATCHED_SHOWN),
         "value": lambda v, unit: i18n.metric_value(v, unit, currency, locale),
         "when": lambda t: i18n.day(t.astimezone(zone).date(), locale),
         "charts_json": script_json({"trend": _trend(ws, who)}),

@@ -19,7 +19,9 @@ from pydantic import TypeAdapter, ValidationError
 
 from salesmetrics.domain.errors import SalesmetricsError
 from salesmetrics.services.events import model as m
+from salesmetrics.services.events import responses
 from salesmetrics.services.events.plan import (
+    KEEPS_UNMATCHED,
     TYPE_ORDER,
     WAIT_TABLES,
     Change,
@@ -88,7 +90,7 @@ class Batch:
         self.moves: list[dict[str, Any]] = []
         self.stages: dict[int, tuple[int, str, int]] = {}  # id -> pipeline, kind, position
         self.pipeline: int | None = None  # the default pipeline, when deals are in the batch
-        self.named: list[Ref] = []  # every link an applied event names (created if unknown)
+        self.named: list[Ref] = []  # links applied events name (created if unknown), not feedback's
 
     def run(self, rows: list[repo.InboxRow]) -> dict[int, Outcome]:
         """Apply what can be applied; the outcome of every row by inbox id."""
@@ -186,7 +188,8 @@ class Batch:
                      for mv in change.moves]  # fmt: skip
             self._merge(rec, change, stamp(event.occurred_at, event.id))
             self.moves.extend(moves)
-            self.named.extend(_refs(change))
+            if change.table not in KEEPS_UNMATCHED:
+                self.named.extend(_refs(change))
         except Waiting as exc:
             return Outcome("waiting", f"waiting for {exc}")
         except (ValueError, SalesmetricsError) as exc:
@@ -261,7 +264,10 @@ class Batch:
         by_table: dict[str, list[_Record]] = defaultdict(list)
         for rec in touched:
             by_table[rec.table].append(rec)
-        for table, recs in by_table.items():
+        # responses last: they inherit from the orders, deals and customers written before
+        for table, recs in sorted(by_table.items(), key=lambda t: t[0] in KEEPS_UNMATCHED):
+            if table in KEEPS_UNMATCHED:
+                responses.complete(self.tx, recs, self.ids)
             new = [r for r in recs if r.new]
             if new:
                 load(self.tx, table, _arrow([self._row(r, r.row) for r in new]))
@@ -280,7 +286,8 @@ class Batch:
 
     def _create_links(self) -> None:
         """Reps, customers, channels, products an applied event names are created if unknown
-        (even when a newer event has since replaced the link: as if applied one by one)."""
+        (even when a newer event has since replaced the link: as if applied one by one); a
+        response's links never are (responses.py)."""
         wanted: dict[str, set[str]] = defaultdict(set)
         for v in self.named:
             if v.text not in self.ids[v.table]:

@@ -178,6 +178,11 @@ class ActivityLoggedData(_Data):
 
 
 class FeedbackReceivedData(_Data):
+    """A response, linked as a feedback import links it: an unknown customer, rep, product or
+    channel is never created (the link is left empty, its text kept in
+    `attributes._unmatched`); the customer and rep it does not name come from its order, deal
+    or customer."""
+
     external_id: Text | None = Field(default=None, description="default: the event id")
     received_at: AwareDatetime | None = Field(default=None, description="default: occurred_at")
     kind: str | None = Field(default=None, examples=["nps"], description="default: from score")

@@ -14,10 +14,14 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from salesmetrics.ingest.kinds import KINDS
 from salesmetrics.services.events import model as m
+from salesmetrics.services.imports.links import email_form
 
 # Records that only events (or imports) create: a link to a missing one waits for it.
 WAIT_TABLES = frozenset({"orders", "deals", "leads"})
+# Records whose other links are never created: an unknown one is left empty, its text kept.
+KEEPS_UNMATCHED = frozenset(k.table for k in KINDS.values() if k.keeps_unmatched)
 TYPE_ORDER = {
     "lead.created": 0, "order.placed": 1, "deal.created": 2, "activity.logged": 3,
     "feedback.received": 3,
@@ -139,6 +143,8 @@ def translate(event: Any, base_currency: str) -> Change:
         case m.FeedbackReceived():
             fields = {"received_at": at, "kind": _feedback_kind(d.score),
                       **_linked(_given(d, "external_id"))}  # fmt: skip
+            if d.customer_id is not None:  # an email as the import reads it
+                fields["customer_id"] = Ref("customers", email_form(d.customer_id))
             if "attributes" in fields:
                 fields["attributes"] = _json(fields["attributes"])
             return Change("feedback", d.external_id or event.id, True, fields)

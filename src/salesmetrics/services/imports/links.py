@@ -96,6 +96,11 @@ def _emails(text: pa.ChunkedArray) -> pa.ChunkedArray:
     return pc.if_else(pc.fill_null(pc.match_substring(text, "@"), False), bare, text)
 
 
+def email_form(value: str) -> str:
+    """One text as `_emails` makes it: how an event names a customer where a file would."""
+    return str(_emails(pa.chunked_array([[value]], pa.string()))[0].as_py())
+
+
 def ids_for(
     tx: WriteTx,
     dialect: Dialect,
