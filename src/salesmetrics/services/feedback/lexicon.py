@@ -13,10 +13,8 @@ from salesmetrics.analytics.feedback.lexicon import LexiconError, SentimentTable
 from salesmetrics.analytics.feedback.tagging import Reader
 from salesmetrics.domain.access import Permission, Principal
 from salesmetrics.domain.errors import ConfigError, InputError
-from salesmetrics.services.access.audit import record_in
+from salesmetrics.services.access.tables import store_table
 from salesmetrics.services.workspace import Workspace
-from salesmetrics.storage.protocol import WriteTx
-from salesmetrics.storage.repositories import settings as settings_repo
 
 FILES = {"themes": "themes.yaml", "sentiment": "sentiment.yaml"}
 SETTINGS = {"themes": "feedback_themes", "sentiment": "feedback_sentiment"}
@@ -84,10 +82,5 @@ def set_lexicon(ws: Workspace, who: Principal, which: str, text: str | None) -> 
         except ConfigError as exc:
             raise InputError(exc.message) from exc
 
-    def work(tx: WriteTx) -> None:
-        settings_repo.write(tx, {key: text or ""})
-        record_in(tx, who, "settings_changed", object_type="settings", object_id=key,
-                  details={key: "built-in" if text is None else "set"})  # fmt: skip
-
-    ws.store.write(work, changes_data=False)
+    store_table(ws, who, key, text)
     return text_of(ws, which)

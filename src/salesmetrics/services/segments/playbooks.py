@@ -19,11 +19,9 @@ import yaml
 from salesmetrics.domain.access import Permission, Principal
 from salesmetrics.domain.errors import ConfigError, InputError, NotFoundError
 from salesmetrics.metrics.catalog import suggest
-from salesmetrics.services.access.audit import record_in
+from salesmetrics.services.access.tables import store_table
 from salesmetrics.services.segments.rfm import builtin_table, say
 from salesmetrics.services.workspace import Workspace
-from salesmetrics.storage.protocol import WriteTx
-from salesmetrics.storage.repositories import settings as settings_repo
 
 SETTING = "segment_playbooks"
 LANGS = ("en", "uk")
@@ -183,12 +181,7 @@ def set_playbooks(ws: Workspace, who: Principal, text: str | None) -> str:
         except ConfigError as exc:
             raise InputError(exc.message) from exc
 
-    def work(tx: WriteTx) -> None:
-        settings_repo.write(tx, {SETTING: text or ""})
-        record_in(tx, who, "settings_changed", object_type="settings", object_id=SETTING,
-                  details={SETTING: "built-in" if text is None else "set"})  # fmt: skip
-
-    ws.store.write(work, changes_data=False)
+    store_table(ws, who, SETTING, text)
     return playbooks_text(ws)
 
 
