@@ -38,7 +38,7 @@ contract: venv
 pytest: venv system
 	@url=$$(bash scripts/pg-test-cluster.sh start) || exit 1; \
 	trap 'bash scripts/pg-test-cluster.sh stop' EXIT; \
-	SALESMETRICS_TEST_PG=$$url $(BIN)/pytest -n 2 --timeout 600 $(PYTEST_ARGS)
+	SALESMETRICS_TEST_PG=$$url $(BIN)/pytest -n 2 --timeout 600 --durations=25 $(PYTEST_ARGS)
 
 test: lint types contract pytest
 

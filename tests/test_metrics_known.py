@@ -857,6 +857,20 @@ KNOWN["csat"] = Known(
 )
 
 
+# Response rate = distinct orders feedback received in the bucket is linked to / paid orders in
+# the bucket. Linked: f1 (01-10) and f2 (01-20) both to o2, f9 (02-20) to o4, f10 (03-15) to o9.
+# Months: {o2}/2, {o4}/2, {o9}/2, 0/2; Q1 {o2, o4, o9}/6; all 3/8. Weeks: 1 of 1 where a linked
+# answer fell, 0 of 1 in the other order weeks; 02-01: o4, no linked answer that day.
+KNOWN["feedback_response_rate"] = Known(
+    empty=None,
+    day={"2025-02-01": 0.0},
+    week={**weeks(0.0, *ORDER_WEEKS),
+          **weeks(1.0, "2025-01-06", "2025-01-20", "2025-02-17", "2025-03-10")},
+    month={"2025-01-01": 0.5, "2025-02-01": 0.5, "2025-03-01": 0.5, "2025-04-01": 0.0},
+    quarter={"2025-01-01": 3 / 6, "2025-04-01": 0.0},
+    total=3 / 8,
+)  # fmt: skip
+
 # ---------------------------------------------------------------- machinery
 
 
