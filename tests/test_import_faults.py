@@ -158,7 +158,9 @@ def _child(cmd: list[str], log: Path) -> Iterator[subprocess.Popen[bytes]]:
     """A child process that is never left running, whatever happens in the block.
     Its stdout goes to `log`, its stderr to `log` + '.err'."""
     with log.open("wb") as out, Path(f"{log}.err").open("wb") as err:
-        proc = subprocess.Popen(cmd, stdout=out, stderr=err, cwd=log.parent)
+        # atomicity is under test, not the segment refresh a completed import is followed by
+        env = {**os.environ, "SALESMETRICS_SEGMENTS_AFTER_IMPORT": "off"}
+        proc = subprocess.Popen(cmd, stdout=out, stderr=err, cwd=log.parent, env=env)
         try:
             yield proc
         finally:

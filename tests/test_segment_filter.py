@@ -246,6 +246,10 @@ def test_stored_segments_follow_an_import_and_its_revert(store_url: str, tmp_pat
         assert sum(stored.sizes.values()) == 7  # every customer with a purchase
         revert_import(ws, int(report.import_id or 0))
         assert segment_sizes.sizes(ws.store).sizes == {}
+        with pytest.MonkeyPatch.context() as env:  # a batch of big imports: refresh later
+            env.setenv("SALESMETRICS_SEGMENTS_AFTER_IMPORT", "off")
+            again = run_import(ws, ImportRequest("orders", path))
+            assert again.status == "applied" and segment_sizes.sizes(ws.store).sizes == {}
 
 
 def test_the_server_loop_refreshes_at_a_new_day_and_once_changes_settle(demo_url: str) -> None:

@@ -48,7 +48,7 @@ def revert_import(
 
     reverted = ws.store.write(work)
     refresh_rollups(ws)
-    segments.after_change(ws)
+    segments.after_import(ws)
     audit.record(ws, actor, "import_reverted", object_type="import", object_id=import_id,
                  details={"reverted": reverted})  # fmt: skip
     return reverted

@@ -134,7 +134,7 @@ def execute(ws: Workspace, plan: Plan) -> ImportReport:
     else:
         refresh_rollups(ws)
         if req.kind in segments.AFFECTS and (report.inserted or report.updated):
-            segments.after_change(ws)
+            segments.after_import(ws)
         audit.record(ws, req.actor, "import", object_type="import", object_id=report.import_id,
                      details={"kind": req.kind, "file": req.path.name,
                               "inserted": report.inserted, "updated": report.updated})  # fmt: skip

@@ -11,6 +11,7 @@ refresh`).
 from __future__ import annotations
 
 import logging
+import os
 import time
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -78,6 +79,15 @@ def refresh(ws: Workspace, as_of: date) -> Refreshed:
     names, counts = np.unique(a.segment, return_counts=True)
     return Refreshed(as_of, n, {str(s): int(c) for s, c in zip(names, counts, strict=True)}, k,
                      p_alive is not None, notes)  # fmt: skip
+
+
+def after_import(ws: Workspace) -> Refreshed | None:
+    """After an import or a revert: `after_change`, unless SALESMETRICS_SEGMENTS_AFTER_IMPORT
+    is off (a batch of large imports; the server loop and `segments refresh` still refresh)."""
+    switch = os.environ.get("SALESMETRICS_SEGMENTS_AFTER_IMPORT", "on").strip().lower()
+    if switch in ("off", "0", "no", "false"):
+        return None
+    return after_change(ws)
 
 
 def after_change(ws: Workspace) -> Refreshed | None:
