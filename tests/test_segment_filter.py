@@ -122,12 +122,6 @@ def _note(html: str) -> str | None:
     return found.group(1) if found else None
 
 
-def _value(html: str, metric: str) -> str:
-    found = re.search(rf'data-testid="value-{metric}">([^<]*)<', html)
-    assert found, metric
-    return found.group(1)
-
-
 def _trend(html: str) -> list[float]:
     found = re.search(r'id="overview-charts"[^>]*>([^<]*)<', html)
     assert found

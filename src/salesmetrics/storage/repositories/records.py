@@ -14,6 +14,7 @@ from typing import Any, Literal
 from salesmetrics.storage import catalog
 from salesmetrics.storage.dialect import Dialect, q
 from salesmetrics.storage.protocol import Store
+from salesmetrics.storage.repositories.segment_sizes import member_of
 from salesmetrics.storage.schema import ColType
 
 
@@ -175,8 +176,7 @@ def _where(
             sql.append(f"({listed} OR r.{q(c.column)} IS NULL)" if c.values else
                        f"r.{q(c.column)} IS NULL")  # fmt: skip
         elif c.op == "in_segment":
-            sql.append(f"r.{q(c.column)} IN (SELECT s.id FROM customer_segments s "
-                       "WHERE s.segment = ?)")  # fmt: skip
+            sql.append(member_of(f"r.{q(c.column)}"))
         elif c.op == "in":
             sql.append(f"r.{q(c.column)} IN ({', '.join('?' * len(c.values))})"
                        if c.values else "FALSE")  # fmt: skip

@@ -30,8 +30,12 @@ def in_segment(scope: Scope, column: str) -> tuple[str, list[str]]:
     for a view without one)."""
     if scope.segment is None:
         return "TRUE", []
-    return (f"{column} IN (SELECT s.id FROM customer_segments s WHERE s.segment = ?)",
-            [scope.segment])  # fmt: skip
+    return member_of(column), [scope.segment]
+
+
+def member_of(column: str) -> str:
+    """The condition that the customer `column` names is in the segment bound to its `?`."""
+    return f"{column} IN (SELECT s.id FROM customer_segments s WHERE s.segment = ?)"
 
 
 def mean_p_alive(store: Store) -> dict[str, float]:
