@@ -5,6 +5,10 @@ need=()
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 command -v runuser >/dev/null 2>&1 || need+=(util-linux)
 [ -x /usr/bin/chromium ] || need+=(chromium)  # browser tests (playwright cannot download one)
+command -v pdftotext >/dev/null 2>&1 || need+=(poppler-utils)  # PDF reports read back as text and image
+ldconfig -p | grep -q libharfbuzz-subset || need+=(libharfbuzz-subset0)  # weasyprint embeds font subsets
+fc-list 2>/dev/null | grep -q DejaVu || need+=(fonts-dejavu-core)  # Cyrillic glyphs in PDF reports
+ldconfig -p | grep -q libpango-1.0 || need+=(libpango-1.0-0 libpangoft2-1.0-0)  # weasyprint lays out text
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then
     echo "missing system packages: ${need[*]} (install them, or run make test as root)" >&2; exit 1

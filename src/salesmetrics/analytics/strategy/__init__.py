@@ -1,0 +1,1 @@
+"""Strategy models: response curves and allocation, forecasts and backtests, anomalies."""

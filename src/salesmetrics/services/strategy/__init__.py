@@ -1,0 +1,1 @@
+"""Strategy: channel economics, budget allocation, what-if, forecast, insights."""
