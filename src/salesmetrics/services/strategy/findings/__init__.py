@@ -1,0 +1,1 @@
+"""The insight rules, one module per family; each returns typed findings (model.py)."""
