@@ -44,6 +44,11 @@ PAGES = {
     "leads": "/leads",
     "customers": "/customers",
     "feedback": "/feedback",
+    "channels": "/channels",
+    "plan": "/plan?reps=%2B1&leads%3AInstagram=%2B20",
+    "forecast": "/forecast",
+    "insights": "/insights",
+    "reports": "/reports",
     "alerts": "/alerts?days=366",
     "records": "/records?kind=deals",
     "search": "/search?q=%D0%BE%D0%BB%D0%B5%D0%BD",
@@ -101,6 +106,8 @@ def _shoot(page: Page, url: str, path: Path) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
+    parser.add_argument("--only", nargs="*", default=None, metavar="PAGE",
+                        help=f"shoot only these pages (of: {', '.join(PAGES)})")  # fmt: skip
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
@@ -119,10 +126,11 @@ def main() -> None:
             with sync_playwright() as pw:
                 browser = pw.chromium.launch(executable_path=CHROMIUM)
                 page = browser.new_page(viewport=DESKTOP)
-                for lang in ("uk", "en"):
+                for lang in ("uk", "en") if args.only is None or "login" in args.only else ():
                     _shoot(page, f"{base}{SIGN_IN}?lang={lang}", args.out / f"login-{lang}.png")
                 _sign_in(page, base)
-                pages = {k: v or _first_rep(page, base) for k, v in PAGES.items()}
+                chosen = {k: v for k, v in PAGES.items() if args.only is None or k in args.only}
+                pages = {k: v or _first_rep(page, base) for k, v in chosen.items()}
                 for name, path in pages.items():
                     for lang in ("uk", "en"):
                         sep = "&" if "?" in path else "?"
@@ -131,7 +139,8 @@ def main() -> None:
                         )
                 phone = browser.new_page(viewport=PHONE, device_scale_factor=2)  # own context
                 _sign_in(phone, base)
-                _shoot(phone, f"{base}/?lang=uk", args.out / "overview-phone-uk.png")
+                if args.only is None or "overview-phone" in args.only:
+                    _shoot(phone, f"{base}/?lang=uk", args.out / "overview-phone-uk.png")
                 browser.close()
         finally:
             server.terminate()

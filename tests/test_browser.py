@@ -13,8 +13,9 @@ from served import CHROMIUM, SIZES, needs_chromium, serving_demo, sign_in, watch
 
 PAGES = ("/", "/explore", "/explore?metric=win_rate&by=channel&grain=quarter&compare=previous",
          "/team", "/team?period=last_month&sort=win_rate", "/team/rep/1", "/data",
-         "/workspace", "/feedback", "/feedback?theme=quality&tone=negative",
-         "/?segment=champions", "/team?segment=")  # fmt: skip
+         "/workspace", "/feedback", "/feedback?theme=quality&tone=negative", "/channels",
+         "/?segment=champions", "/team?segment=", "/plan", "/plan?reps=%2B1&deal_size=10",
+         "/forecast", "/forecast?grain=week", "/insights", "/reports")  # fmt: skip
 
 pytestmark = needs_chromium
 
@@ -52,6 +53,21 @@ def test_every_page_loads_clean(server: str, lang: str, size: str) -> None:
             page.click("[data-testid=explore-form] button[type=submit]")
             page.wait_for_selector("#explore-chart .main-svg", timeout=10_000)
             assert "metric=orders" in page.url and page.locator("[data-testid=rows] tr").count() > 5
+            page.goto(f"{server}/plan?lang={lang}")  # the what-if form moves the projection
+            before = page.inner_text("[data-testid=scenario-total]")
+            page.fill("[data-testid=lever-deal-size]", "20")
+            page.click("[data-testid=whatif-apply]")
+            page.wait_for_selector("#whatif-chart .main-svg", timeout=10_000)
+            assert "deal_size=20" in page.url
+            assert page.inner_text("[data-testid=scenario-total]") != before
+            page.goto(f"{server}/channels?lang={lang}")  # the charts, the budget form
+            page.wait_for_selector("#cac-chart .main-svg", timeout=10_000)
+            page.wait_for_selector("#curve-chart .main-svg", timeout=10_000)
+            page.fill("[data-testid=budget]", "70000")
+            page.click("[data-testid=allocate]")
+            page.wait_for_selector("#curve-chart .main-svg", timeout=10_000)
+            assert "budget=70000" in page.url and page.locator("[data-testid=moves] li").count()
+            assert "70" in page.inner_text("[data-testid=plan-summary]")
             assert problems == []
         finally:
             browser.close()

@@ -10,13 +10,17 @@ import typer
 from salesmetrics import __version__
 from salesmetrics.cli import (
     alerts_cmds,
+    channels_cmds,
     events_cmds,
     feedback_cmds,
     import_cmds,
+    insights_cmds,
     leads_cmds,
     metrics_cmds,
     pipeline_cmds,
+    plan_cmds,
     records_cmds,
+    report_cmds,
     segments_cmds,
     targets_cmds,
     users_cmds,
@@ -43,6 +47,10 @@ pipeline_cmds.register(app)
 leads_cmds.register(app)
 segments_cmds.register(app)
 feedback_cmds.register(app)
+insights_cmds.register(app)
+channels_cmds.register(app)
+plan_cmds.register(app)
+report_cmds.register(app)
 
 
 @app.command()

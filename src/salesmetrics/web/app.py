@@ -16,15 +16,19 @@ from salesmetrics import __version__
 from salesmetrics.api import errors as api_errors
 from salesmetrics.api.access import router as access_router
 from salesmetrics.api.alerts import router as alerts_router
+from salesmetrics.api.channels import router as channels_router
 from salesmetrics.api.events import router as events_router
 from salesmetrics.api.events_fast import EventsFastPath
 from salesmetrics.api.feedback import router as feedback_router
 from salesmetrics.api.imports import router as imports_router
+from salesmetrics.api.insights import router as insights_router
 from salesmetrics.api.leads import router as leads_router
 from salesmetrics.api.live import router as live_router
 from salesmetrics.api.metrics import router as metrics_router
 from salesmetrics.api.pipeline import router as pipeline_router
+from salesmetrics.api.plan import router as plan_router
 from salesmetrics.api.records import router as records_router
+from salesmetrics.api.reports import router as reports_router
 from salesmetrics.api.routes import router as api_router
 from salesmetrics.api.search import router as search_router
 from salesmetrics.api.segments import router as segments_router
@@ -39,17 +43,22 @@ from salesmetrics.services.workspace import open_workspace, prepare_for_serving
 from salesmetrics.web.account import router as account_router
 from salesmetrics.web.alerts import router as alerts_page_router
 from salesmetrics.web.authn import Authenticate
+from salesmetrics.web.channels import router as channels_page_router
 from salesmetrics.web.customers import router as customers_page_router
 from salesmetrics.web.data import router as data_router
 from salesmetrics.web.explorer import router as explorer_router
 from salesmetrics.web.feedback import router as feedback_page_router
+from salesmetrics.web.forecast import router as forecast_page_router
 from salesmetrics.web.fragments import router as fragments_router
 from salesmetrics.web.headers import SecurityHeaders
+from salesmetrics.web.insights import router as insights_page_router
 from salesmetrics.web.leads import router as leads_page_router
 from salesmetrics.web.login import router as login_router
 from salesmetrics.web.pages import router as pages_router
 from salesmetrics.web.pipeline import router as pipeline_page_router
+from salesmetrics.web.plan import router as plan_page_router
 from salesmetrics.web.records import router as records_page_router
+from salesmetrics.web.reports import router as reports_page_router
 from salesmetrics.web.targets import router as targets_page_router
 from salesmetrics.web.team import router as team_router
 from salesmetrics.web.users import router as users_page_router
@@ -111,14 +120,23 @@ def create_app(url: str | None = None) -> FastAPI:
     app.include_router(team_api_router)
     app.include_router(team_router)
     app.include_router(pipeline_page_router)
+    app.include_router(channels_router)
+    app.include_router(channels_page_router)
+    app.include_router(plan_router)
+    app.include_router(plan_page_router)
+    app.include_router(forecast_page_router)
     app.include_router(leads_page_router)
     app.include_router(customers_page_router)
     app.include_router(feedback_page_router)
+    app.include_router(insights_router)
+    app.include_router(insights_page_router)
     app.include_router(users_page_router)
     app.include_router(account_router)
     app.include_router(records_page_router)
     app.include_router(targets_page_router)
     app.include_router(alerts_page_router)
+    app.include_router(reports_router)
+    app.include_router(reports_page_router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app
 

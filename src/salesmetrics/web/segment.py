@@ -5,6 +5,10 @@ The choice travels as `?segment=<code>` (a link keeps it) and is remembered in a
 stays while the person moves between pages and the live parts of a page (fetched by script)
 follow it; `?segment=` with no value clears it. A page applies the filter by asking for the
 narrowed principal (`narrowed`); the bar says, on any other page, that it does not apply there.
+Insights (/insights) does not apply it: its findings mix readings a segment cannot split
+(targets, marketing spend per channel, stage times of the whole pipeline). Nor does Channels
+(/channels): marketing spend belongs to no customer, so a channel's cost cannot be narrowed to
+a segment.
 """
 
 from __future__ import annotations

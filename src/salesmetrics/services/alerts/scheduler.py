@@ -1,8 +1,9 @@
 """The server's alert loop: the rules are checked every SALESMETRICS_ALERT_CHECK_MINUTES (15) and
 within half a minute of a data change (an imported file, an event); due deliveries go out; a
 daily or weekly digest (SALESMETRICS_ALERT_DIGEST=daily|weekly; off by default) is sent at
-SALESMETRICS_ALERT_DIGEST_HOUR (8) local time, weekly ones on Mondays. The same loop keeps the
-stored customer segments current: at each new day and half a minute after a data change.
+SALESMETRICS_ALERT_DIGEST_HOUR (8) local time, weekly ones on Mondays; the weekly report digest
+goes out at SALESMETRICS_REPORT_DIGEST (`mon 08:00`; services/reports/digest.py). The same loop
+keeps the stored customer segments current: at each new day and half a minute after a data change.
 SALESMETRICS_ALERTS=off stops the loop (alerts can still be checked with `salesmetrics alerts
 check`, segments refreshed with `salesmetrics segments refresh`)."""
 
@@ -19,6 +20,7 @@ from salesmetrics.domain.errors import ConfigError
 from salesmetrics.services.alerts import service
 from salesmetrics.services.live import data_version
 from salesmetrics.services.pipeline import forecast
+from salesmetrics.services.reports import digest as report_digest
 from salesmetrics.services.segments import refresh as segments
 from salesmetrics.services.workspace import Workspace
 
@@ -53,6 +55,7 @@ class Scheduler:
             raise ConfigError(f"SALESMETRICS_ALERT_DIGEST='{self.digest}': off, daily or weekly")
         self.digest_hour = int(os.environ.get("SALESMETRICS_ALERT_DIGEST_HOUR", "8") or 8) % 24
         self.segments = segments.Keeper(ws, AFTER_CHANGE_SECONDS)
+        self.reports = report_digest.Clock(report_digest.Schedule.from_env())
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="alerts", daemon=True)
 
@@ -78,6 +81,7 @@ class Scheduler:
                     last_check, last_version = time.monotonic(), version
                 self._digest()
                 service.send_due(self.ws)
+                self.reports.tick(self.ws)
             except Exception:  # the loop outlives a bad check; the log says why
                 log.exception("alert check failed")
 
