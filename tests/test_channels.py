@@ -71,8 +71,11 @@ def test_economics_are_the_engines_and_the_best_channel_is_found(demo_url: str) 
     assert cheapest.channel == best
     assert sum(x.spend_minor or 0 for x in e.channels) == e.total.spend_minor
     assert e.explain["cac"].startswith("/explore?metric=cac&by=channel")
-    # the allocation
+    # the allocation: the default budget is the last month with spend, which it names
     assert plan.best_channel == best and plan.goal == "customers"
+    said = f"the budget is the spend of {plan.current_month}, the last month with marketing"
+    assert plan.default_budget and plan.notes[0].startswith(said)
+    assert all(c.fitted and not c.paused for c in plan.channels)
     last = sum(c.spend_seen[-1] for c in plan.channels)
     assert plan.budget_minor == last == sum(c.current_minor for c in plan.channels)
     for p in (plan, bigger):
@@ -84,6 +87,7 @@ def test_economics_are_the_engines_and_the_best_channel_is_found(demo_url: str) 
     top = plan.channel(str(best))
     assert top.recommended_minor > top.current_minor
     assert plan.expected_recommended > plan.expected_current
+    assert plan.gain_low is not None and plan.gain_high is not None
     assert plan.gain_low <= plan.expected_recommended - plan.expected_current <= plan.gain_high
     assert any(m.target == best for m in plan.moves) and plan.moves[0].text.startswith("move ")
     assert bigger.moves and bigger.moves[0].text.startswith("перенесіть ")
@@ -123,7 +127,8 @@ def test_the_cli_api_and_page_answer(demo_url: str) -> None:
         ],
     )
     assert table.exit_code == 0, table.output
-    assert "Best channel now: Instagram" in table.output.replace("\n", " ")
+    said = " ".join(table.output.split())
+    assert "at the recommended split: Instagram." in said
     denied = run(cli, ["plan", "allocate", "--db", demo_url, "--as", "rep@demo.example"])
     assert denied.exit_code != 0 and isinstance(denied.exception, ForbiddenError)
     with client(create_app(demo_url)) as c:
@@ -144,3 +149,7 @@ def test_the_cli_api_and_page_answer(demo_url: str) -> None:
         page = c.get("/channels", params={"lang": "uk", "budget": "60 000"})
         assert page.status_code == 200 and 'data-testid="moves"' in page.text
         assert "перенесіть" in page.text and 'id="curve-chart"' in page.text
+        assert page.text.count('class="total"') == 1 and "×</td>" in page.text
+    with browser_client(create_app(demo_url), "rep", rep_id=1) as c:
+        narrowed = c.get("/channels", params={"lang": "en"}).text
+        assert 'id="cac-chart"' not in narrowed and 'href="&' not in narrowed

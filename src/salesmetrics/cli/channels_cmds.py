@@ -16,7 +16,7 @@ from salesmetrics.cli.options import DbOption, FormatOption, OutputFormat
 from salesmetrics.cli.people import AsUser, Lang, acting_as, language
 from salesmetrics.cli.render import emit_json
 from salesmetrics.services import workspace as ws_service
-from salesmetrics.services.strategy.allocation import Allocation, money_text
+from salesmetrics.services.strategy.allocation import Allocation, minor_per_unit, money_text
 from salesmetrics.services.strategy.allocation import allocate as allocate_budget
 from salesmetrics.services.strategy.channels import DEFAULT_PERIOD, ChannelLine, channel_economics
 
@@ -36,7 +36,7 @@ AsOf = Annotated[
 
 def _money(v: float | None, currency: str) -> str:
     """Whole units of the currency (the currency is in the table's title)."""
-    return "—" if v is None else f"{v / 100:,.0f}"
+    return "—" if v is None else f"{v / minor_per_unit(currency):,.0f}"
 
 
 def _range(lo: float | None, hi: float | None, fmt: str) -> str:
@@ -45,12 +45,13 @@ def _range(lo: float | None, hi: float | None, fmt: str) -> str:
     return f" ({'—' if lo is None else format(lo, fmt)}–{'∞' if hi is None else format(hi, fmt)})"
 
 
-def _row(x: ChannelLine, currency: str) -> list[str]:
+def _row(x: ChannelLine, currency: str, total: bool = False) -> list[str]:
+    unit = minor_per_unit(currency)
     cac = _money(x.cac_minor, currency)
     if x.cac_minor is not None:
         cac += _range(
-            None if x.cac_low_minor is None else x.cac_low_minor / 100,
-            None if x.cac_high_minor is None else x.cac_high_minor / 100,
+            None if x.cac_low_minor is None else x.cac_low_minor / unit,
+            None if x.cac_high_minor is None else x.cac_high_minor / unit,
             ",.0f",
         )
     conv = (
@@ -63,7 +64,8 @@ def _row(x: ChannelLine, currency: str) -> list[str]:
     payback = "—" if x.payback_months is None else f"{x.payback_months:.1f}"
     roi = "—" if x.roi is None else f"{x.roi:.1f}×"
     return [
-        escape(x.channel or "all channels") + (" *" if x.small else ""),
+        (escape(x.channel) if x.channel is not None else "all channels" if total else "no channel")
+        + (" *" if x.small else ""),
         _money(x.spend_minor, currency),
         f"{x.leads:,}",
         f"{x.new_customers:,}",
@@ -100,14 +102,23 @@ def channels(
             "lead conversion (95 %)",
             "revenue",
             "CLV:CAC",
-            "payback, months",
-            "ROI",
+            "payback, months ¹",
+            "ROI ²",
         ):
             t.add_column(c, justify="left" if c == "channel" else "right")
-        for x in [*e.channels, e.total]:
+        for x in e.channels:
             t.add_row(*_row(x, e.currency))
+        t.add_row(*_row(e.total, e.currency, total=True), style="bold")
         console.print(t)
         console.print("* fewer than 30 new customers or leads: read the interval, not the figure.")
+        console.print(
+            "¹ payback at the channel's average monthly gross margin per buying customer (every "
+            "buyer through the channel, not only the new customers the CAC paid for)."
+        )
+        console.print(
+            "² (gross margin − spend) / spend: the margin of every order through the channel in "
+            "the period, including customers won in earlier years."
+        )
         if not e.spend_visible:
             console.print(
                 "Spend, CAC, CLV:CAC, payback and ROI are not shown: marketing spend "
@@ -124,8 +135,10 @@ def allocation_table(a: Allocation) -> None:
     goal = "customers" if a.goal == "customers" else "lifetime revenue"
     console.print(
         f"Budget {money_text(a.budget_minor, a.currency, 'en')} a month; curves from "
-        f"{a.history}; current split: {a.current_month}. Best channel now: "
-        f"{escape(a.best_channel or '—')}."
+        f"{a.history}; current split: {a.current_month}"
+        + (" (the budget is its spend)" if a.default_budget else "")
+        + ". Best channel for more spend, at the recommended split: "
+        + f"{escape(a.best_channel or '—')}."
     )
     t = Table(title=f"Recommended split for the most {goal}, money in {a.currency}")
     for title in (
@@ -135,7 +148,7 @@ def allocation_table(a: Allocation) -> None:
         "recommended",
         "change",
         "range kept",
-        f"{'customers' if a.goal == 'customers' else 'value'} per 1,000 more",
+        f"{'customers' if a.goal == 'customers' else 'value'} per 1,000 more (at recommended)",
     ):
         t.add_column(title, justify="left" if title == "channel" else "right")
     for c in a.channels:
@@ -146,7 +159,7 @@ def allocation_table(a: Allocation) -> None:
             b,
             _money(c.current_minor, a.currency),
             _money(c.recommended_minor, a.currency) + edge,
-            f"{(c.recommended_minor - c.current_minor) / 100:+,.0f}",
+            f"{(c.recommended_minor - c.current_minor) / minor_per_unit(a.currency):+,.0f}",
             f"{_money(c.low_minor, a.currency)}–{_money(c.high_minor, a.currency)}",
             "—" if c.marginal_per_1000 is None else f"{c.marginal_per_1000:,.2f}",
         )
@@ -156,9 +169,12 @@ def allocation_table(a: Allocation) -> None:
     def shown(v: float) -> str:
         return f"{v:+.0f}" if a.goal == "customers" else money_text(v, a.currency, "en")
 
-    console.print(
-        f"Expected gain: {shown(gain)} (80 % range {shown(a.gain_low)} to {shown(a.gain_high)})."
+    spread = (
+        ""
+        if a.gain_low is None or a.gain_high is None
+        else f" (80 % range {shown(a.gain_low)} to {shown(a.gain_high)})"
     )
+    console.print(f"Expected gain: {shown(gain)}{spread}.")
     for m in a.moves:
         console.print(f"  • {escape(m.text)}")
     for n in a.notes:
@@ -172,7 +188,8 @@ def allocate(
         typer.Option(
             "--budget",
             min=0,
-            help="The month's budget in the base currency (UAH), default: last month's spend.",
+            help="The month's budget in the base currency (UAH), default: the spend of the last "
+            "month with spend imported.",
         ),
     ] = None,
     goal: Annotated[
@@ -197,7 +214,9 @@ def allocate(
     revenue), from a diminishing-returns curve per channel, with the moves and their 80 %
     ranges; no channel goes beyond 1.5 × its largest month."""
     with ws_service.workspace(db) as ws:
-        minor = None if budget is None else round(budget * 100)
+        minor = (
+            None if budget is None else round(budget * minor_per_unit(ws.settings.base_currency))
+        )
         a = allocate_budget(
             ws,
             acting_as(ws, as_user),

@@ -19,7 +19,7 @@ from fastapi.responses import HTMLResponse
 from salesmetrics.api.deps import PrincipalDep, WorkspaceDep
 from salesmetrics.domain.access import Principal
 from salesmetrics.domain.errors import SalesmetricsError
-from salesmetrics.services.strategy.allocation import GOALS, Allocation, allocate
+from salesmetrics.services.strategy.allocation import GOALS, Allocation, allocate, minor_per_unit
 from salesmetrics.services.strategy.channels import DEFAULT_PERIOD, Economics, channel_economics
 from salesmetrics.services.workspace import Workspace
 from salesmetrics.web import i18n
@@ -36,20 +36,22 @@ def _q(request: Request) -> dict[str, str]:
     return out
 
 
-def _budget_minor(text: str) -> int | None:
-    """The budget field, in major units with a space, comma or point as people type them."""
+def _budget_minor(text: str, unit: int) -> int | None:
+    """The budget field, in major units with a space, comma or point as people type them
+    (`unit` minor units to one major)."""
     cleaned = text.replace("\u00a0", "").replace(" ", "").replace(",", ".")
     try:
         value = float(cleaned) if cleaned else None
     except ValueError:
         return None
-    return None if value is None or not 0 < value < 1e12 else round(value * 100)
+    return None if value is None or not 0 < value < 1e12 else round(value * unit)
 
 
 def _curves(a: Allocation) -> list[dict[str, Any]]:
     """Per fitted channel: its months (spend in major units, new customers) and the curve
     drawn over the range it is trusted in."""
     out = []
+    unit = minor_per_unit(a.currency)
     for c in a.channels:
         if c.a is None or c.b is None or c.scale_minor is None:
             continue
@@ -58,9 +60,9 @@ def _curves(a: Allocation) -> list[dict[str, Any]]:
         out.append(
             {
                 "channel": c.channel,
-                "x": [s / 100 for s in c.spend_seen],
+                "x": [s / unit for s in c.spend_seen],
                 "y": c.customers_seen,
-                "cx": [float(x) / 100 for x in xs],
+                "cx": [float(x) / unit for x in xs],
                 "cy": [round(float(y), 2) for y in ys],
                 "b": round(c.b, 2),
             }
@@ -68,11 +70,15 @@ def _curves(a: Allocation) -> list[dict[str, Any]]:
     return out
 
 
-def _bars(e: Economics) -> dict[str, Any]:
+def _bars(e: Economics) -> dict[str, Any] | None:
+    """CAC (major units) and CLV:CAC per named channel; None for a view without spend."""
+    if not e.spend_visible:
+        return None
     rows = [x for x in e.channels if x.channel is not None]
+    unit = minor_per_unit(e.currency)
     return {
         "channels": [x.channel for x in rows],
-        "cac": [None if x.cac_minor is None else x.cac_minor / 100 for x in rows],
+        "cac": [None if x.cac_minor is None else x.cac_minor / unit for x in rows],
         "ltv_cac": [x.ltv_cac for x in rows],
     }
 
@@ -83,9 +89,9 @@ def _allocation(
     if not who.scope.everything:
         return None, None
     try:
-        return allocate(
-            ws, who, budget_minor=_budget_minor(q["budget"]), goal=q["goal"], lang=locale
-        ), None
+        unit = minor_per_unit(ws.settings.base_currency)
+        budget = _budget_minor(q["budget"], unit)
+        return allocate(ws, who, budget_minor=budget, goal=q["goal"], lang=locale), None
     except SalesmetricsError as exc:
         return None, exc.message
 
@@ -113,8 +119,12 @@ def _context(ws: Workspace, who: Principal, q: dict[str, str], locale: str) -> d
         "money": lambda v: i18n.metric_value(v, "money", currency, locale),
         "pct": lambda v: i18n.metric_value(v, "percent", currency, locale),
         "num": lambda v, digits=1: "—" if v is None else i18n.number(round(v, digits), locale),
-        "budget_major": "" if plan is None else str(plan.budget_minor // 100),
-        "explore": lambda figure: e.explain.get(figure, "") + f"&lang={locale}",
+        "budget_major": ""
+        if plan is None
+        else str(plan.budget_minor // minor_per_unit(plan.currency)),
+        "explore": lambda figure: (
+            e.explain[figure] + f"&lang={locale}" if figure in e.explain else None
+        ),
         "charts_json": script_json(charts),
         "url": lambda **kw: (
             "/channels?" + urlencode({**{k: v for k, v in q.items() if v}, **kw, "lang": locale})

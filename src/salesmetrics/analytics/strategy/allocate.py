@@ -11,7 +11,9 @@ the most; for concave curves that is optimal up to one step (Gross 1956; Ibaraki
 *Resource Allocation Problems*, 1988, ch. 4).
 
 The moves from the current split to the recommended one are paired largest-first, and each
-move's gain is computed in turn on the bootstrap curves too, for its range.
+move's gain is computed in turn on the bootstrap curves too, for its range. A channel with a
+curve but no bootstrap curves counts with its curve in every replicate; with no bootstrap curves
+at all, the ranges are None.
 """
 
 from __future__ import annotations
@@ -53,8 +55,8 @@ class Move:
     target: str
     amount: float
     gain: float
-    gain_low: float
-    gain_high: float
+    gain_low: float | None
+    gain_high: float | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,17 +70,18 @@ class Split:
     at_low: list[bool]
     expected_current: float
     expected_recommended: float
-    gain_low: float
-    gain_high: float
+    gain_low: float | None
+    gain_high: float | None
     unplaced: float
     moves: list[Move]
 
 
 def expected(channels: Sequence[ChannelInput], spend: F64, replicate: int | None = None) -> float:
-    """sum v·f(x), on the main curves or on bootstrap replicate `replicate`."""
+    """sum v·f(x), on the main curves or on bootstrap replicate `replicate` (a channel without
+    bootstrap curves counts with its main curve)."""
     total = 0.0
     for c, x in zip(channels, spend, strict=True):
-        curve = c.curve if replicate is None or c.curve is None else c.boot[replicate]
+        curve = c.curve if replicate is None or c.curve is None or not c.boot else c.boot[replicate]
         if curve is not None:
             total += c.value * float(curve.predict(x))
     return total
@@ -92,6 +95,16 @@ def marginals(channels: Sequence[ChannelInput], spend: F64) -> F64:
             for c, x in zip(channels, spend, strict=True)
         ]
     )
+
+
+def best_channel(channels: Sequence[ChannelInput], spend: F64) -> int | None:
+    """The channel whose next unit of spend brings the most at `spend` (the recommended split;
+    never below a channel's floor), among fitted channels that spend now; None if there is none.
+    A paused or tiny channel is not named: with b < 1 its marginal return at ~0 is unbounded."""
+    at = np.maximum(spend, [c.low for c in channels])
+    m = marginals(channels, at)
+    live = [i for i, c in enumerate(channels) if c.curve is not None and c.current > 0]
+    return max(live, key=lambda i: float(m[i])) if live else None
 
 
 def optimise(
@@ -138,15 +151,16 @@ def _pairs(names: Sequence[str], diff: F64, tiny: float) -> list[tuple[int, int,
         d[take] -= amount
 
 
-def _interval(values: list[float]) -> tuple[float, float]:
+def _interval(values: list[float]) -> tuple[float | None, float | None]:
     if not values:
-        return float("nan"), float("nan")
+        return None, None
     tail = (1 - LEVEL) / 2 * 100
     return float(np.percentile(values, tail)), float(np.percentile(values, 100 - tail))
 
 
 def _replicates(channels: Sequence[ChannelInput]) -> int:
-    sizes = [len(c.boot) for c in channels if c.curve is not None]
+    """How many bootstrap replicates all channels with bootstrap curves share."""
+    sizes = [len(c.boot) for c in channels if c.curve is not None and c.boot]
     return min(sizes) if sizes else 0
 
 

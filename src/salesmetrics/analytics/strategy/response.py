@@ -13,7 +13,9 @@ Pearson-scaled residuals r = (y - ŷ) / sqrt(max(ŷ, 1)) (count data: variance g
 mean), over b on a grid of step 0.005 and, for each b, a by iteratively reweighted least
 squares (Huber 1981, ch. 7; soft-L1 as in scipy's least_squares). Its uncertainty is a
 bootstrap over months: the months are resampled with replacement and the curve refitted
-(Efron & Tibshirani 1993, ch. 9).
+(Efron & Tibshirani 1993, ch. 9). Months whose spend hardly varies (a fixed retainer: largest
+and smallest month less than 10 % of the median apart) carry no information about the shape:
+every b fits them equally, so no curve is fitted.
 """
 
 from __future__ import annotations
@@ -27,11 +29,24 @@ from numpy.typing import ArrayLike, NDArray
 F64 = NDArray[np.float64]
 B_MIN, B_MAX = 0.05, 1.0
 MIN_MONTHS = 6  # fewer months with spend: no curve
+MIN_SPREAD = 0.1  # (largest - smallest month) / median month below this: no curve
 REWEIGHTS = 3
 
 
 class TooFewMonthsError(ValueError):
     """Not enough months with spend to fit a curve."""
+
+
+class SteadySpendError(ValueError):
+    """The months' spend hardly varies (a fixed retainer): it says nothing about the shape of
+    the response, every b fits as well as any other."""
+
+
+def spend_spread(spend: ArrayLike) -> float:
+    """(largest - smallest) / median of the months with spend (0 when there are none)."""
+    x = np.asarray(spend, dtype=float)
+    x = x[x > 0]
+    return 0.0 if len(x) == 0 else float(np.ptp(x) / np.median(x))
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +102,10 @@ def fit_curve(spend: ArrayLike, outcome: ArrayLike, scale: float | None = None) 
     x, y = x_all[keep], y_all[keep]
     if len(x) < MIN_MONTHS:
         raise TooFewMonthsError(f"{len(x)} months with spend; a curve needs {MIN_MONTHS}")
+    if spend_spread(x) < MIN_SPREAD:
+        raise SteadySpendError(
+            f"the months' spend varies by {spend_spread(x):.0%}; a curve needs {MIN_SPREAD:.0%}"
+        )
     s = float(scale if scale is not None else np.median(x))
     if not (y > 0).any():
         return Curve(0.0, 1.0, s)
@@ -152,12 +171,13 @@ class HeldOut:
 
 
 def held_out(spend: ArrayLike, outcome: ArrayLike, months: int = 6) -> HeldOut | None:
-    """Fit on all but the last `months` months, judge on those (None: too few months)."""
+    """Fit on all but the last `months` months, judge on those (None: too few months, or their
+    spend too steady to fit)."""
     x, y = np.asarray(spend, dtype=float), np.asarray(outcome, dtype=float)
     train_x, train_y, test_x, test_y = x[:-months], y[:-months], x[-months:], y[-months:]
     try:
         curve = fit_curve(train_x, train_y)
-    except TooFewMonthsError:
+    except (TooFewMonthsError, SteadySpendError):
         return None
     paid = train_x.sum()
     rate = train_y.sum() / paid if paid > 0 else 0.0

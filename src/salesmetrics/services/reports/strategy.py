@@ -44,13 +44,13 @@ def channels(c: Context) -> Section:
         ("lead_conversion", "lead_conversion", Kind.PERCENT, False),
         ("revenue_minor", "revenue", Kind.MONEY, False),
         ("ltv_cac", "ltv_cac", Kind.NUMBER, True),
-        ("payback_months", "payback", Kind.NUMBER, True), ("roi", "roi", Kind.PERCENT, True),
+        ("payback_months", "payback", Kind.NUMBER, True), ("roi", "roi", Kind.NUMBER, True),
     ]  # fmt: skip
     shown = [s for s in specs if spend or not s[3]]
     cols = (Column("channel", c.t("channel"), Kind.TEXT),
             *(Column(k, c.t(label), kind) for k, label, kind, _ in shown))  # fmt: skip
     lines = [*e.channels, e.total]
-    rows = tuple((x.channel or c.t("all_channels"), *(getattr(x, k) for k, *_ in shown))
+    rows = tuple((_channel_name(c, x, x is e.total), *(getattr(x, k) for k, *_ in shown))
                  for x in lines)  # fmt: skip
     key = "cac_minor" if spend else "revenue_minor"
     named = [x for x in e.channels if x.channel]
@@ -147,3 +147,10 @@ def top_insights(ws: Workspace, who: Principal, lang: str, as_of: date,
         log.exception("insights for the digest failed")
         return []
     return [f"{f.title}. {f.action}" for f in found]
+
+
+def _channel_name(c: Any, line: Any, total: bool) -> str:
+    """The row's label: the channel, the total, or orders and customers with no channel."""
+    if line.channel is not None:
+        return str(line.channel)
+    return str(c.t("all_channels" if total else "no_channel"))

@@ -61,8 +61,9 @@ TEXTS: dict[str, dict[str, str]] = {
         # strategy
         "channels": "Channel economics", "channel": "Channel", "mkt_spend": "Spend",
         "leads": "Leads", "cac": "CAC", "lead_conversion": "Lead conversion",
-        "ltv_cac": "CLV:CAC", "payback": "Payback, months", "roi": "ROI",
-        "all_channels": "All channels",
+        "ltv_cac": "CLV:CAC", "payback": "Payback at average buyer margin, months",
+        "roi": "ROI, all orders (×)",
+        "all_channels": "All channels", "no_channel": "No channel",
         "channels_text": "The lowest cost per new customer: {best}, {cac}.",
         "channels_nospend": "Marketing spend is company-wide: this view shows no cost figures.",
         "forecast": "Revenue forecast", "expected": "Expected", "low": "Low (80 %)",
@@ -129,8 +130,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "detractors": "Критики", "detractor_share": "Частка критиків",
         "channels": "Економіка каналів", "channel": "Канал", "mkt_spend": "Витрати",
         "leads": "Ліди", "cac": "CAC", "lead_conversion": "Конверсія лідів",
-        "ltv_cac": "CLV:CAC", "payback": "Окупність, міс.", "roi": "ROI",
-        "all_channels": "Усі канали",
+        "ltv_cac": "CLV:CAC", "payback": "Окупність за середньою маржею покупця, міс.",
+        "roi": "ROI, усі замовлення (×)",
+        "all_channels": "Усі канали", "no_channel": "Без каналу",
         "channels_text": "Найнижча вартість нового клієнта: {best}, {cac}.",
         "channels_nospend": "Маркетингові витрати — спільні для компанії: у цьому погляді "
         "витрат не показано.",

@@ -2,12 +2,19 @@
 (the metric engine's figures), then split a budget to win the most customers, or the most
 lifetime revenue, within the spend each channel's history covers (analytics/strategy).
 
-- history: by default the 24 full months before this one; the current split is the last of them;
+- history: by default the 24 full months before this one, up to the last month with any spend
+  imported (a month whose spend is not imported yet is not a month of zero spend); the current
+  split, and the default budget, are that month's;
 - customers: the curve's prediction; revenue: the prediction times the channel's CLV over the
   history (the metric engine's `clv` by channel), i.e. the lifetime revenue the customers
   bring, not the month's sales (which mostly come from customers won earlier);
 - trusted range: from half the smallest month's spend to 1.5 x the largest month's spend a
-  channel has had; no figure is extrapolated beyond it, and a channel at its cap says so;
+  channel has had; no figure is extrapolated beyond it, and a channel at its cap says so; a
+  channel paused in the current month (no spend) has floor 0;
+- no curve (the channel keeps its current spend): fewer than 6 months with spend, or spend that
+  hardly varies (a fixed retainer, analytics/strategy/response.py);
+- best channel: the largest marginal return at the recommended split, among fitted channels
+  that spend now (analytics/strategy/allocate.py `best_channel`);
 - ranges: 80 % bootstrap intervals over months (the curves refitted on resampled months).
 
 Only a view of every record may plan it: the budget is the company's marketing spend.
@@ -26,17 +33,20 @@ from salesmetrics.analytics.strategy.allocate import (
     BudgetTooSmallError,
     ChannelInput,
     Split,
+    best_channel,
     marginals,
 )
 from salesmetrics.analytics.strategy.allocate import allocate as split_budget
 from salesmetrics.analytics.strategy.response import (
     HeldOut,
     PowerResponse,
+    SteadySpendError,
     TooFewMonthsError,
     held_out,
 )
 from salesmetrics.domain.access import ForbiddenError, Principal
 from salesmetrics.domain.errors import InputError
+from salesmetrics.domain.money import exponent
 from salesmetrics.domain.periods import DateRange, add_months, parse_period
 from salesmetrics.services.alerts.texts import plural_uk
 from salesmetrics.services.workspace import Workspace
@@ -47,7 +57,6 @@ LOW_SHARE = 0.5  # floor: half the smallest month seen
 HIGH_MULTIPLE = 1.5  # cap: 1.5 x the largest month seen
 HOLDOUT = 6
 N_BOOT = 200
-MINOR_STEP = 100  # the split is in whole units of the currency
 SMALL_MOVE = 0.02  # moves under 2 % of the budget are not spelt out
 TEXTS = {
     "en": {
@@ -59,6 +68,12 @@ TEXTS = {
         "floor": "{channel} is at its floor, {amount} (half its smallest month): the history "
         "says nothing about less",
         "unfitted": "{channel} has fewer than 6 months with spend: kept at its current spend",
+        "steady": "{channel}'s monthly spend hardly changes (under 10 % between its smallest "
+        "and largest month), so it says nothing about what more or less would bring: kept at "
+        "its current spend",
+        "paused": "{channel} had no spend in {month}: its floor is 0, not half its smallest month",
+        "budget": "the budget is the spend of {month}, the last month with marketing spend "
+        "imported",
         "unplaced": "{amount} of the budget fits no channel's range and is left unplaced",
         "small": "smaller shifts, {amount} in all, are in the split",
     },
@@ -72,6 +87,13 @@ TEXTS = {
         "floor": "{channel}: мінімум, {amount} (половина найменшого місяця каналу): "
         "історія нічого не каже про менше",
         "unfitted": "{channel}: менше 6 місяців із витратами, витрати лишаються поточними",
+        "steady": "{channel}: щомісячні витрати майже не змінюються (менше 10 % між "
+        "найменшим і найбільшим місяцем), тож нічого не кажуть про те, що дадуть більші чи "
+        "менші: витрати лишаються поточними",
+        "paused": "{channel}: у {month} витрат не було, тож мінімум — 0, а не половина "
+        "найменшого місяця",
+        "budget": "бюджет — витрати за {month}, останній місяць з імпортованими "
+        "маркетинговими витратами",
         "unplaced": "{amount} бюджету не вміщається в межі жодного каналу й лишається "
         "нерозподіленим",
         "small": "менші зміни, разом {amount}, видно в розподілі",
@@ -85,6 +107,8 @@ class ChannelPlan:
 
     channel: str
     fitted: bool
+    unfitted: str | None  # why there is no curve: "few_months" or "steady_spend"
+    paused: bool  # no spend in the current month: floor 0
     a: float | None
     b: float | None
     b_low: float | None
@@ -99,7 +123,7 @@ class ChannelPlan:
     high_minor: int
     at_cap: bool
     at_floor: bool
-    marginal_per_1000: float | None  # outcome of 1,000 more (currency units) at current spend
+    marginal_per_1000: float | None  # outcome of 1,000 more (currency units) at the recommended
     spend_seen: list[int]
     customers_seen: list[int]
 
@@ -108,6 +132,8 @@ class ChannelPlan:
         return {
             "channel": self.channel,
             "fitted": self.fitted,
+            "unfitted": self.unfitted,
+            "paused": self.paused,
             "a": _r(self.a),
             "b": _r(self.b),
             "b_low": _r(self.b_low),
@@ -141,8 +167,8 @@ class MovePlan:
     target: str
     amount_minor: int
     gain: float
-    gain_low: float
-    gain_high: float
+    gain_low: float | None
+    gain_high: float | None
     text: str
 
     def as_dict(self) -> dict[str, Any]:
@@ -164,12 +190,13 @@ class Allocation:
     current_month: str
     currency: str
     budget_minor: int
+    default_budget: bool  # the budget is the current month's spend
     unplaced_minor: int
     best_channel: str | None
     expected_current: float
     expected_recommended: float
-    gain_low: float
-    gain_high: float
+    gain_low: float | None
+    gain_high: float | None
     channels: list[ChannelPlan]
     moves: list[MovePlan]
     notes: list[str]
@@ -184,6 +211,7 @@ class Allocation:
             "current_month": self.current_month,
             "currency": self.currency,
             "budget_minor": self.budget_minor,
+            "default_budget": self.default_budget,
             "unplaced_minor": self.unplaced_minor,
             "best_channel": self.best_channel,
             "expected_current": _r(self.expected_current),
@@ -200,8 +228,23 @@ class Allocation:
         }
 
 
+@dataclass(frozen=True, slots=True)
+class History:
+    """Per channel, spend (minor units) and new customers per month, oldest first, up to the
+    last month with any spend; `months` are the months' first days."""
+
+    span: str
+    months: list[date]
+    seen: dict[str, tuple[list[int], list[int]]]
+
+
 def _r(v: float | None) -> float | None:
     return None if v is None or not np.isfinite(v) else round(float(v), 4)
+
+
+def minor_per_unit(currency: str) -> int:
+    """Minor units in one unit of the currency (100 for UAH)."""
+    return int(10 ** exponent(currency))
 
 
 def history_range(ws: Workspace, period: str | None, as_of: date | None) -> DateRange:
@@ -213,25 +256,33 @@ def history_range(ws: Workspace, period: str | None, as_of: date | None) -> Date
     return DateRange(add_months(first, -HISTORY_MONTHS), first - timedelta(days=1))
 
 
-def _monthly(
-    ws: Workspace, rng: DateRange
-) -> tuple[list[date], dict[str, tuple[list[int], list[int]]]]:
-    """Per channel, spend (minor) and new customers per month of the range, oldest first."""
+def _monthly(ws: Workspace, rng: DateRange) -> History:
+    """The range's months of spend and new customers by channel (the metric engine's)."""
     r = ws.metrics.query(
         ["marketing_spend", "new_customers"],
         period=f"{rng.start}..{rng.end}",
         grain="month",
         by=["channel"],
     )
-    rows = [x for x in r.rows() if x["channel"] is not None]
-    months = sorted({x["period"] for x in rows})
+    return history_of(r.rows(), f"{rng.start}..{rng.end}")
+
+
+def history_of(rows: list[dict[str, Any]], span: str) -> History:
+    """Monthly rows (period, channel, marketing_spend, new_customers) by channel, cut after the
+    last month with any spend (a later month's spend is not imported yet, not zero); channels
+    that never spent are left out."""
+    rows = [x for x in rows if x["channel"] is not None]
+    spent = [x["period"] for x in rows if x["marketing_spend"]]
+    months = sorted({x["period"] for x in rows if spent and x["period"] <= max(spent)})
     at = {m: i for i, m in enumerate(months)}
     out: dict[str, tuple[list[int], list[int]]] = {}
     for x in rows:
+        if x["period"] not in at:
+            continue
         spend, won = out.setdefault(x["channel"], ([0] * len(months), [0] * len(months)))
         spend[at[x["period"]]] = int(x["marketing_spend"] or 0)
         won[at[x["period"]]] = int(x["new_customers"] or 0)
-    return months, {k: v for k, v in out.items() if any(v[0])}
+    return History(span, months, {k: v for k, v in out.items() if any(v[0])})
 
 
 def _values(ws: Workspace, rng: DateRange, goal: str, names: list[str]) -> dict[str, float]:
@@ -244,29 +295,36 @@ def _values(ws: Workspace, rng: DateRange, goal: str, names: list[str]) -> dict[
     return {n: clv.get(n, 0.0) for n in names}
 
 
-def _fit(spend: list[int], won: list[int]) -> tuple[PowerResponse | None, HeldOut | None]:
+Fit = tuple[PowerResponse | None, HeldOut | None, str | None]
+
+
+def _fit(spend: list[int], won: list[int]) -> Fit:
+    """The channel's curve and held-out check, or why it has none."""
     try:
         model = PowerResponse(n_boot=N_BOOT, seed=7).fit(spend, won)
     except TooFewMonthsError:
-        return None, None
-    return model, held_out(spend, won, HOLDOUT)
+        return None, None, "few_months"
+    except SteadySpendError:
+        return None, None, "steady_spend"
+    return model, held_out(spend, won, HOLDOUT), None
 
 
-def _whole(amounts: np.ndarray, budget: int) -> list[int]:
-    """Whole units of the currency adding up to `budget` exactly (largest remainders)."""
-    units = amounts / MINOR_STEP
+def _whole(amounts: np.ndarray, budget: int, step: int) -> list[int]:
+    """Whole units of the currency (`step` minor units) adding up to `budget` exactly (largest
+    remainders)."""
+    units = amounts / step
     out = np.floor(units).astype(np.int64)
-    short = round(budget / MINOR_STEP) - int(out.sum())
+    short = round(budget / step) - int(out.sum())
     for i in np.argsort(-(units - out))[: max(short, 0)]:
         out[i] += 1
-    minor = [int(v) * MINOR_STEP for v in out]
+    minor = [int(v) * step for v in out]
     minor[int(np.argmax(minor))] += budget - sum(minor)
     return minor
 
 
 def money_text(minor: float, currency: str, lang: str) -> str:
     loc = "uk_UA" if lang == "uk" else "en_US"
-    amount = format_decimal(round(minor / 100), locale=loc)
+    amount = format_decimal(round(minor / minor_per_unit(currency)), locale=loc)
     symbol = get_currency_symbol(currency, locale=loc)
     return (
         f"{amount} {symbol}"
@@ -277,7 +335,9 @@ def money_text(minor: float, currency: str, lang: str) -> str:
     )
 
 
-def _outcome_text(v: float, goal: str, currency: str, lang: str, sign: bool = False) -> str:
+def _outcome_text(v: float | None, goal: str, currency: str, lang: str, sign: bool = False) -> str:
+    if v is None:
+        return "—"
     if goal == "revenue":
         text = money_text(abs(v), currency, lang)
         return ("+" if v >= 0 else "−") + text if sign or v < 0 else text
@@ -316,8 +376,9 @@ def allocate(
     as_of: date | None = None,
     lang: str = "en",
 ) -> Allocation:
-    """The split of `budget_minor` (default: last month's spend) that wins the most customers
-    (or lifetime revenue), with the moves to it and their 80 % ranges."""
+    """The split of `budget_minor` (default: the spend of the last month with spend imported)
+    that wins the most customers (or lifetime revenue), with the moves to it and their 80 %
+    ranges."""
     if not who.scope.everything:
         raise ForbiddenError(
             "the budget is the company's marketing spend: only a person who "
@@ -326,39 +387,53 @@ def allocate(
     if goal not in GOALS:
         raise InputError(f"goal '{goal}' is not one of {', '.join(GOALS)}")
     rng = history_range(ws, period, as_of)
-    months, seen = _monthly(ws, rng)
-    if not seen:
+    history = _monthly(ws, rng)
+    if not history.seen:
         raise InputError(
             f"no marketing spend by channel in {rng.start}..{rng.end}: import "
             "marketing_spend first (salesmetrics import marketing_spend FILE)"
         )
-    names = sorted(seen)
-    values = _values(ws, rng, goal, names)
-    inputs, fits = _inputs(names, seen, values)
-    current = sum(seen[n][0][-1] for n in names)
+    values = _values(ws, rng, goal, sorted(history.seen))
+    return plan(history, values, budget_minor, goal, ws.settings.base_currency, lang)
+
+
+def plan(
+    history: History,
+    values: dict[str, float],
+    budget_minor: int | None,
+    goal: str,
+    currency: str,
+    lang: str,
+) -> Allocation:
+    """The allocation from the months of spend and customers by channel (no storage): the curves,
+    the split of the budget (default: the last month's spend) and the answer."""
+    names = sorted(history.seen)
+    inputs, fits = _inputs(names, history.seen, values)
+    current = sum(history.seen[n][0][-1] for n in names)
     budget = current if budget_minor is None else int(budget_minor)
+    unit = minor_per_unit(currency)
     if budget <= 0:
-        raise InputError("the budget must be more than zero (in minor units, e.g. kopiyky)")
+        raise InputError("the budget must be more than zero")
     try:
         split = split_budget(inputs, float(budget))
     except BudgetTooSmallError:
         floor = sum(round(c.low) for c in inputs)
         raise InputError(
-            f"a budget of {budget / 100:,.0f} is below what the history covers: "
-            f"at least {floor / 100:,.0f} keeps every channel within the spend it "
+            f"a budget of {budget / unit:,.0f} is below what the history covers: "
+            f"at least {floor / unit:,.0f} keeps every channel within the spend it "
             "has seen"
         ) from None
-    return _answer(ws, goal, rng, months, budget, inputs, fits, seen, split, lang)
+    return _answer(goal, history, budget, budget_minor is None, inputs, fits, split, currency, lang)
 
 
 def _inputs(
     names: list[str], seen: dict[str, tuple[list[int], list[int]]], values: dict[str, float]
-) -> tuple[list[ChannelInput], dict[str, tuple[PowerResponse | None, HeldOut | None]]]:
+) -> tuple[list[ChannelInput], dict[str, Fit]]:
     inputs, fits = [], {}
     for n in names:
         spend, won = seen[n]
-        model, judged = _fit(spend, won)
-        fits[n] = (model, judged)
+        fits[n] = _fit(spend, won)
+        model = fits[n][0]
         positive = [s for s in spend if s > 0]
         inputs.append(
             ChannelInput(
@@ -367,7 +442,7 @@ def _inputs(
                 model.boot_ if model else [],
                 values[n],
                 float(spend[-1]),
-                LOW_SHARE * min(positive),
+                LOW_SHARE * min(positive) if spend[-1] > 0 else 0.0,
                 HIGH_MULTIPLE * max(positive),
             )
         )
@@ -375,36 +450,38 @@ def _inputs(
 
 
 def _answer(
-    ws: Workspace,
     goal: str,
-    rng: DateRange,
-    months: list[date],
+    history: History,
     budget: int,
+    default_budget: bool,
     inputs: list[ChannelInput],
-    fits: dict[str, tuple[PowerResponse | None, HeldOut | None]],
-    seen: dict[str, tuple[list[int], list[int]]],
+    fits: dict[str, Fit],
     split: Split,
+    currency: str,
     lang: str,
 ) -> Allocation:
-    currency = ws.settings.base_currency
-    rec = _whole(split.recommended, budget - round(split.unplaced))
-    now = _whole(split.current, budget)
-    per_1000 = marginals(inputs, split.current) * 1000 * 100
+    unit = minor_per_unit(currency)
+    rec = _whole(split.recommended, budget - round(split.unplaced), unit)
+    now = _whole(split.current, budget, unit)
+    at = np.maximum(split.recommended, [c.low for c in inputs])
+    per_1000 = marginals(inputs, at) * 1000 * unit
     plans = []
     for i, c in enumerate(inputs):
-        model, judged = fits[c.name]
+        model, judged, why = fits[c.name]
         curve = model.curve if model else None
         b_low, b_high = model.b_interval() if model else (None, None)
         plans.append(
             ChannelPlan(
                 c.name,
                 curve is not None,
+                why,
+                c.current <= 0,
                 curve.a if curve else None,
                 curve.b if curve else None,
                 b_low,
                 b_high,
                 curve.scale if curve else None,
-                len(months),
+                len(history.months),
                 judged,
                 round(c.value) if goal == "revenue" else None,
                 now[i],
@@ -414,11 +491,10 @@ def _answer(
                 bool(split.at_high[i]),
                 bool(split.at_low[i]),
                 float(per_1000[i]) if curve else None,
-                *seen[c.name],
+                *history.seen[c.name],
             )
         )
-    fitted = [p for p in plans if p.fitted]
-    best = max(fitted, key=lambda p: p.marginal_per_1000 or 0).channel if fitted else None
+    best = best_channel(inputs, split.recommended)
     moves = [
         MovePlan(m.source, m.target, round(m.amount), m.gain, m.gain_low, m.gain_high, "")
         for m in split.moves
@@ -437,28 +513,34 @@ def _answer(
         for m in moves
         if m.amount_minor >= SMALL_MOVE * budget
     ]
+    month = history.months[-1].isoformat()[:7]
+    notes = _notes(plans, split, small, currency, lang, month)
+    if default_budget:
+        notes.insert(0, TEXTS[lang if lang in TEXTS else "en"]["budget"].format(month=month))
     return Allocation(
         goal,
-        f"{rng.start}..{rng.end}",
-        months[-1].isoformat()[:7],
+        history.span,
+        month,
         currency,
         budget,
+        default_budget,
         round(split.unplaced),
-        best,
+        None if best is None else inputs[best].name,
         split.expected_current,
         split.expected_recommended,
         split.gain_low,
         split.gain_high,
         plans,
         moves,
-        _notes(plans, split, small, currency, lang),
+        notes,
     )
 
 
 def _notes(
-    plans: list[ChannelPlan], split: Split, small: int, currency: str, lang: str
+    plans: list[ChannelPlan], split: Split, small: int, currency: str, lang: str, month: str
 ) -> list[str]:
-    """Plain-language caveats: caps and floors reached, channels not fitted, budget unplaced."""
+    """Plain-language caveats: caps and floors reached, channels paused or not fitted, budget
+    unplaced."""
     t = TEXTS[lang if lang in TEXTS else "en"]
     notes = [
         t["cap"].format(channel=p.channel, amount=money_text(p.high_minor, currency, lang))
@@ -468,11 +550,16 @@ def _notes(
     notes += [
         t["floor"].format(channel=p.channel, amount=money_text(p.low_minor, currency, lang))
         for p in plans
-        if p.at_floor
+        if p.at_floor and not p.paused
     ]
-    notes += [t["unfitted"].format(channel=p.channel) for p in plans if not p.fitted]
+    notes += [t["paused"].format(channel=p.channel, month=month) for p in plans if p.paused]
+    notes += [
+        t["steady" if p.unfitted == "steady_spend" else "unfitted"].format(channel=p.channel)
+        for p in plans
+        if not p.fitted
+    ]
     if small:
         notes.append(t["small"].format(amount=money_text(small, currency, lang)))
-    if split.unplaced >= MINOR_STEP:
+    if split.unplaced >= minor_per_unit(currency):
         notes.append(t["unplaced"].format(amount=money_text(split.unplaced, currency, lang)))
     return notes

@@ -7,8 +7,13 @@ formula in `DERIVED`:
 - CAC's 95 % interval treats the new customers as a Poisson count (Garwood 1936's exact
   interval: spend / upper and spend / lower bound of the count); lead conversion's is Wilson's
   (the engine's); CLV:CAC and payback carry CAC's interval (the other parts are held fixed);
-- payback months = CAC / (gross margin per buying customer per month of the period);
-- ROI = (gross margin - spend) / spend, over the period.
+- payback months = CAC / (gross margin per buying customer per month of the period): payback
+  at the channel's average margin per *buying* customer (every customer who bought through the
+  channel in the period, old or new), not the margin of the new customers the CAC paid for;
+- ROI = (gross margin - spend) / spend, over the period, a multiple: the margin of every order
+  through the channel in the period, including orders of customers won in earlier years.
+The metric engine has no gross margin of the new customers alone by channel, so neither is a
+cohort's return (docs/channels.md).
 
 A view narrowed to some reps (a manager, a rep) gets no figure built on marketing spend: spend
 belongs to no rep (domain/access.py). Revenue, gross margin and CLV are those of the orders
@@ -58,8 +63,11 @@ EXPLAINED = {
 }
 DERIVED = {
     "cac_interval": "spend / Poisson 95 % bounds of new customers (Garwood 1936)",
-    "payback_months": "cac / (gross_margin / buying_customers / months in the period)",
-    "roi": "(gross_margin - marketing_spend) / marketing_spend",
+    "payback_months": "cac / (gross_margin / buying_customers / months in the period): "
+    "payback at the channel's average monthly margin per buying customer (all buyers "
+    "through the channel, not only new ones)",
+    "roi": "(gross_margin - marketing_spend) / marketing_spend: the margin of every order "
+    "through the channel in the period, including customers won earlier; a multiple",
 }
 
 
