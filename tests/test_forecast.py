@@ -6,6 +6,7 @@ reports), the forecast with its interval and pipeline part, the CLI and the API.
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 
@@ -101,6 +102,24 @@ def test_an_interval_from_log_errors_is_around_the_point() -> None:
     assert high[1] == pytest.approx(100 * math.exp(fc.Z80 * 0.1))
 
 
+def test_intervals_never_narrow_further_out() -> None:
+    # backtest errors at h = 1..3 (3 trials each), the model's in-sample sigma much smaller
+    e = {1: 0.10, 2: 0.20, 3: 0.15}  # h = 3 measured below h = 2: noise, not knowledge
+    trials = [fc.Trial(0, h, 100.0 * math.exp(s), 100.0, 100.0) for h, s in e.items()] * 3
+    got = service._spreads(trials, sigma=0.02, horizon=8)
+    assert got[:3] == pytest.approx([0.10, 0.20, 0.20])
+    # beyond the last backtested horizon H = 3: rmse[3] x sqrt(h / 3), never below the one before
+    assert got[3:] == pytest.approx([max(0.20, 0.15 * math.sqrt(h / 3)) for h in range(4, 9)])
+    assert all(b >= a for a, b in itertools.pairwise(got))
+    assert min(got[3:]) > 0.02 * math.sqrt(8)  # not the in-sample sigma x sqrt(h)
+    # too few trials anywhere: the model's sigma x sqrt(h), growing
+    assert service._spreads(trials[:2], 0.05, 3) == pytest.approx(
+        [0.05 * math.sqrt(h) for h in (1, 2, 3)]
+    )
+    lo, hi = fc.interval(np.full(8, 100.0), got)
+    assert all(np.diff(hi - lo) >= 0)
+
+
 # ------------------------------------------------------------------ on the demo
 
 
@@ -126,6 +145,13 @@ def test_the_model_beats_seasonal_naive_on_the_demo(demo_url: str, grain: str) -
 def test_the_forecast_blends_the_pipeline_into_the_near_months(demo_url: str) -> None:
     with workspace(demo_url) as ws:
         r = service.revenue_forecast(ws, LOCAL, grain="month", horizon=4, as_of=DEMO_AS_OF)
+        computed = (service._FORECASTS.computed, service._BACKTESTS.computed)
+        again = service.revenue_forecast(ws, LOCAL, grain="month", horizon=4, as_of=DEMO_AS_OF)
+        assert again is r  # the same data, view and day: computed once
+        service.revenue_forecast(ws, LOCAL, grain="month", horizon=6, as_of=DEMO_AS_OF)
+        # another horizon is another forecast, on the same backtest
+        assert service._FORECASTS.computed == computed[0] + 1
+        assert service._BACKTESTS.computed == computed[1]
     assert [p.h for p in r.points] == [1, 2, 3, 4]
     assert r.points[0].period == DEMO_AS_OF.replace(day=1)
     assert r.history[-1][0].month == 10 and len(r.history) == 23  # complete months only

@@ -13,10 +13,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from salesmetrics.api.deps import PrincipalDep, WorkspaceDep
 from salesmetrics.api.errors import problem_responses
 from salesmetrics.services.strategy.allocation import allocate as allocate_budget
+from salesmetrics.services.strategy.allocation import minor_per_unit
 from salesmetrics.services.strategy.channels import DEFAULT_PERIOD, channel_economics
 
 router = APIRouter(prefix="/api/v1", tags=["channels"])
-AS_OF = Field(default=None, le=date(9999, 12, 30), description="Periods seen from this day [today]")
+AS_OF = Field(default=None, ge=date(1900, 1, 1), le=date(9999, 12, 30),
+              description="Periods seen from this day [today]")  # fmt: skip
 
 
 class ChannelsQuery(BaseModel):
@@ -31,7 +33,10 @@ class ChannelsQuery(BaseModel):
 
 
 class ChannelLineOut(BaseModel):
-    channel: str | None = Field(examples=["Instagram"], description="None: all channels")
+    channel: str | None = Field(
+        examples=["Instagram"],
+        description="None: the records with no channel (in `total`: all records)",
+    )
     spend_minor: int | None = Field(
         examples=[5660200],
         description="None outside a view of every record: spend belongs to no rep",
@@ -52,10 +57,18 @@ class ChannelLineOut(BaseModel):
     ltv_cac: float | None = Field(examples=[106.4])
     ltv_cac_low: float | None = None
     ltv_cac_high: float | None = None
-    payback_months: float | None = Field(examples=[0.43])
+    payback_months: float | None = Field(
+        examples=[0.43],
+        description="CAC / the channel's average monthly gross margin per buying customer "
+        "(every buyer through the channel, not only new customers)",
+    )
     payback_low: float | None = None
     payback_high: float | None = None
-    roi: float | None = Field(examples=[58.5], description="(gross margin - spend) / spend")
+    roi: float | None = Field(
+        examples=[58.5],
+        description="(gross margin - spend) / spend, a multiple; the margin of every order "
+        "through the channel in the period, including customers won earlier",
+    )
     small: bool = Field(description="Fewer than 30 new customers or leads")
 
 
@@ -88,7 +101,8 @@ class AllocateQuery(BaseModel):
         gt=0,
         le=1e12,
         examples=[60000],
-        description="The month's budget in major units of the base currency [last month's spend]",
+        description="The month's budget in major units of the base currency [the spend of the "
+        "last month with spend imported]",
     )
     goal: Literal["customers", "revenue"] = Field(default="customers")
     period: str | None = Field(
@@ -109,6 +123,11 @@ class HeldOutOut(BaseModel):
 class ChannelPlanOut(BaseModel):
     channel: str = Field(examples=["Instagram"])
     fitted: bool
+    unfitted: Literal["few_months", "steady_spend"] | None = Field(
+        description="Why there is no curve: fewer than 6 months with spend, or spend that "
+        "hardly varies (under 10 %); the channel keeps its current spend"
+    )
+    paused: bool = Field(description="No spend in the current month: its floor is 0")
     a: float | None = Field(description="Outcome of a month at `scale_minor` spend")
     b: float | None = Field(examples=[0.93], description="Elasticity, 0 < b <= 1")
     b_low: float | None = None
@@ -124,7 +143,9 @@ class ChannelPlanOut(BaseModel):
     high_minor: int
     at_cap: bool
     at_floor: bool
-    marginal_per_1000: float | None = Field(description="Outcome of 1,000 more at current spend")
+    marginal_per_1000: float | None = Field(
+        description="Outcome of 1,000 more (major units) at the recommended spend"
+    )
     spend_seen_minor: list[int]
     customers_seen: list[int]
 
@@ -134,8 +155,8 @@ class MoveOut(BaseModel):
     to: str = Field(examples=["Instagram"])
     amount_minor: int = Field(examples=[510752])
     gain: float = Field(examples=[19.8])
-    gain_low: float = Field(examples=[16.0])
-    gain_high: float = Field(examples=[23.5])
+    gain_low: float | None = Field(examples=[16.0], description="None: no bootstrap curves")
+    gain_high: float | None = Field(examples=[23.5])
     text: str = Field(
         examples=["move 5,108 UAH from Referral to Instagram: +20 customers (range 16 to 23)"]
     )
@@ -144,11 +165,18 @@ class MoveOut(BaseModel):
 class AllocationOut(BaseModel):
     goal: str = Field(examples=["customers"])
     history: str = Field(examples=["2024-11-01..2026-10-31"])
-    current_month: str = Field(examples=["2026-10"])
+    current_month: str = Field(
+        examples=["2026-10"], description="The last month with spend: the current split"
+    )
     currency: str = Field(examples=["UAH"])
     budget_minor: int = Field(examples=[5377200])
+    default_budget: bool = Field(description="The budget is the spend of `current_month`")
     unplaced_minor: int
-    best_channel: str | None = Field(examples=["Instagram"])
+    best_channel: str | None = Field(
+        examples=["Instagram"],
+        description="The most for more spend at the recommended split, among channels that "
+        "spend now",
+    )
     expected_current: float | None
     expected_recommended: float | None
     gain: float | None
@@ -171,7 +199,9 @@ class AllocationOut(BaseModel):
 def allocate(ws: WorkspaceDep, who: PrincipalDep, q: Annotated[AllocateQuery, Query()]) -> Any:
     """The split of a month's budget across channels for the most new customers (or lifetime
     revenue), from each channel's diminishing-returns curve, with the moves and 80 % ranges."""
-    minor = None if q.budget is None else round(q.budget * 100)
+    minor = (
+        None if q.budget is None else round(q.budget * minor_per_unit(ws.settings.base_currency))
+    )
     return allocate_budget(
         ws, who, budget_minor=minor, goal=q.goal, period=q.period, as_of=q.as_of, lang=q.lang
     ).as_dict()

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from salesmetrics.api.deps import PrincipalDep, WorkspaceDep
 from salesmetrics.api.errors import problem_responses
+from salesmetrics.domain.errors import InputError
 from salesmetrics.services.strategy import forecast as fc
 from salesmetrics.services.strategy import whatif
 
@@ -33,7 +34,7 @@ class ForecastQuery(BaseModel):
     horizon: int | None = Field(default=None, ge=1, le=26, description="Periods ahead, the "
                                 "current one first (default 3 months or 13 weeks)")  # fmt: skip
     trials: bool = Field(default=False, description="List every backtest forecast too")
-    as_of: date | None = Field(default=None, le=date(9999, 12, 30),
+    as_of: date | None = Field(default=None, ge=date(1900, 1, 1), le=date(9999, 12, 30),
                                description="Forecast as if today were this day")  # fmt: skip
 
 
@@ -121,7 +122,7 @@ class WhatIfQuery(BaseModel):
     cycle: Short | None = Field(default=None, description="e.g. -5d", examples=["-5d"])
     ramp_months: int = Field(default=3, ge=1, le=24, description="A new rep's months to full speed")
     start: Month | None = Field(default=None, description="First month, YYYY-MM (default next)")
-    as_of: date | None = Field(default=None, le=date(9999, 12, 30))
+    as_of: date | None = Field(default=None, ge=date(1900, 1, 1), le=date(9999, 12, 30))
 
 
 class WhatIfMonth(BaseModel):
@@ -163,7 +164,15 @@ class WhatIfOut(BaseModel):
 
 
 def _start(text: str | None) -> date | None:
-    return date.fromisoformat(text + "-01") if text else None
+    if not text:
+        return None
+    try:
+        first = date.fromisoformat(text + "-01")
+    except ValueError:
+        raise InputError(f"start '{text}' is not a month (YYYY-MM, e.g. 2026-01)") from None
+    if first.year < 1900:
+        raise InputError(f"start '{text}' is before 1900")
+    return first
 
 
 @router.get("/plan/what-if", response_model=WhatIfOut, responses=ERRORS)
@@ -180,10 +189,27 @@ class CheckQuery(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     origin: date = Field(description="First day of the quarter to check (it must be over)",
-                         examples=["2026-08-01"])  # fmt: skip
+                         ge=date(1900, 1, 1), examples=["2026-08-01"])  # fmt: skip
 
 
-@router.get("/plan/what-if/check", response_model=dict[str, Any], responses=ERRORS)
+class CheckMonth(BaseModel):
+    month: date
+    projected_minor: int
+    actual_minor: int
+    error: float | None = Field(description="(projected - actual) / actual; None: no revenue")
+
+
+class CheckOut(BaseModel):
+    origin: date
+    months: list[CheckMonth]
+    quarter_projected_minor: int
+    quarter_actual_minor: int
+    quarter_error: float | None = Field(description="(projected - actual) / actual of the "
+                                        "quarter; None when it had no revenue")  # fmt: skip
+    mape: float | None = Field(description="MAPE of the months, percent")
+
+
+@router.get("/plan/what-if/check", response_model=CheckOut, responses=ERRORS)
 def check(ws: WorkspaceDep, who: PrincipalDep, q: Annotated[CheckQuery, Query()]) -> Any:
     """The baseline projected from the data before `origin` against the revenue that came."""
     return whatif.check_baseline(ws, who, q.origin).as_dict()

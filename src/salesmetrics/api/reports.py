@@ -38,7 +38,7 @@ class ReportQuery(BaseModel):
                                  description="Only these sections, comma-separated "
                                  "(headline, trend, targets, team, pipeline, segments, "
                                  "feedback, channels, forecast, insights) [all]")  # fmt: skip
-    as_of: date | None = Field(default=None, le=date(9999, 12, 30),
+    as_of: date | None = Field(default=None, ge=date(1900, 1, 1), le=date(9999, 12, 30),
                                description="Periods seen from this day [today]")  # fmt: skip
 
 

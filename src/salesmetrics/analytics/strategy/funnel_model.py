@@ -9,12 +9,14 @@ F(end of M - mid c) - F(start of M - mid c). Revenue of M = wins x average deal 
 revenue outside deals (taken as given, from the revenue forecast).
 
 Cohorts before the first projected month are the deals actually created; from the first
-projected month on they are projected. Levers (`Levers`): extra reps (each brings the outbound
-leads a rep brings and the capacity of a rep, ramping up linearly over `ramp_months`), leads
-per channel (+- share), a stage's conversion (+- points, on every deal closing in the projected
-months: an upper bound for deals already past that stage), the average deal size (+- share, on
-every win in the projected months) and the cycle (+- days on the median, for deals created
-from the first projected month on: a change in how deals are worked applies to new deals).
+projected month on they are projected. Without levers the leads are the observed ones, whatever
+the number of reps (the baseline is the observed funnel carried forward). Levers (`Levers`):
+extra reps (each brings the outbound leads a rep brings and the capacity of a rep, ramping up
+linearly over `ramp_months`), leads per channel (+- share), a stage's conversion (+- points,
+on every deal closing in the projected months: an upper bound for deals already past that
+stage), the average deal size (+- share, on every win in the projected months) and the cycle
+(+- days on the median, for deals created from the first projected month on: a change in how
+deals are worked applies to new deals).
 """
 
 from __future__ import annotations
@@ -127,21 +129,35 @@ def steps_with(f: Funnel, lv: Levers) -> list[float]:
     return [min(1.0, max(0.0, p + lv.stages.get(s, 0.0))) for s, p in pairs]
 
 
+def capacity(f: Funnel, reps: float) -> float:
+    """The most leads `reps` reps can work in a month: `capacity_per_rep` each, but never less
+    than the leads the team works now (what was observed is workable by definition), and no
+    cap at all when no rep is seen in the view (nothing to count per rep)."""
+    if f.reps <= 0 or math.isinf(f.capacity_per_rep):
+        return math.inf
+    per_rep = max(f.capacity_per_rep, sum(f.leads.values()) / f.reps)
+    return reps * per_rep
+
+
 def leads_in(f: Funnel, lv: Levers, k: int) -> dict[str, float]:
-    """Leads per channel worked in the k-th projected month (0-based), after the levers."""
+    """Leads per channel worked in the k-th projected month (0-based), after the levers.
+
+    Outbound leads scale with the reps (a rep brings the outbound leads a rep brings now);
+    with no rep seen in the view they stay as observed, and added reps bring none (there is
+    no per-rep figure to scale). Without levers the leads are the observed ones."""
     unknown = set(lv.leads) - set(f.leads)
     if unknown:
         raise FunnelInputError(f"no channel {', '.join(sorted(unknown))}; there are: "
                                f"{', '.join(sorted(f.leads))}")  # fmt: skip
     extra = lv.reps * ramp(k, lv.ramp_months)
     reps = max(f.reps + extra, 0.0)
-    per_rep = {c: f.leads[c] / f.reps if f.reps else 0.0 for c in f.outbound if c in f.leads}
+    scale = reps / f.reps if f.reps > 0 else 1.0
     out = {}
     for c, n in f.leads.items():
-        base = per_rep[c] * reps if c in per_rep else n
+        base = n * scale if c in f.outbound else n
         out[c] = max(0.0, base * (1.0 + lv.leads.get(c, 0.0)))
     total = sum(out.values())
-    cap = reps * f.capacity_per_rep
+    cap = capacity(f, reps)
     if total > cap:  # more leads than the reps can work: the rest go unworked
         out = {c: v * cap / total for c, v in out.items()}
     return out

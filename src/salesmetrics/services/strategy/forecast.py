@@ -8,7 +8,9 @@ from the pipeline (services/pipeline/forecast.py): in the current month, what is
 of the revenue outside deals comes from the model, the deals part is the pipeline's expected
 (won so far + open deals due x probability); in the next month the deals part is half the
 model's and half the pipeline's. Intervals (80 %) come from the backtest's errors at the same
-horizon.
+horizon, beyond its last horizon from that one's, growing with sqrt(h) (`_spreads`). The backtest
+scores the model alone, not the blend with the pipeline. Answers are cached per data version,
+view, grain, horizon and day (`revenue_forecast`).
 """
 
 from __future__ import annotations
@@ -24,8 +26,10 @@ from salesmetrics.analytics.strategy import forecast as model
 from salesmetrics.domain.access import Principal
 from salesmetrics.domain.errors import InputError, SalesmetricsError
 from salesmetrics.domain.periods import Grain, add_months, bucket_start, next_bucket
+from salesmetrics.services.live import data_version
 from salesmetrics.services.pipeline import common
 from salesmetrics.services.pipeline import forecast as pipeline_forecast
+from salesmetrics.services.team import VersionedCache
 from salesmetrics.services.workspace import Workspace
 
 HISTORY_YEARS = 5
@@ -139,6 +143,11 @@ class RevenueForecast:
         return out
 
 
+# Answers by (workspace, data version, view, grain[, horizon], day): see revenue_forecast
+_FORECASTS: VersionedCache[tuple[Any, ...], RevenueForecast] = VersionedCache(size=32)
+_BACKTESTS: VersionedCache[tuple[Any, ...], Backtest] = VersionedCache(size=16)
+
+
 # ------------------------------------------------------------------ history
 
 
@@ -202,6 +211,11 @@ def backtest(ws: Workspace, who: Principal, *, grain: str = "month",
     on the periods before its origin."""
     s = setup_of(grain)
     today = as_of or ws.metrics.today()
+    key = (ws.store.url, data_version(ws), who.scope.key(), who.rep_id, s.grain, today)
+    return _BACKTESTS.get(key, lambda: _backtest_of(ws, who, s, today))
+
+
+def _backtest_of(ws: Workspace, who: Principal, s: Setup, today: date) -> Backtest:
     hist = history(ws, who, s, today)
     _usable(hist, s)
     return _backtest(hist, s, ws.settings.base_currency)
@@ -228,15 +242,30 @@ def _backtest(hist: list[tuple[date, int]], s: Setup, currency: str) -> Backtest
 
 
 def _spreads(trials: list[model.Trial], sigma: float, horizon: int) -> list[float]:
-    """Per horizon 1..horizon: the rmse of the backtest's log errors there, or the model's
-    one-step sigma x sqrt(h) when the backtest has too few."""
-    out = []
+    """Per horizon 1..horizon, the spread (rmse of log errors) of the 80 % interval:
+
+    - at a horizon the backtest has enough trials at, the rmse of its log errors there;
+    - beyond the last such horizon H, rmse[H] x sqrt(h / H): the random-walk growth of the
+      error (FPP3 §5.5), scaled from the farthest error measured rather than the in-sample
+      sigma, which is smaller than what the backtest saw;
+    - with no backtested horizon at or below h, the model's one-step sigma x sqrt(h).
+
+    The spread never shrinks from one horizon to the next (a forecast further out is not known
+    better), so each is at least the one before it."""
+    rmse: dict[int, float] = {}
     for h in range(1, horizon + 1):
         at = [t for t in trials if t.h == h and t.actual > 0 and t.model > 0]
         if len(at) >= MIN_INTERVAL_TRIALS:
-            out.append(float(np.sqrt(np.mean([np.log(t.actual / t.model) ** 2 for t in at]))))
+            rmse[h] = float(np.sqrt(np.mean([np.log(t.actual / t.model) ** 2 for t in at])))
+    out: list[float] = []
+    for h in range(1, horizon + 1):
+        below = [k for k in rmse if k <= h]
+        if below:
+            last = max(below)
+            spread = rmse[last] * float(np.sqrt(h / last))
         else:
-            out.append(sigma * float(np.sqrt(h)))
+            spread = sigma * float(np.sqrt(h))
+        out.append(max(spread, out[-1]) if out else spread)
     return out
 
 
@@ -248,12 +277,23 @@ def revenue_forecast(
     as_of: date | None = None, with_backtest: bool = True,
 ) -> RevenueForecast:  # fmt: skip
     """Revenue of the next `horizon` periods (the current one first) with 80 % intervals,
-    the pipeline blended into the near months (monthly only), and the backtest."""
+    the pipeline blended into the near months (monthly only), and the backtest.
+
+    Computed once per (workspace, data version, view, grain, horizon, day): the answer is
+    shared, never to be changed by a caller. The backtest (the costly part: a model fitted
+    per origin) is shared by every horizon of the same grain and day."""
     s = setup_of(grain)
     h = horizon or s.default_horizon
     if not 1 <= h <= s.max_horizon:
         raise InputError(f"horizon {h}: use 1 to {s.max_horizon} {s.grain.value}s")
     today = as_of or ws.metrics.today()
+    key = (ws.store.url, data_version(ws), who.scope.key(), who.rep_id, s.grain, h, today,
+           with_backtest)  # fmt: skip
+    return _FORECASTS.get(key, lambda: _forecast(ws, who, s, h, today, with_backtest))
+
+
+def _forecast(ws: Workspace, who: Principal, s: Setup, h: int, today: date,
+              with_backtest: bool) -> RevenueForecast:  # fmt: skip
     hist = history(ws, who, s, today)
     _usable(hist, s)
     periods = [p for p, _ in hist]
@@ -264,7 +304,7 @@ def revenue_forecast(
     while len(ahead) < h:
         ahead.append(next_bucket(ahead[-1], s.grain))
     point = fit.predict(np.array([season_of(p, s.grain) for p in ahead], np.int64))
-    bt = _backtest(hist, s, ws.settings.base_currency)
+    bt = backtest(ws, who, grain=s.grain.value, as_of=today)
     raw = [model.Trial(0, t.h, t.actual_minor, t.model_minor, t.naive_minor) for t in bt.trials]
     low, high = model.interval(point, _spreads(raw, fit.sigma_, h))
     points = [Point(p, k + 1, round(point[k]), round(low[k]), round(high[k]), round(point[k]))
@@ -278,7 +318,8 @@ def revenue_forecast(
               "smoothing": fit.kind_, "params": fit.params_, "sigma_log": fit.sigma_,
               "seasonal_indices": [float(x) for x in fit.indices_],
               "trained_on": {"first": periods[0], "last": periods[-1], "periods": len(periods)},
-              "interval": "80 %, from the backtest's log errors at the same horizon"}  # fmt: skip
+              "interval": "80 %, from the backtest's log errors at the same horizon; "
+                          "beyond its last H, x sqrt(h / H); never narrower further"}  # fmt: skip
     return RevenueForecast(grain=s.grain.value, as_of=today, currency=ws.settings.base_currency,
                            history=hist, points=points, method=method, deal_share=share,
                            backtest=bt if with_backtest else None, notes=notes)  # fmt: skip

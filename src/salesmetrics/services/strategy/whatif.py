@@ -29,14 +29,17 @@ from salesmetrics.analytics.strategy import funnel_model as fm
 from salesmetrics.domain.access import Principal
 from salesmetrics.domain.enums import TargetScope
 from salesmetrics.domain.errors import InputError, NotFoundError
-from salesmetrics.domain.periods import add_months
+from salesmetrics.domain.periods import add_months, supported
+from salesmetrics.services.live import data_version
 from salesmetrics.services.pipeline import common, funnel
 from salesmetrics.services.strategy import forecast as fc
 from salesmetrics.services.targets.status import list_targets
+from salesmetrics.services.team import VersionedCache
 from salesmetrics.services.workspace import Workspace
 from salesmetrics.storage.repositories import deal_flow as flow
 from salesmetrics.storage.repositories import plan_inputs
 from salesmetrics.storage.repositories import team as team_repo
+from salesmetrics.storage.repositories.targets import TargetRow
 
 WINDOW_MONTHS = 12
 LEAD_MONTHS = 6
@@ -169,7 +172,7 @@ class BaselineCheck:
     months: list[dict[str, Any]]
     quarter_projected_minor: int
     quarter_actual_minor: int
-    quarter_error: float  # (projected - actual) / actual
+    quarter_error: float | None  # (projected - actual) / actual; None: nothing came
     mape: float | None
 
     def as_dict(self) -> dict[str, Any]:
@@ -247,12 +250,22 @@ def _one(ws: Workspace, who: Principal, names: list[str], start: date, end: date
     return {n: float(row.get(n) or 0.0) for n in names}
 
 
+_READINGS: VersionedCache[tuple[Any, ...], Reading] = VersionedCache(size=32)
+
+
 def read_funnel(ws: Workspace, who: Principal, today: date, start: date | None) -> Reading:
-    """The funnel and the revenue outside deals, from the data before `today`'s month."""
-    w0, w1 = _window(today)
-    first = start or add_months(today.replace(day=1), 1)
+    """The funnel and the revenue outside deals, from the data before `today`'s month; read
+    once per (workspace, data version, view, day, first month): the levers only change the
+    arithmetic on it, so moving a slider does not read the data nor refit the model again."""
+    first = supported(start or add_months(today.replace(day=1), 1), "the quarter's first month")
     if first < today.replace(day=1):
         raise InputError(f"the quarter must start this month or later, not {first:%Y-%m}")
+    key = (ws.store.url, data_version(ws), who.scope.key(), who.rep_id, today, first)
+    return _READINGS.get(key, lambda: _read_funnel(ws, who, today, first))
+
+
+def _read_funnel(ws: Workspace, who: Principal, today: date, first: date) -> Reading:
+    w0, w1 = _window(today)
     months = [add_months(first, k) for k in range(QUARTER)]
     gap = []
     m = today.replace(day=1)
@@ -308,29 +321,41 @@ def _other(ws: Workspace, who: Principal, today: date, months: list[date],
 
 
 def _targets(ws: Workspace, who: Principal, months: list[date]) -> list[int | None]:
-    """The revenue target of each month at the asker's level: the company's for those who see
-    everything, else the sum of their reps' targets; a longer target counts pro rata by days."""
+    """The revenue target of each month at the asker's level (services/targets/status.py
+    decides which targets a person sees): the company's for those who see everything; for a
+    manager the targets of the teams they manage where a month has any, else (and for a rep)
+    the sum of the reps' targets in view. A longer target counts pro rata by days."""
     end = add_months(months[-1], 1) - timedelta(days=1)
-    rows = list_targets(ws, who, months[0], end, "revenue")
-    level = TargetScope.COMPANY if who.scope.everything else TargetScope.REP
-    rows = [t for t in rows if t.scope == level and not t.has_months]
+    rows = [t for t in list_targets(ws, who, months[0], end, "revenue") if not t.has_months]
+    levels = ((TargetScope.COMPANY,) if who.scope.everything
+              else (TargetScope.TEAM, TargetScope.REP))  # fmt: skip
     out: list[int | None] = []
     for m in months:
         last = add_months(m, 1) - timedelta(days=1)
-        total, found = 0.0, False
-        for t in rows:
-            lo, hi = max(t.start, m), min(t.end, last)
-            if lo <= hi:
-                found = True
-                total += t.value * ((hi - lo).days + 1) / ((t.end - t.start).days + 1)
-        out.append(round(total) if found else None)
+        got = None
+        for level in levels:  # the first level with a target in the month
+            got = _in_month([t for t in rows if t.scope == level], m, last)
+            if got is not None:
+                break
+        out.append(got)
     return out
+
+
+def _in_month(rows: Sequence[TargetRow], first: date, last: date) -> int | None:
+    """The targets' part in first..last (pro rata by days), None when none overlaps it."""
+    total, found = 0.0, False
+    for t in rows:
+        lo, hi = max(t.start, first), min(t.end, last)
+        if lo <= hi:
+            found = True
+            total += t.value * ((hi - lo).days + 1) / ((t.end - t.start).days + 1)
+    return round(total) if found else None
 
 
 def what_if(ws: Workspace, who: Principal, levers: fm.Levers, *, as_of: date | None = None,
             start: date | None = None) -> WhatIf:  # fmt: skip
     """Baseline and scenario revenue of the next quarter by month, against target."""
-    today = as_of or ws.metrics.today()
+    today = supported(as_of or ws.metrics.today(), "the as-of date")
     r = read_funnel(ws, who, today, start)
     lv = replace(levers, leads=_resolve(list(r.funnel.leads), dict(levers.leads), "channel"),
                  stages=_resolve(list(r.funnel.stages), dict(levers.stages), "stage"))  # fmt: skip
@@ -365,6 +390,7 @@ def check_baseline(ws: Workspace, who: Principal, origin: date) -> BaselineCheck
     and compare with the revenue that came (the quarter must be over)."""
     if origin.day != 1:
         raise InputError("the origin of a baseline check is the first day of a month")
+    supported(origin, "the origin of a baseline check")
     last = add_months(origin, QUARTER) - timedelta(days=1)
     if last >= ws.metrics.today():
         raise InputError(f"the quarter from {origin} is not over yet")
@@ -381,5 +407,5 @@ def check_baseline(ws: Workspace, who: Principal, origin: date) -> BaselineCheck
         for b, p, a in zip(base, projected, came, strict=True)
     ]  # fmt: skip
     proj, act = sum(projected), sum(came)
-    return BaselineCheck(origin, months, proj, act, (proj - act) / act if act else math.nan,
+    return BaselineCheck(origin, months, proj, act, (proj - act) / act if act else None,
                          ts.mape(came, projected))  # fmt: skip
