@@ -9,10 +9,11 @@ from __future__ import annotations
 import io
 import subprocess
 import zipfile
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from email.header import decode_header, make_header
 from email.message import Message
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PIL import Image
@@ -21,7 +22,8 @@ from typer.testing import CliRunner
 
 from conftest import DEMO_AS_OF
 from salesmetrics.cli.main import app as cli
-from salesmetrics.domain.access import LOCAL, ForbiddenError, Role
+from salesmetrics.domain.access import LOCAL, Role
+from salesmetrics.domain.errors import NotFoundError
 from salesmetrics.services.access.sign_in import as_person
 from salesmetrics.services.alerts.channels import Channels
 from salesmetrics.services.reports import digest, strategy
@@ -150,7 +152,7 @@ def test_a_rep_s_report_holds_only_their_records(demo_url: str) -> None:
         rep_name = ws.store.fetchall("SELECT name FROM reps WHERE id = ?", [rep.rep_id])[0][0]
         owner = build_report(ws, LOCAL, period="last_month", scope=f"rep:{rep.rep_id}",
                              lang="en", as_of=DEMO_AS_OF, sections=["headline"])  # fmt: skip
-        with pytest.raises(ForbiddenError):
+        with pytest.raises(NotFoundError):  # not even named: "no rep '<id>'"
             other = ws.store.fetchall("SELECT id FROM reps WHERE id <> ? ORDER BY id LIMIT 1",
                                       [rep.rep_id])[0][0]  # fmt: skip
             build_report(ws, rep, scope=f"rep:{other}", as_of=DEMO_AS_OF, sections=["headline"])
@@ -184,7 +186,8 @@ def test_the_api_and_the_cli_hand_the_file_over(demo_url: str, tmp_path: Path) -
         page = c.get("/reports?lang=en")
         assert page.status_code == 200 and 'action="/api/v1/reports"' in page.text
         refused = c.get("/api/v1/reports", params={"scope": "rep:2"}, headers=rep)
-        assert refused.status_code == 403
+        other = app.state.workspace.store.fetchall("SELECT name FROM reps WHERE id = 2")[0][0]
+        assert refused.status_code == 404 and other not in refused.text  # not even named
     out = tmp_path / "q3.xlsx"
     done = CliRunner().invoke(cli, ["report", "--db", demo_url, "-o", str(out), "--period",
                                     "2026-Q3", "--lang", "en", "--as", "manager@demo.example",
@@ -206,7 +209,9 @@ def _part(mail: Message, kind: str) -> str:
     return data.decode(part.get_content_charset() or "utf-8")
 
 
-def test_the_weekly_digest_reaches_the_smtp_sink_once(demo_url: str) -> None:
+def test_the_weekly_digest_reaches_the_smtp_sink_once(
+    demo_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     plan = digest.Schedule(weekday=0, at=time(8), link="https://sales.example/")
     with workspace(demo_url) as ws, sinks() as (sink, smtp_port, _):
         c = Channels(smtp_host="127.0.0.1", smtp_port=smtp_port)
@@ -231,3 +236,20 @@ def test_the_weekly_digest_reaches_the_smtp_sink_once(demo_url: str) -> None:
         theirs = ws.metrics.query(["revenue"], period="2026-11-16..2026-11-22",
                                   scope=mine).rows()[0]["revenue"]  # fmt: skip
         assert cell(theirs, Kind.MONEY, "UAH", "uk") in manager and theirs < week["revenue"]
+
+        # The next week, a server started on Wednesday: still due. One person's failure does
+        # not stop the others, and only that person is tried again.
+        wednesday = MONDAY + timedelta(days=9)
+        real = digest.compose
+
+        def flaky(ws: Any, who: Any, email: str, **kw: Any) -> Any:
+            if email == "owner@demo.example":
+                raise OSError("mailbox full")
+            return real(ws, who, email, **kw)
+
+        monkeypatch.setattr(digest, "compose", flaky)
+        late = digest.Clock(plan)
+        assert late.tick(ws, wednesday, c) == 0
+        assert digest.sent_this_week(ws, wednesday.date()) == owners - {"owner@demo.example"}
+        monkeypatch.setattr(digest, "compose", real)
+        assert late.tick(ws, wednesday + digest.RETRY, c) == 1

@@ -38,7 +38,7 @@ def context(ws: Workspace, who: Principal, period: str | None, scope: str | None
     """The inputs every section shares, resolved and checked."""
     today = as_of or ws.metrics.today()
     rng = period_range(ws, period or DEFAULT_PERIOD, today)
-    s = parse_scope(ws, scope)
+    s = parse_scope(ws, scope, who)
     return Context(ws, narrowed(who, s), who, s, rng, today, language(ws, lang),
                    ws.settings.base_currency)  # fmt: skip
 

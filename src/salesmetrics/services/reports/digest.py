@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from salesmetrics.domain.access import Principal, Role
-from salesmetrics.domain.errors import ConfigError
+from salesmetrics.domain.errors import ConfigError, SalesmetricsError
 from salesmetrics.services.access.audit import record
 from salesmetrics.services.access.sign_in import as_person
 from salesmetrics.services.alerts.channels import TIMEOUT, Channels
@@ -45,6 +45,7 @@ DEFAULT_LINK = "http://127.0.0.1:8000/"
 TOP_TARGETS, TOP_INSIGHTS = 5, 3
 PERIOD = "last_week"
 RETRY = timedelta(minutes=10)
+AUDIT_PAGE = 1000
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,11 +180,20 @@ def week_key(day: date) -> str:
 
 
 def sent_this_week(ws: Workspace, day: date) -> set[str]:
-    """Who got this week's digest (from the audit log)."""
+    """Who got this week's digest (from the audit log, read back to the week's start: report
+    downloads are audited as exports too, so a busy week holds many other entries)."""
     week = week_key(day)
-    rows = people.audit(ws.store, 1000, None, "export")
-    ids = [r.object_id for r in rows if r.object_type == "digest" and r.object_id]
-    return {i.partition(":")[2] for i in ids if i.startswith(week)}
+    start = date.fromisoformat(week) - timedelta(days=1)  # a day's margin for time zones
+    out: set[str] = set()
+    before: int | None = None
+    while True:
+        rows = people.audit(ws.store, AUDIT_PAGE, before, "export")
+        for r in rows:
+            if r.object_type == "digest" and (r.object_id or "").startswith(f"{week}:"):
+                out.add((r.object_id or "").partition(":")[2])
+        if len(rows) < AUDIT_PAGE or rows[-1].at.date() < start:
+            return out
+        before = rows[-1].id
 
 
 def send(ws: Workspace, *, schedule: Schedule | None = None, to: str | None = None,
@@ -197,16 +207,31 @@ def send(ws: Workspace, *, schedule: Schedule | None = None, to: str | None = No
         raise ConfigError("no SMTP server: set SALESMETRICS_SMTP_HOST")
     day = as_of or ws.metrics.today()
     done = sent_this_week(ws, day) if skip_sent else set()
-    out = []
+    out, failed = [], []
     for email, who in recipients(ws, plan.roles, to):
         if email in done:
             continue
-        m = compose(ws, who, email, as_of=day, lang=lang, link=plan.link)
-        send_mail(c, m)
+        try:  # one person's failure (a bad address, a refused mail) does not stop the others
+            m = compose(ws, who, email, as_of=day, lang=lang, link=plan.link)
+            send_mail(c, m)
+        except Exception as exc:
+            log.warning("weekly report digest to %s failed: %s", email, exc)
+            failed.append(f"{email}: {exc}")
+            continue
         record(ws, None, "export", object_type="digest", object_id=f"{week_key(day)}:{email}",
                details={"to": email, "period": PERIOD, "lang": m.lang})  # fmt: skip
         out.append(m)
+    if failed:
+        raise DigestError(len(out), failed)
     return out
+
+
+class DigestError(SalesmetricsError):
+    """Some digests did not go; those that went are audited and not sent again."""
+
+    def __init__(self, sent: int, failed: list[str]) -> None:
+        self.sent, self.failed = sent, failed
+        super().__init__(f"the digest went to {sent}, not to {len(failed)}: {'; '.join(failed)}")
 
 
 class Clock:
@@ -226,7 +251,8 @@ class Clock:
         now = now or datetime.now(UTC)
         local = now.astimezone(ZoneInfo(ws.settings.time_zone))
         week = week_key(local.date())
-        if self.done_week == week or local.weekday() != s.weekday or local.time() < s.at:
+        # due from the set moment to the week's end: a server started on Wednesday still sends
+        if self.done_week == week or (local.weekday(), local.time()) < (s.weekday, s.at):
             return 0
         if self.retry_at is not None and now < self.retry_at:
             return 0

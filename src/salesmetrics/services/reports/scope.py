@@ -60,20 +60,27 @@ def _one(kind: str, text: str, hits: list[tuple[int, str]]) -> tuple[int, str]:
     return hits[0]
 
 
-def parse_scope(ws: Workspace, text: str | None) -> ReportScope:
-    """`company` (or nothing), `team:<name>` or `rep:<name>`."""
+def parse_scope(ws: Workspace, text: str | None, who: Principal | None = None) -> ReportScope:
+    """`company` (or nothing), `team:<name>` or `rep:<name>`; with `who`, looked up only among
+    the reps and teams they see, so an answer never names a rep outside their view."""
     raw = (text or "company").strip()
     kind, _, name = raw.partition(":")
     kind, name = kind.strip().lower(), name.strip()
+    seen = who.scope if who is not None else None
     if kind == "company" and not name:
         return ReportScope("company")
     if kind == "rep" and name:
-        rep_id, found = _one("rep", name, people.find_rep(ws.store, name))
+        hits = people.find_rep(ws.store, name)
+        hits = hits if seen is None else [h for h in hits if seen.sees(h[0])]
+        rep_id, found = _one("rep", name, hits)
         return ReportScope("rep", found, None, frozenset({rep_id}))
     if kind == "team" and name:
-        team_id, found = _one("team", name, people.find_team(ws.store, name))
-        reps = frozenset(people.team_reps(ws.store).get(team_id, []))
-        return ReportScope("team", found, team_id, reps)
+        members = people.team_reps(ws.store)
+        hits = people.find_team(ws.store, name)
+        if seen is not None:
+            hits = [h for h in hits if any(seen.sees(r) for r in members.get(h[0], []))]
+        team_id, found = _one("team", name, hits)
+        return ReportScope("team", found, team_id, frozenset(members.get(team_id, [])))
     raise InputError(f"scope '{raw}' is not one of {SCOPE_HELP}")
 
 
