@@ -377,9 +377,20 @@ def test_targets_are_within_reach(demo: Demo) -> None:
     )[0][0]
     assert attainment[0] > 0.7 and 0.9 < attainment[1] < 1.1 and attainment[2] < 1.35
     assert (
-        demo.one("SELECT count(DISTINCT period_start_on) FROM targets WHERE scope = 'company'")
+        demo.one(
+            "SELECT count(DISTINCT period_start_on) FROM targets WHERE scope = 'company' "
+            f"AND period_start_on < DATE '{AS_OF}'"
+        )
         == 24
     )
+    # planned ahead to the end of the next quarter: December, then January to March
+    planned = demo.rows(
+        "SELECT period_start_on, count(*) FILTER (WHERE scope = 'company') FROM targets "
+        f"WHERE period_start_on > DATE '{AS_OF}' GROUP BY 1 ORDER BY 1"
+    )
+    assert [(str(d), n) for d, n in planned] == [
+        ("2026-12-01", 1), ("2027-01-01", 1), ("2027-02-01", 1), ("2027-03-01", 1)
+    ]  # fmt: skip
     assert demo.none("SELECT count(*) FROM targets WHERE metric <> 'revenue' OR split <> 'even'")
 
 

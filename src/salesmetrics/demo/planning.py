@@ -125,10 +125,54 @@ def _month_targets(
     return rows
 
 
+PLANNED_GROWTH = (0.95, 1.25)  # the owner's plan: last year's month x recent growth, within these
+
+
+def _months_ahead(tl: Timeline) -> int:
+    """How many months after the current one a business has already planned: up to the end of
+    the next calendar quarter (the what-if planner compares next quarter with them)."""
+    current = tl.month_date(MONTHS - 1).month
+    return ((current - 1) // 3 + 2) * 3 - current
+
+
+def _add_months(d: date, k: int) -> date:
+    months = d.year * 12 + d.month - 1 + k
+    return date(months // 12, months % 12 + 1, 1)
+
+
+def _planned_targets(tl: Timeline, revenue: Revenue, gen: np.random.Generator) -> list[Target]:
+    """Targets of the months ahead: the same month a year before x the growth of the last three
+    complete months over the same months a year before (within PLANNED_GROWTH), split between the
+    reps by their share of the last three months' revenue."""
+    last = MONTHS - 2  # the last complete month
+    before = revenue.company[last - 14 : last - 11].sum()
+    recent = revenue.company[last - 2 : last + 1].sum()
+    growth = float(np.clip(recent / before if before else 1.0, *PLANNED_GROWTH))
+    rep_recent = revenue.rep[:, last - 2 : last + 1].sum(axis=1)
+    share = rep_recent / max(int(rep_recent.sum()), 1)
+    rows: list[Target] = []
+    for k in range(1, _months_ahead(tl) + 1):
+        first = _add_months(tl.month_date(MONTHS - 1), k)
+        end = first.replace(day=calendar.monthrange(first.year, first.month)[1])
+        base = (
+            revenue.company[MONTHS - 1 + k - 12] * growth * np.clip(gen.normal(1, 0.04), 0.9, 1.1)
+        )
+        rows += [
+            (f"TGT-REP{r + 1}-{first:%Y-%m}", str(TargetScope.REP), r + 1, first, end,
+             _round_target(base * float(share[r])))
+            for r in range(len(REPS)) if share[r] > 0
+        ]  # fmt: skip
+        rows.append((f"TGT-CO-{first:%Y-%m}", str(TargetScope.COMPANY), None, first, end,
+                     _round_target(base)))  # fmt: skip
+    return rows
+
+
 def targets_table(tl: Timeline, revenue: Revenue, seed: int) -> pa.Table:
-    """Monthly revenue targets per rep and for the company (values in minor units)."""
+    """Monthly revenue targets per rep and for the company (values in minor units): each month
+    with data, then the months planned ahead to the end of the next quarter."""
     gen = rng(seed, STREAM_PLANNING, 1)
     rows = [row for m in _data_months(tl) for row in _month_targets(tl, revenue, m, gen)]
+    rows += _planned_targets(tl, revenue, rng(seed, STREAM_PLANNING, 3))
     n = len(rows)
     return pa.table(
         {
