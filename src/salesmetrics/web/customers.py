@@ -17,11 +17,11 @@ from fastapi.responses import HTMLResponse
 from salesmetrics.api.deps import PrincipalDep, WorkspaceDep
 from salesmetrics.domain.access import Principal
 from salesmetrics.domain.errors import InputError, NotFoundError, SalesmetricsError
-from salesmetrics.services.segments import clusters as cl
 from salesmetrics.services.segments import clv as value
+from salesmetrics.services.segments import page
 from salesmetrics.services.segments.customer import profile
 from salesmetrics.services.segments.playbooks import playbooks
-from salesmetrics.services.segments.rfm import RfmReport, rfm
+from salesmetrics.services.segments.rfm import RfmReport
 from salesmetrics.services.workspace import Workspace
 from salesmetrics.web import i18n
 from salesmetrics.web.leads import Say
@@ -86,7 +86,7 @@ def _playbooks(ws: Workspace, as_of: date, locale: str) -> list[dict[str, Any]]:
 
 def _clusters(ws: Workspace, who: Principal, as_of: date, say: Say) -> dict[str, Any]:
     try:
-        r = cl.clusters(ws, who, as_of, lang=say.locale)
+        r = page.clusters(ws, who, as_of, say.locale)
     except InputError as exc:
         return {"note": exc.message, "rows": []}
     return {"note": None, "rows": [{"n": c.cluster + 1, "words": c.words, "customers": c.customers,
@@ -101,7 +101,7 @@ def _clv(ws: Workspace, who: Principal, as_of: date, say: Say,
          only: np.ndarray | None = None) -> dict[str, Any]:  # fmt: skip
     _ = say._
     try:
-        r = value.clv(ws, who, value.Settings(as_of, as_of))
+        r = page.clv(ws, who, value.Settings(as_of, as_of))
     except InputError as exc:
         return {"note": exc.message}
     bands = r.distribution(only=only)
@@ -155,7 +155,7 @@ def customers_page(request: Request, ws: WorkspaceDep, who: PrincipalDep) -> HTM
     focus = narrowed(request, who, how="highlight").scope.segment
     try:
         as_of = _as_of(request, ws)
-        report = rfm(ws, who, as_of, lang=locale)
+        report = page.rfm(ws, who, as_of, locale)
         only = None if focus is None else report.members(focus)
         context: dict[str, Any] = {"as_of": i18n.day(as_of, locale), "rfm": _rfm(report, say),
                                    "clusters": _clusters(ws, who, as_of, say),
