@@ -135,6 +135,13 @@ def send_email(c: Channels, to: str, a: AlertRow) -> None:
     msg["Subject"] = f"[salesmetrics] {a.title}"
     msg["From"], msg["To"] = c.smtp_from, to
     msg.set_content(text_of(a))
+    deliver(c, msg)
+
+
+def deliver(c: Channels, msg: EmailMessage) -> None:
+    """Hand one message to the configured SMTP server (STARTTLS and login when set)."""
+    if not c.smtp_host:
+        raise ConfigError("no SMTP server: set SALESMETRICS_SMTP_HOST")
     with smtplib.SMTP(c.smtp_host, c.smtp_port, timeout=TIMEOUT) as smtp:
         if c.smtp_starttls:
             smtp.starttls(context=ssl.create_default_context())

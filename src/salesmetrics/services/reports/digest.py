@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import logging
 import os
-import smtplib
-import ssl
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -25,7 +23,7 @@ from salesmetrics.domain.access import Principal, Role
 from salesmetrics.domain.errors import ConfigError, SalesmetricsError
 from salesmetrics.services.access.audit import record
 from salesmetrics.services.access.sign_in import as_person
-from salesmetrics.services.alerts.channels import TIMEOUT, Channels
+from salesmetrics.services.alerts.channels import Channels, deliver
 from salesmetrics.services.reports import sales, strategy
 from salesmetrics.services.reports.build import context, scope_label
 from salesmetrics.services.reports.fmt import cell, signed_percent
@@ -166,12 +164,7 @@ def send_mail(c: Channels, m: Mail) -> None:
     msg["Subject"], msg["From"], msg["To"] = m.subject, c.smtp_from, m.to
     msg.set_content(m.text)
     msg.add_alternative(m.html, subtype="html")
-    with smtplib.SMTP(c.smtp_host, c.smtp_port, timeout=TIMEOUT) as smtp:
-        if c.smtp_starttls:
-            smtp.starttls(context=ssl.create_default_context())
-        if c.smtp_user:
-            smtp.login(c.smtp_user, c.smtp_password or "")
-        smtp.send_message(msg)
+    deliver(c, msg)
 
 
 def week_key(day: date) -> str:
