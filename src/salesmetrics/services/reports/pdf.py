@@ -10,6 +10,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
+from salesmetrics.domain.errors import ConfigError
 from salesmetrics.services.reports import svg
 from salesmetrics.services.reports.fmt import cell
 from salesmetrics.services.reports.model import Cell, Chart, Kind, Report
@@ -66,7 +67,13 @@ def html(r: Report) -> str:
 
 def write_pdf(r: Report) -> bytes:
     """The report as PDF bytes."""
-    from weasyprint import HTML  # heavy (pango, fonts): loaded when a PDF is first asked for
+    try:  # heavy (pango, fonts): loaded when a PDF is first asked for
+        from weasyprint import HTML
+    except OSError as exc:  # the pango library is missing: say what to install
+        raise ConfigError(
+            "PDF reports need the pango library (Debian: apt-get install libpango-1.0-0 "
+            f"libpangoft2-1.0-0; `make test` installs it); XLSX reports work without it: {exc}"
+        ) from exc
 
     data: bytes = HTML(string=html(r), base_url=str(TEMPLATES)).write_pdf()
     return data
