@@ -21,6 +21,7 @@ from salesmetrics.demo.customers import Customers
 from salesmetrics.demo.spec import CURRENCY, MONTHS, SOURCE, STREAM_PLANNING, rng
 from salesmetrics.demo.timeline import Timeline
 from salesmetrics.domain.enums import TargetScope, TargetSplit
+from salesmetrics.domain.periods import add_months
 
 I64 = NDArray[np.int64]
 
@@ -135,11 +136,6 @@ def _months_ahead(tl: Timeline) -> int:
     return ((current - 1) // 3 + 2) * 3 - current
 
 
-def _add_months(d: date, k: int) -> date:
-    months = d.year * 12 + d.month - 1 + k
-    return date(months // 12, months % 12 + 1, 1)
-
-
 def _planned_targets(tl: Timeline, revenue: Revenue, gen: np.random.Generator) -> list[Target]:
     """Targets of the months ahead: the same month a year before x the growth of the last three
     complete months over the same months a year before (within PLANNED_GROWTH), split between the
@@ -152,7 +148,7 @@ def _planned_targets(tl: Timeline, revenue: Revenue, gen: np.random.Generator) -
     share = rep_recent / max(int(rep_recent.sum()), 1)
     rows: list[Target] = []
     for k in range(1, _months_ahead(tl) + 1):
-        first = _add_months(tl.month_date(MONTHS - 1), k)
+        first = add_months(tl.month_date(MONTHS - 1), k)  # a first of month
         end = first.replace(day=calendar.monthrange(first.year, first.month)[1])
         base = (
             revenue.company[MONTHS - 1 + k - 12] * growth * np.clip(gen.normal(1, 0.04), 0.9, 1.1)
