@@ -3,10 +3,13 @@ tests, and what a browser test counts as a problem on a page."""
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -100,10 +103,22 @@ def serving_demo(folder: Path) -> Iterator[str]:
     from salesmetrics.domain.enums import DemoSize
     from salesmetrics.services.demo import create_demo_workspace
 
-    db = folder / "demo.duckdb"
-    create_demo_workspace(str(db), DemoSize.SMALL, seed=5, as_of=date.today())
-    with serving(db) as base:
+    key = date.today().isoformat()
+    if key not in _DEMOS:  # one demo per test process, copied for each module
+        template = Path(tempfile.mkdtemp(prefix="sm-served-demo-"))
+        atexit.register(shutil.rmtree, template, True)
+        create_demo_workspace(
+            str(template / "demo.duckdb"), DemoSize.SMALL, seed=5, as_of=date.today()
+        )
+        _DEMOS[key] = template
+    for item in _DEMOS[key].iterdir():
+        if item.is_file():
+            shutil.copyfile(item, folder / item.name)
+    with serving(folder / "demo.duckdb") as base:
         yield base
+
+
+_DEMOS: dict[str, Path] = {}  # day -> folder of the demo workspace made for it
 
 
 @contextmanager

@@ -50,7 +50,9 @@ def _lbfgs(f: Callable[[F64], tuple[float, F64]], theta: F64) -> F64:
 
 
 def _nelder_mead(f: Callable[[F64], tuple[float, F64]], theta: F64) -> F64:
-    options = {"maxiter": 4000, "xatol": 1e-10, "fatol": 1e-14}
+    # a rescue from a flat or rough start for L-BFGS to polish, not the final answer: bounded,
+    # or a degenerate history (a parameter running off) costs 20k+ evaluations before failing
+    options = {"maxiter": 4000, "maxfev": 1500, "xatol": 1e-10, "fatol": 1e-14}
     res = minimize(lambda t: f(np.clip(t, -LIMIT, LIMIT))[0], theta, method="Nelder-Mead",
                    options=options)  # fmt: skip
     return np.clip(np.asarray(res.x, dtype=np.float64), -LIMIT, LIMIT)
