@@ -366,3 +366,66 @@ def test_fragments_show_a_write_at_once_and_are_rendered_once_per_version(
         charts = client.get("/fragments/overview/charts?lang=en").json()
         assert charts["trend"]["y"][-1] == 3000 and len(charts["trend"]["x"]) == 24
         assert charts["version"] == data_version(ws)
+
+
+@pytest.mark.postgres
+def test_postgres_announces_each_data_change_to_listeners_at_commit(pg_url: str) -> None:
+    """LISTEN/NOTIFY: a write that moves the data version (either way: a write that changes
+    data, or one that bumps the version itself, as the events applier does) wakes a listener
+    of another connection at commit, not before; a write that does not is not announced."""
+    from salesmetrics.storage.open import open_store
+    from salesmetrics.storage.repositories.rollups import bump_data_version
+
+    init_workspace(pg_url, {})
+    writer, watcher = open_store(pg_url), open_store(pg_url)
+    listener = watcher.change_listener()
+    assert listener is not None
+    try:
+        assert listener.wait(0.1)  # (re)connected: anything before is unheard, look once
+        assert not listener.wait(0.3)
+        started = time.monotonic()
+        writer.write(lambda tx: tx.execute("UPDATE settings SET value = value"))
+        assert listener.wait(2.0) and time.monotonic() - started < 1.0
+        writer.write(lambda tx: bump_data_version(tx), changes_data=False)
+        assert listener.wait(2.0)
+        writer.write(lambda tx: tx.execute("SELECT 1"), changes_data=False)
+        assert not listener.wait(0.3)
+
+        def slow(tx: object) -> None:  # heard only once it commits
+            assert not listener.wait(0.3)
+
+        writer.write(slow)
+        assert listener.wait(2.0)
+    finally:
+        listener.close()
+        writer.close()
+        watcher.close()
+
+
+@pytest.mark.postgres
+def test_one_process_leads_the_alert_loop_and_another_takes_over_when_it_ends(
+    pg_url: str,
+) -> None:
+    from salesmetrics.storage.open import open_store
+
+    init_workspace(pg_url, {})
+    first, second = open_store(pg_url), open_store(pg_url)
+    try:
+        assert first.lead("alert-loop") and first.lead("alert-loop")  # kept
+        assert not second.lead("alert-loop")
+        assert second.lead("another role")
+        first.close()  # its connections end: the role is free
+        assert second.lead("alert-loop")
+    finally:
+        first.close()
+        second.close()
+
+
+def test_a_duckdb_workspace_has_no_listener_and_leads_alone(tmp_path: Path) -> None:
+    from salesmetrics.storage.open import open_store
+
+    store = open_store(str(tmp_path / "w.duckdb"), create=True)
+    try:
+        assert store.change_listener() is None and store.lead("alert-loop")
+    finally:
+        store.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from fastapi import APIRouter
@@ -13,12 +14,14 @@ from salesmetrics.services.overview import keys, overview
 from salesmetrics.services.workspace import describe, schema_version
 
 router = APIRouter()
+PROCESS = secrets.token_hex(4)  # names this server process in /healthz
 
 
 @router.get("/healthz", response_model=Health, tags=["health"], responses=problem_responses(503))
 def health(ws: WorkspaceDep) -> Health:
     """Liveness and a database round trip."""
-    return Health(status="ok", engine=ws.store.dialect.value, schema_version=schema_version(ws))
+    return Health(status="ok", engine=ws.store.dialect.value, schema_version=schema_version(ws),
+                  process=PROCESS)  # fmt: skip
 
 
 @router.get(

@@ -12,6 +12,10 @@ class Health(BaseModel):
     status: str = Field(examples=["ok"])
     engine: str = Field(examples=["duckdb"])
     schema_version: int = Field(examples=[1])
+    process: str = Field(
+        description="Which server process answered: several may serve one PostgreSQL workspace",
+        examples=["3f9a1c2e"],
+    )
 
 
 class DateRange(BaseModel):

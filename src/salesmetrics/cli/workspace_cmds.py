@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import os
 from datetime import date
 from typing import Annotated
 
@@ -12,6 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from salesmetrics.cli import render
 from salesmetrics.cli.options import DbOption, FormatOption, OutputFormat
 from salesmetrics.domain.enums import DemoSize
+from salesmetrics.domain.errors import ConfigError
 from salesmetrics.services import demo as demo_service
 from salesmetrics.services import workspace as ws_service
 from salesmetrics.services.access import demo_accounts
@@ -101,15 +103,32 @@ def serve(
     db: DbOption = None,
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            max=64,
+            help="Server processes. More than one needs a PostgreSQL workspace (a DuckDB file "
+            "is open in one process); live updates cross them through LISTEN/NOTIFY.",
+        ),
+    ] = 1,
 ) -> None:
     """Serve the web app and the API (this process becomes the workspace's single writer)."""
     import uvicorn
 
     from salesmetrics.web.app import create_app, settle_for_serving
+    from salesmetrics.web.served import SERVED_APP, SERVED_DB_ENV
 
+    url = ws_service.resolve_url(db)
+    if workers > 1 and not url.startswith(("postgresql://", "postgres://")):
+        raise ConfigError(
+            f"--workers {workers} needs a PostgreSQL workspace: a DuckDB file is open in one "
+            "process only (serve it with one worker, or move it to PostgreSQL)"
+        )
     app = create_app(db)
-    settle_for_serving(app)
-    typer.echo(f"serving {ws_service.resolve_url(db)} on http://{host}:{port}")
+    typer.echo(
+        f"serving {url} on http://{host}:{port}" + (f" ({workers} workers)" if workers > 1 else "")
+    )
     _sign_in_hint(app.state.workspace, f"http://{host}:{port}")
     if not _loopback(host):
         typer.echo(
@@ -117,7 +136,14 @@ def serve(
             "TLS-terminating proxy in front before anyone else connects (docs/security.md)",
             err=True,
         )
-    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+    if workers == 1:
+        settle_for_serving(app)
+        uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+        return
+    app.state.workspace.close()  # opened to migrate and check once; each worker opens its own
+    os.environ[SERVED_DB_ENV] = url
+    uvicorn.run(SERVED_APP, factory=True, workers=workers, host=host, port=port,
+                log_level="warning", access_log=False)  # fmt: skip
 
 
 def _sign_in_hint(ws: ws_service.Workspace, base: str) -> None:

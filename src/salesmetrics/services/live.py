@@ -6,6 +6,11 @@ another one (a second server on the same PostgreSQL). The watcher reads it every
 one tiny query; subscribers (SSE streams) wait on an in-memory signal and never touch the
 database, so hundreds of open streams cost nothing per stream.
 
+On PostgreSQL, several server processes may share the workspace: each listens on the database's
+change channel (LISTEN/NOTIFY: every transaction that moves the data version notifies it at
+commit), reads the version as soon as it hears, and otherwise only every LISTEN_POLL_SECONDS in
+case a notice was lost while reconnecting.
+
 Each subscriber hears at most one notice per `min_gap` seconds and always the latest version:
 a burst of a thousand events a second reaches a page as about four refreshes.
 """
@@ -23,6 +28,7 @@ from datetime import UTC, datetime
 from salesmetrics.domain.env import positive
 from salesmetrics.domain.errors import SalesmetricsError
 from salesmetrics.services.workspace import Workspace
+from salesmetrics.storage.protocol import ChangeListener
 from salesmetrics.storage.repositories import rollups as rollups_repo
 
 log = logging.getLogger(__name__)
@@ -31,6 +37,8 @@ MAX_SECONDS_ENV = "SALESMETRICS_LIVE_MAX_SECONDS"
 MAX_STREAMS_ENV = "SALESMETRICS_LIVE_MAX_STREAMS"
 POLL_SECONDS = 0.1
 MIN_GAP_SECONDS = 0.25
+LISTEN_POLL_SECONDS = 2.0  # while listening: a read at least this often all the same
+LISTEN_SLICE_SECONDS = 0.25
 RETRY_SECONDS = 1.0  # between reads while the database does not answer
 DEFAULT_MAX_SECONDS = 300.0
 DEFAULT_MAX_STREAMS = 500
@@ -80,9 +88,10 @@ class ChangeFeed:
 
     def __init__(
         self, read_version: Callable[[], int], *, poll_seconds: float = POLL_SECONDS,
-        limits: LiveLimits | None = None,
+        limits: LiveLimits | None = None, listener: ChangeListener | None = None,
     ) -> None:  # fmt: skip
         self._read = read_version
+        self._listener = listener
         self.poll_seconds = poll_seconds
         self.limits = limits or LiveLimits()
         self.version = 0
@@ -105,18 +114,33 @@ class ChangeFeed:
             await asyncio.gather(self._task, return_exceptions=True)
             self._task = None
         if self._pool is not None:
-            self._pool.shutdown(wait=True)  # at most one tiny read in flight
+            self._pool.shutdown(wait=True)  # one tiny read or a wait of <= 0.25 s in flight
             self._pool = None
+        if self._listener is not None:
+            self._listener.close()
 
     async def _poll(self) -> int:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._pool, self._read)
 
+    async def _pause(self, failing: bool) -> None:
+        """Until it is time to read the version again: a notice heard, or the poll interval."""
+        if failing:
+            await asyncio.sleep(RETRY_SECONDS)
+        elif self._listener is None:
+            await asyncio.sleep(self.poll_seconds)
+        else:  # in slices, so that stopping never waits long for the thread
+            loop, wait = asyncio.get_running_loop(), self._listener.wait
+            deadline = time.monotonic() + LISTEN_POLL_SECONDS
+            while time.monotonic() < deadline:
+                if await loop.run_in_executor(self._pool, wait, LISTEN_SLICE_SECONDS):
+                    return
+
     async def _watch(self) -> None:
         failing = False
         while True:
-            await asyncio.sleep(self.poll_seconds if not failing else RETRY_SECONDS)
             try:
+                await self._pause(failing)
                 version = await self._poll()
             except Exception:  # a database hiccup must not end the feed: say so once, retry
                 if not failing:

@@ -197,6 +197,12 @@ class DuckDBStore:
                 job.done.set_result(result)
         cur.close()
 
+    def change_listener(self) -> None:
+        return None  # one process per file: the writer is in this process
+
+    def lead(self, role: str) -> bool:
+        return True  # the only process on the file
+
     def close(self) -> None:
         if self._closed:
             return

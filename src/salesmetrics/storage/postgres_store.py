@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
+import threading
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -16,7 +18,13 @@ from psycopg_pool import ConnectionPool
 from salesmetrics.domain.errors import InputError, StorageError
 from salesmetrics.storage.dialect import Dialect, placeholders, q
 from salesmetrics.storage.loading import after_explicit_ids, insert_columns
-from salesmetrics.storage.protocol import BUMP_DATA_VERSION, Params
+from salesmetrics.storage.protocol import (
+    BUMP_DATA_VERSION,
+    CHANGES_CHANNEL,
+    NOTIFY_CHANGE,
+    ChangeListener,
+    Params,
+)
 
 T = TypeVar("T")
 _COPY_CHUNK = 200_000
@@ -135,6 +143,8 @@ class PostgresStore:
 
     def __init__(self, url: str, *, max_size: int = 8) -> None:
         self._url = url
+        self._roles: dict[str, psycopg.Connection[tuple[Any, ...]]] = {}
+        self._roles_lock = threading.Lock()
         _probe(url)
         try:
             self._pool = ConnectionPool(
@@ -175,13 +185,64 @@ class PostgresStore:
                 result = work(_Tx(conn))
                 if changes_data:
                     conn.execute(BUMP_DATA_VERSION)
+                    conn.execute(NOTIFY_CHANGE)  # delivered at commit, to every listener
                 return result
         except psycopg.errors.IntegrityError as exc:
             first = str(exc).splitlines()[0]
             raise InputError(f"rejected by the database: {first}") from exc
 
+    def change_listener(self) -> ChangeListener:
+        return _Listener(self._url)
+
+    def lead(self, role: str) -> bool:
+        """A session advisory lock on a connection of its own, held until close: when the
+        process dies, its connection ends and another process may take the role."""
+        with self._roles_lock:
+            if role in self._roles:
+                return True
+            key = int.from_bytes(hashlib.sha256(f"salesmetrics:{role}".encode()).digest()[:4])
+            conn = psycopg.connect(self._url, autocommit=True)
+            row = conn.execute("SELECT pg_try_advisory_lock(%s)", [key]).fetchone()
+            if not row or not row[0]:
+                conn.close()
+                return False
+            self._roles[role] = conn
+            return True
+
     def close(self) -> None:
+        with self._roles_lock:
+            for conn in self._roles.values():
+                conn.close()
+            self._roles.clear()
         self._pool.close()
+
+
+class _Listener:
+    """LISTEN on a connection of its own (a pooled one would lose its LISTEN when returned)."""
+
+    def __init__(self, url: str) -> None:
+        self._url = url
+        self._conn: psycopg.Connection[tuple[Any, ...]] | None = None
+
+    def wait(self, timeout: float) -> bool:
+        if self._conn is None or self._conn.closed:
+            self._conn = psycopg.connect(self._url, autocommit=True, connect_timeout=5)
+            self._conn.execute(f"LISTEN {CHANGES_CHANNEL}")
+            return True  # changes made while not listening went unheard: look now
+        heard = False
+        try:
+            for _ in self._conn.notifies(timeout=timeout, stop_after=1):
+                heard = True
+            for _ in self._conn.notifies(timeout=0):  # a burst counts once
+                pass
+        except psycopg.OperationalError:
+            self._conn.close()  # reconnect at the next wait
+            raise
+        return heard
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
 
 
 def _probe(url: str) -> None:

@@ -15,7 +15,22 @@ BUMP_DATA_VERSION = (
     "INSERT INTO workspace_state (key, value) VALUES ('data_version', 1) "
     "ON CONFLICT (key) DO UPDATE SET value = workspace_state.value + 1"
 )
+# PostgreSQL: every transaction that moves the data version also notifies this channel, so the
+# other server processes on the workspace hear of the change at commit instead of polling.
+CHANGES_CHANNEL = "salesmetrics_changes"
+NOTIFY_CHANGE = f"NOTIFY {CHANGES_CHANNEL}"
 Params = Sequence[Any]
+
+
+class ChangeListener(Protocol):
+    """Waits for other processes' data changes (PostgreSQL's LISTEN on CHANGES_CHANNEL)."""
+
+    def wait(self, timeout: float) -> bool:
+        """Block up to `timeout` seconds; True when a change was announced (or may have been
+        missed, after a reconnect): read the data version then."""
+        ...
+
+    def close(self) -> None: ...
 
 
 class WriteTx(Protocol):
@@ -61,6 +76,16 @@ class Store(Protocol):
 
         Unless `changes_data` is False, the transaction also bumps the data version, so
         anything derived from the data (rollups) knows it is stale."""
+        ...
+
+    def change_listener(self) -> ChangeListener | None:
+        """A listener for changes committed by other processes; None where only one process
+        opens the workspace (a DuckDB file)."""
+        ...
+
+    def lead(self, role: str) -> bool:
+        """Whether this process holds `role` (e.g. running the alert loop) among the processes
+        on the workspace: taken on the first call that finds it free, kept until close."""
         ...
 
     def close(self) -> None: ...

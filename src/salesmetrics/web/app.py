@@ -70,7 +70,11 @@ log = logging.getLogger(__name__)
 def create_app(url: str | None = None) -> FastAPI:
     """Open the workspace now (so a bad --db fails before serving) and build the app."""
     ws = open_workspace(url)
-    feed = ChangeFeed(functools.partial(data_version, ws), limits=LiveLimits.from_env())
+    feed = ChangeFeed(
+        functools.partial(data_version, ws),
+        limits=LiveLimits.from_env(),
+        listener=ws.store.change_listener(),
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

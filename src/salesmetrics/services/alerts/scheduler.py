@@ -27,6 +27,9 @@ from salesmetrics.services.workspace import Workspace
 log = logging.getLogger(__name__)
 POLL_SECONDS = 15.0
 AFTER_CHANGE_SECONDS = 30.0
+# Several server processes on one PostgreSQL workspace: one of them runs this loop (a lock the
+# database holds for it while it lives; another process takes over within a tick when it ends).
+LOOP_ROLE = "alert-loop"
 
 
 def _minutes() -> float:
@@ -45,7 +48,7 @@ def enabled() -> bool:
 
 
 class Scheduler:
-    """One daemon thread per server."""
+    """One daemon thread per server process; it works while this process leads the loop."""
 
     def __init__(self, ws: Workspace) -> None:
         self.ws = ws
@@ -71,6 +74,8 @@ class Scheduler:
         last_check, last_version = time.monotonic(), data_version(self.ws)
         while not self._stop.wait(POLL_SECONDS):
             try:
+                if not self.ws.store.lead(LOOP_ROLE):  # another server process runs it
+                    continue
                 version = data_version(self.ws)
                 self.segments.tick(version)
                 since = time.monotonic() - last_check

@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 
-from salesmetrics.storage.dialect import q
-from salesmetrics.storage.protocol import BUMP_DATA_VERSION, Store, WriteTx
+from salesmetrics.storage.dialect import Dialect, q
+from salesmetrics.storage.protocol import BUMP_DATA_VERSION, NOTIFY_CHANGE, Store, WriteTx
 
 
 def state(store: Store) -> tuple[int, dict[str, int]]:
@@ -60,6 +60,8 @@ def bump_data_version(tx: WriteTx) -> int:
     """Move the data version on now (for a write made with changes_data=False that keeps its
     rollups fresh itself); the new version. Other writers bumping it wait for this commit."""
     tx.execute(BUMP_DATA_VERSION)
+    if tx.dialect is Dialect.POSTGRES:
+        tx.execute(NOTIFY_CHANGE)
     return int(tx.fetchall("SELECT value FROM workspace_state WHERE key = 'data_version'")[0][0])
 
 
