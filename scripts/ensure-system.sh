@@ -9,6 +9,9 @@ command -v pdftotext >/dev/null 2>&1 || need+=(poppler-utils)  # PDF reports rea
 ldconfig -p | grep -q libharfbuzz-subset || need+=(libharfbuzz-subset0)  # weasyprint embeds font subsets
 fc-list 2>/dev/null | grep -q DejaVu || need+=(fonts-dejavu-core)  # Cyrillic glyphs in PDF reports
 ldconfig -p | grep -q libpango-1.0 || need+=(libpango-1.0-0 libpangoft2-1.0-0)  # weasyprint lays out text
+# Spark local mode (the distributed-engine tests) needs Java 17 or later: Debian's default JRE is
+# 17 on bookworm, 21 on trixie; Spark 4.0 runs on both
+java -version 2>&1 | grep -qE 'version "(1[7-9]|[2-9][0-9])' || need+=(default-jre-headless)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then
     echo "missing system packages: ${need[*]} (install them, or run make test as root)" >&2; exit 1

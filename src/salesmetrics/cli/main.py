@@ -24,6 +24,7 @@ from salesmetrics.cli import (
     segments_cmds,
     targets_cmds,
     users_cmds,
+    warehouse_cmds,
     workspace_cmds,
 )
 from salesmetrics.domain.errors import SalesmetricsError
@@ -51,6 +52,7 @@ insights_cmds.register(app)
 channels_cmds.register(app)
 plan_cmds.register(app)
 report_cmds.register(app)
+warehouse_cmds.register(app)
 
 
 @app.command()

@@ -30,6 +30,47 @@ def local_time(
     """DuckDB (ICU) and PostgreSQL both spell 'wall time of an instant in a zone' this way."""
 
 
+def to_sql(rel: ir.Table, dialect: str) -> str:
+    """The relation as SQL of `dialect`. Two builtins DuckDB and PostgreSQL spell alike are
+    spelt otherwise by Spark, and rewritten for it: wall time `timezone(zone, instant)` is
+    `from_utc_timestamp(instant, zone)`, epoch seconds `date_part('epoch', instant)` are
+    `unix_micros(instant) / 1e6` (fractional seconds kept, as the others keep them); and a
+    median over some rows only keeps its fraction constant, as Spark requires."""
+    sql = str(ibis.to_sql(rel, dialect=dialect))
+    if dialect == "pyspark" and any(f in sql for f in ("TIMEZONE(", "DATE_PART(", "PERCENTILE")):
+        sql = _for_spark(sql)
+    return sql
+
+
+def _for_spark(sql: str) -> str:
+    import sqlglot
+    from sqlglot import exp
+
+    def constant(arg: exp.Expression) -> exp.Expression:
+        """IF(filter, 0.5, NULL) -> 0.5: a filtered median's fraction must be a constant."""
+        true = arg.args.get("true") if isinstance(arg, exp.If) else None
+        return true.copy() if isinstance(true, exp.Literal) else arg
+
+    def swap(node: exp.Expression) -> exp.Expression:
+        if isinstance(node, exp.Quantile) and node.args.get("quantile") is not None:
+            node.set("quantile", constant(node.args["quantile"]))
+            return node
+        if not isinstance(node, exp.Anonymous):
+            return node
+        name, args = str(node.this).upper(), node.expressions
+        if name.startswith("PERCENTILE") and len(args) >= 2:
+            return exp.Anonymous(this=name, expressions=[args[0], constant(args[1]), *args[2:]])
+        if name == "TIMEZONE":
+            return exp.Anonymous(this="FROM_UTC_TIMESTAMP", expressions=[args[1], args[0]])
+        if name == "DATE_PART" and isinstance(args[0], exp.Literal) and args[0].this == "epoch":
+            micros = exp.Anonymous(this="UNIX_MICROS", expressions=[args[1]])
+            return exp.Div(this=micros, expression=exp.Literal.number("1000000.0"))
+        return node
+
+    tree = sqlglot.parse_one(sql, read="spark").transform(swap)
+    return str(tree.sql(dialect="spark"))
+
+
 @dataclass(frozen=True)
 class DimFilter:
     """A filter on a dimension's value: `rep=Olena`, `channel!=SEO`, `region=Kyiv|Lviv`."""

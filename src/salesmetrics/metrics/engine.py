@@ -10,7 +10,6 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
-import ibis
 import pyarrow as pa
 
 from salesmetrics.domain.periods import (
@@ -26,6 +25,7 @@ from salesmetrics.metrics.compile import (
     compile_group,
     compile_snapshots,
     snapshot_ready,
+    to_sql,
 )
 from salesmetrics.metrics.compose import Composer, RowKey
 from salesmetrics.metrics.plan import MetricRequest, Node, Planner, all_leaves, nodes
@@ -211,7 +211,7 @@ class Engine:
         if sql is None:
             if len(cache) >= COMPILED_CACHE_SIZE:
                 cache.pop(next(iter(cache), None), None)
-            sql = cache[key] = ibis.to_sql(compile_group(group, ctx, bucket), dialect=dialect)
+            sql = cache[key] = to_sql(compile_group(group, ctx, bucket), dialect)
         return sql
 
     def _snapshot_sql(
@@ -225,7 +225,7 @@ class Engine:
             if len(cache) >= COMPILED_CACHE_SIZE:
                 cache.pop(next(iter(cache), None), None)
             rel = compile_snapshots(group, ctx, [bucket for _, bucket in ends])
-            sql = cache[key] = ibis.to_sql(rel, dialect=dialect)
+            sql = cache[key] = to_sql(rel, dialect)
         return sql
 
     def run(self, request: MetricRequest) -> MetricResult:

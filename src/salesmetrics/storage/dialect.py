@@ -1,4 +1,5 @@
-"""What differs between DuckDB and PostgreSQL: type names and placeholders. Nothing else."""
+"""What differs between DuckDB and PostgreSQL: type names and placeholders. Nothing else.
+(Spark reads a warehouse export and never runs DDL.)"""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from salesmetrics.storage.schema import ColType, Column, Index, Table
 class Dialect(StrEnum):
     DUCKDB = "duckdb"
     POSTGRES = "postgres"
+    SPARK = "pyspark"  # read-only: a warehouse export queried by Spark SQL (storage/spark_store)
 
 
 _COMMON: dict[ColType, str] = {

@@ -10,6 +10,7 @@ from salesmetrics.storage.duckdb_store import DuckDBStore
 from salesmetrics.storage.migrate import migrate
 from salesmetrics.storage.postgres_store import PostgresStore
 from salesmetrics.storage.protocol import Store
+from salesmetrics.storage.spark_store import SparkStore, is_spark
 
 DEFAULT_DB = "salesmetrics.duckdb"
 ENV_VAR = "SALESMETRICS_DB"
@@ -40,6 +41,8 @@ def open_store(url: str | None = None, *, create: bool = False) -> Store:
     """Open a workspace; with create=False a missing DuckDB file is an error, not a new file."""
     chosen = resolve_url(url)
     store: Store
+    if is_spark(chosen):  # a read-only warehouse export: no schema to bring up to date
+        return SparkStore(chosen)
     if is_postgres(chosen):
         store = PostgresStore(chosen)
     else:
