@@ -44,6 +44,7 @@ test: lint types contract pytest
 
 bench: venv
 	$(PY) bench/run.py
+	$(PY) bench/scale_bench.py  # builds the 100M-line demo once into /var/tmp (long), then reuses it
 
 format: venv
 	$(BIN)/ruff format src tests bench

@@ -76,3 +76,4 @@ class DemoSize(StrEnum):
     SMALL = "small"
     MEDIUM = "medium"
     LARGE = "large"
+    XLARGE = "xlarge"  # 100M order lines: the scale bench (bench/scale_bench.py)
