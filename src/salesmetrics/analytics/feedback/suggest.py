@@ -14,9 +14,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from sklearn.cluster import KMeans
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.metrics import silhouette_score
 from threadpoolctl import threadpool_limits
 
 from salesmetrics.analytics.feedback.words import stem, tokens
@@ -51,6 +48,8 @@ def suggest(texts: Sequence[str], ignore: frozenset[str] = frozenset(),
                 out.append(s)
         return out
 
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
     vec = TfidfVectorizer(analyzer=analyse, min_df=MIN_DF)
     try:
         x = vec.fit_transform(texts)
@@ -73,6 +72,9 @@ def suggest(texts: Sequence[str], ignore: frozenset[str] = frozenset(),
 
 
 def _groups(x: object, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    from sklearn.cluster import KMeans  # sklearn loads in ~1 s: only when used
+    from sklearn.metrics import silhouette_score
+
     n = x.shape[0]  # type: ignore[attr-defined]
     best: tuple[float, np.ndarray, np.ndarray] | None = None
     with threadpool_limits(1):

@@ -8,13 +8,14 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.stats import binomtest, rankdata
 
 from salesmetrics.analytics.leads.encoding import F64
 
 
 def auc(score: F64, y: NDArray[np.bool_]) -> float:
     """The area under the ROC curve (Mann-Whitney, ties counted half)."""
+    from scipy.stats import rankdata  # scipy.stats: loaded when used
+
     pos, neg = int(y.sum()), int((~y).sum())
     if pos == 0 or neg == 0:
         return float("nan")
@@ -48,6 +49,8 @@ class Band:
 def calibration(score: F64, y: NDArray[np.bool_], bands: int = 5,
                 confidence: float = 0.95) -> list[Band]:  # fmt: skip
     """Bands of equal size by predicted probability, lowest first."""
+    from scipy.stats import binomtest  # scipy.stats: loaded when used
+
     n = len(y)
     if n == 0:
         return []

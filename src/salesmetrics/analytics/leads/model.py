@@ -7,14 +7,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
-from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import StratifiedKFold
 
 from salesmetrics.analytics.leads.encoding import F64, Columns, Encoder
+
+if TYPE_CHECKING:
+    from sklearn.linear_model import LogisticRegression
 
 STRENGTHS = (0.03, 0.1, 0.3, 1.0)  # C: smaller is stronger regularisation
 FOLDS = 3
@@ -28,6 +29,8 @@ def sigmoid(z: F64) -> F64:
 
 
 def _fit_lr(x: F64, y: NDArray[np.bool_], c: float) -> LogisticRegression:
+    from sklearn.linear_model import LogisticRegression  # sklearn: loaded when used
+
     return LogisticRegression(C=c, max_iter=500).fit(x, y)
 
 
@@ -37,6 +40,8 @@ def _log_loss(p: F64, y: NDArray[np.bool_]) -> float:
 
 
 def _out_of_fold(x: F64, y: NDArray[np.bool_], c: float) -> F64:
+    from sklearn.model_selection import StratifiedKFold
+
     z = np.zeros(len(y))
     for train, test in StratifiedKFold(FOLDS, shuffle=True, random_state=SEED).split(x, y):
         z[test] = _fit_lr(x[train], y[train], c).decision_function(x[test])
@@ -56,6 +61,8 @@ def _choose(x: F64, y: NDArray[np.bool_]) -> float:
 
 def platt(z: F64, y: NDArray[np.bool_]) -> tuple[float, float]:
     """The a, b of Platt scaling on logits z (maximum likelihood, lightly regularised)."""
+    from sklearn.linear_model import LogisticRegression
+
     fit = LogisticRegression(C=1e4, max_iter=1000).fit(z.reshape(-1, 1), y)
     return float(fit.coef_[0, 0]), float(fit.intercept_[0])
 

@@ -34,8 +34,6 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from sklearn.cluster import KMeans
-from sklearn.metrics import adjusted_rand_score
 from threadpoolctl import threadpool_limits
 
 from salesmetrics.analytics.segments.words import describe
@@ -158,6 +156,8 @@ def silhouettes(z: F64, labelings: Sequence[I64]) -> list[float]:
 def agreement(a: ArrayLike, b: ArrayLike) -> float:
     """How alike two partitions of the same customers are: the adjusted Rand index (1 the
     same grouping whatever the numbers, about 0 as alike as chance)."""
+    from sklearn.metrics import adjusted_rand_score  # sklearn: loaded when used
+
     return float(adjusted_rand_score(np.asarray(a), np.asarray(b)))
 
 
@@ -211,6 +211,8 @@ class Clusters:
 
     def _kmeans(self, z: F64, k: int, start: F64 | None = None) -> F64:
         """k-means centres: from `n_init` k-means++ starts, or refined from `start`."""
+        from sklearn.cluster import KMeans
+
         init: Any = "k-means++" if start is None else start
         runs = self.n_init if start is None else 1
         # one thread: on samples this small, OpenMP's threads cost more than they give (7 s

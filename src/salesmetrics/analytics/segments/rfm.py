@@ -28,7 +28,6 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy.stats import rankdata
 
 from salesmetrics.analytics.segments.table import (
     I64,
@@ -75,6 +74,8 @@ def quantile_scores(values: ArrayLike, k: int = DEFAULT_K) -> I64:
     LOWEST rank among them, so a big tie at the bottom (the many customers who bought once)
     scores 1 rather than the middle of its band, and the "bought once" cells of the grid (New,
     Promising) are reachable."""
+    from scipy.stats import rankdata  # scipy.stats: loaded when used
+
     _check_k(k)
     x = np.asarray(values)
     if x.ndim != 1 or x.dtype.kind not in "iuf" or not np.isfinite(x).all():

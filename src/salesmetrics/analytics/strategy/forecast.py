@@ -30,7 +30,6 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from statsmodels.tsa.holtwinters import ExponentialSmoothing
 
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
@@ -159,6 +158,8 @@ class SeasonalEts:
 
 
 def _smooth(z: F64, kind: str) -> Any:
+    from statsmodels.tsa.holtwinters import ExponentialSmoothing  # loaded when used
+
     with warnings.catch_warnings():
         # a short series makes the optimiser complain about convergence: the fit is still used
         warnings.simplefilter("ignore")

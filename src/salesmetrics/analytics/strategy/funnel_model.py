@@ -26,8 +26,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from scipy.stats import lognorm
-
 MIN_CYCLE_DAYS = 1.0
 
 
@@ -108,6 +106,8 @@ def _sigma(median: float, mean: float) -> float:
 
 def close_share(created: date, month: date, median: float, sigma: float) -> float:
     """The share of deals created in month `created` (from its middle) that close in `month`."""
+    from scipy.stats import lognorm  # scipy.stats: loaded when used
+
     mid = created + timedelta(days=14)
     lo = (month - mid).days
     hi = (_month_after(month) - mid).days

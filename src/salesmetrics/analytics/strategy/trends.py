@@ -20,7 +20,6 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import stats
 
 WINDOW = 6
 SEASON = 12
@@ -60,6 +59,8 @@ def theil_sen(
     y: Sequence[float] | NDArray[np.float64], confidence: float = CONFIDENCE
 ) -> tuple[float, float, float]:
     """(slope, low, high) of y against 0, 1, 2 …"""
+    from scipy import stats  # scipy.stats: loaded when used
+
     r = stats.theilslopes(np.asarray(y, dtype=float), alpha=confidence)
     return float(r.slope), float(r.low_slope), float(r.high_slope)
 

@@ -27,8 +27,6 @@ from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 
-from scipy.stats import chi2
-
 from salesmetrics.domain.access import Principal
 from salesmetrics.domain.periods import DateRange, parse_period
 from salesmetrics.services.workspace import Workspace
@@ -135,6 +133,8 @@ def _r(v: Any) -> Any:
 
 def poisson_bounds(n: int, level: float = 0.95) -> tuple[float, float]:
     """Garwood's exact interval of a Poisson mean from one count n."""
+    from scipy.stats import chi2  # scipy.stats: loaded when used
+
     alpha = 1 - level
     low = 0.0 if n == 0 else float(chi2.ppf(alpha / 2, 2 * n) / 2)
     return low, float(chi2.ppf(1 - alpha / 2, 2 * n + 2) / 2)

@@ -12,8 +12,6 @@ from __future__ import annotations
 import statistics
 from dataclasses import dataclass
 
-from scipy import stats
-
 from salesmetrics.domain.periods import add_months
 from salesmetrics.services.strategy.findings import texts as t
 from salesmetrics.services.strategy.findings.model import Finding, Reading, explain, explorer, score
@@ -36,6 +34,8 @@ class ChannelCost:
 
     def interval(self, level: float = 0.95) -> tuple[float, float]:
         """The cost per customer's interval from Garwood's exact Poisson limits."""
+        from scipy import stats  # scipy.stats: loaded when used
+
         a, k = 1 - level, self.customers
         lower = stats.chi2.ppf(a / 2, 2 * k) / 2 if k else 0.0
         upper = stats.chi2.ppf(1 - a / 2, 2 * k + 2) / 2
