@@ -13,7 +13,7 @@ are built once into `--dir` (default /var/tmp/salesmetrics-scale) and reused; th
 and peak memory are reported from that build.
 
 `python bench/scale_bench.py [--sizes medium,large,xlarge] [--runs 20]` writes
-bench/results/scale.json and prints a table. `make bench` runs it with `SCALE=1`.
+bench/results/scale.json and prints a table. `make bench` runs it after bench/run.py.
 """
 
 from __future__ import annotations

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 import httpx2 as httpx
+import psycopg
 import pytest
 
 from conftest import DEMO_AS_OF
@@ -414,8 +415,20 @@ def test_one_process_leads_the_alert_loop_and_another_takes_over_when_it_ends(
         assert first.lead("alert-loop") and first.lead("alert-loop")  # kept
         assert not second.lead("alert-loop")
         assert second.lead("another role")
-        first.close()  # its connections end: the role is free
+        # the leader's lock connection dies (a server restart, a dropped link): the lock goes
+        # with it; another process takes the role, and the old leader knows it lost it
+        with psycopg.connect(pg_url, autocommit=True) as admin:
+            killed = admin.execute(
+                "SELECT pg_terminate_backend(a.pid) FROM pg_stat_activity a "
+                "JOIN pg_locks l ON l.pid = a.pid AND l.locktype = 'advisory' AND l.granted "
+                "WHERE a.datname = current_database() AND a.pid <> pg_backend_pid()"
+            ).fetchall()
+        assert len(killed) == 2  # the alert loop's (first) and "another role"'s (second)
+        time.sleep(0.2)
         assert second.lead("alert-loop")
+        assert not first.lead("alert-loop")
+        second.close()  # its connections end: the role is free
+        assert first.lead("alert-loop")
     finally:
         first.close()
         second.close()

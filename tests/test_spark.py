@@ -7,12 +7,14 @@ writes nothing; a changed order rewrites its month's partition and the state, no
 
 from __future__ import annotations
 
+import fcntl
 import json
 import math
 import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,10 +22,12 @@ import pyarrow.parquet as pq
 import pytest
 
 from conftest import DEMO_AS_OF
-from salesmetrics.domain.errors import QueryError, StorageError
+from salesmetrics.domain.errors import InputError, QueryError, StorageError
 from salesmetrics.metrics.plan import Planner
 from salesmetrics.services import warehouse
 from salesmetrics.services.workspace import open_workspace, workspace
+from salesmetrics.storage import catalog
+from salesmetrics.storage.repositories.warehouse import EXPORTED
 from salesmetrics.storage.spark_store import SparkStore
 
 # (options, whether every metric must take them): a monthly series beside the previous period's
@@ -128,32 +132,68 @@ def test_the_export_is_partitioned_by_month_and_incremental(demo_url: str, tmp_p
         first = warehouse.export(ws, target)
         files = _files(target)
         assert first.written == first.parts == len(files) > 30
+        assert {p.split("/")[0] for p in files} == set(EXPORTED)
         months = sorted(p for p in files if p.startswith("orders/month="))
         assert len(months) >= 24 and "orders/month=2026-11/part-0.parquet" in months
         lines = pq.read_table(target / "order_lines").num_rows
         total = ws.store.fetchall("SELECT count(*) FROM order_lines")[0][0]
         assert lines == total == first.tables["order_lines"].rows
-        assert not any(
-            p.startswith(("users", "sessions", "api_tokens", "audit_log")) for p in files
-        )
 
         again = warehouse.export(ws, target)
         assert again.written == 0 and _files(target) == files
 
+        # an order moves from March to April: both months of orders and of lines, and the state
         oid = ws.store.fetchall(
             "SELECT min(id) FROM orders WHERE ordered_at >= ? AND ordered_at < ?",
             ["2026-03-01", "2026-04-01"],
         )[0][0]
-        ws.store.write(
-            lambda tx: tx.execute("UPDATE orders SET status = 'refunded' WHERE id = ?", [oid])
-        )
+        ws.store.write(lambda tx: tx.execute(
+            "UPDATE orders SET ordered_at = ?, status = 'refunded' WHERE id = ?",
+            [datetime(2026, 4, 15, 12, tzinfo=UTC), oid],
+        ))  # fmt: skip
         third = warehouse.export(ws, target)
         changed = {p for p, t in _files(target).items() if files.get(p) != t}
-        assert changed == {"orders/month=2026-03/part-0.parquet", "workspace_state/part-0.parquet"}
-        assert third.written == 2
-        status = pq.read_table(target / "orders" / "month=2026-03" / "part-0.parquet").to_pylist()
-        assert [r["status"] for r in status if r["id"] == oid] == ["refunded"]
+        assert changed == {
+            f"{table}/month={m}/part-0.parquet"
+            for table in ("orders", "order_lines") for m in ("2026-03", "2026-04")
+        } | {"workspace_state/part-0.parquet"}  # fmt: skip
+        assert third.written == 5
+        april = pq.read_table(target / "orders" / "month=2026-04").to_pylist()
+        assert [r["status"] for r in april if r["id"] == oid] == ["refunded"]
+        march = pq.read_table(target / "orders" / "month=2026-03").to_pylist()
+        assert oid not in {r["id"] for r in march}
 
-        month = target / "orders" / "month=2026-03"
-        shutil.rmtree(month)  # a partition lost by hand is written again, not trusted
-        assert warehouse.export(ws, target).written == 1 and month.exists()
+        # a table emptied: its month folders go, an empty file keeps its columns
+        ws.store.write(lambda tx: tx.execute("DELETE FROM targets"))
+        warehouse.export(ws, target)
+        assert [p.name for p in (target / "targets").iterdir()] == ["month=none"]
+        assert pq.read_table(target / "targets").num_rows == 0
+
+        # a month folder a crashed export left behind is removed; a lost file written again
+        shutil.copytree(target / "orders" / "month=2026-03", target / "orders" / "month=1999-01")
+        shutil.rmtree(target / "orders" / "month=2026-05")
+        fourth = warehouse.export(ws, target)
+        assert fourth.tables["orders"].removed == 1 and fourth.tables["orders"].written == 1
+        assert not (target / "orders" / "month=1999-01").exists()
+        assert (target / "orders" / "month=2026-05" / "part-0.parquet").exists()
+        assert (
+            pq.read_table(target / "orders").num_rows
+            == ws.store.fetchall("SELECT count(*) FROM orders")[0][0]
+        )
+
+        # one export at a time per folder
+        with (target / ".export.lock").open("a") as held:
+            fcntl.flock(held, fcntl.LOCK_EX)
+            with pytest.raises(InputError, match="another export"):
+                warehouse.export(ws, target)
+
+
+def test_nothing_personal_leaves_in_an_export() -> None:
+    """The export is an allow-list: no table of people, credentials, alerts or audit, and no
+    exported table with a column of sign-in e-mails, passwords or tokens."""
+    private = {"users", "sessions", "api_tokens", "audit_log", "alerts", "alert_deliveries",
+               "event_inbox", "imports", "import_changes"}  # fmt: skip
+    assert not private & set(EXPORTED)
+    for name in EXPORTED:
+        names = set(catalog.table(name).column_names)
+        assert not names & {"recipient", "password_hash", "token_hash", "secret"}, name

@@ -154,7 +154,8 @@ def test_an_event_posted_to_one_worker_reaches_a_stream_on_the_other(
         assert seconds is not None, f"round {n}: the stream on {held_by} heard nothing"
         took.append(seconds)
     listener.close()
-    assert sorted(took)[len(took) // 2] < 1.0 and max(took) < 2.0, took
+    # every round: the fallback read every 2 s alone would miss most of them
+    assert max(took) < 1.0, took
     print(f"event on one worker -> stream on the other: {[round(t, 3) for t in took]} s")
 
 
@@ -192,6 +193,9 @@ def test_each_event_is_applied_once_whichever_worker_gets_it(
                 "SELECT status, count(*) FROM event_inbox WHERE event_id = ANY(%s) GROUP BY 1",
                 [ids],
             ).fetchall()
+            attempts = conn.execute(
+                "SELECT max(attempts) FROM event_inbox WHERE event_id = ANY(%s)", [ids]
+            ).fetchone()
             orders = conn.execute(
                 "SELECT external_id, count(*) FROM orders WHERE external_id = ANY(%s) GROUP BY 1",
                 [externals],
@@ -202,6 +206,7 @@ def test_each_event_is_applied_once_whichever_worker_gets_it(
     one.close()
     other.close()
     assert dict(statuses) == {"applied": len(ids)}, statuses
+    assert attempts == (1,), attempts  # each applied by one worker, in one attempt
     assert sorted(orders) == sorted((x, 1) for x in externals)
 
 

@@ -123,24 +123,28 @@ class ChangeFeed:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._pool, self._read)
 
-    async def _pause(self, failing: bool) -> None:
-        """Until it is time to read the version again: a notice heard, or the poll interval."""
+    async def _pause(self, failing: bool) -> bool:
+        """Until it is time to read the version again: a notice heard (True), or the poll
+        interval (False)."""
         if failing:
             await asyncio.sleep(RETRY_SECONDS)
-        elif self._listener is None:
+            return False
+        if self._listener is None:
             await asyncio.sleep(self.poll_seconds)
-        else:  # in slices, so that stopping never waits long for the thread
-            loop, wait = asyncio.get_running_loop(), self._listener.wait
-            deadline = time.monotonic() + LISTEN_POLL_SECONDS
-            while time.monotonic() < deadline:
-                if await loop.run_in_executor(self._pool, wait, LISTEN_SLICE_SECONDS):
-                    return
+            return False
+        # in slices, so that stopping never waits long for the thread
+        loop, wait = asyncio.get_running_loop(), self._listener.wait
+        deadline = time.monotonic() + LISTEN_POLL_SECONDS
+        while time.monotonic() < deadline:
+            if await loop.run_in_executor(self._pool, wait, LISTEN_SLICE_SECONDS):
+                return True
+        return False
 
     async def _watch(self) -> None:
         failing = False
         while True:
             try:
-                await self._pause(failing)
+                heard = await self._pause(failing)
                 version = await self._poll()
             except Exception:  # a database hiccup must not end the feed: say so once, retry
                 if not failing:
@@ -149,6 +153,10 @@ class ChangeFeed:
                 continue
             failing = False
             if version != self.version:
+                if not heard and self._listener is not None:
+                    # a change the listener missed: its link may be dead; listen anew
+                    log.info("live: a change came unannounced; reconnecting the listener")
+                    self._listener.close()
                 self.publish(version)
 
     def publish(self, version: int) -> None:

@@ -6,8 +6,9 @@ import contextlib
 import queue
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -196,6 +197,18 @@ class DuckDBStore:
             else:
                 job.done.set_result(result)
         cur.close()
+
+    @contextmanager
+    def read_snapshot(self) -> Iterator[_Tx]:
+        """A read transaction on a cursor of its own: DuckDB's MVCC keeps its view while the
+        writer thread commits."""
+        cur = self._con.cursor()
+        try:
+            cur.begin()
+            yield _Tx(cur)
+        finally:
+            cur.rollback()
+            cur.close()
 
     def change_listener(self) -> None:
         return None  # one process per file: the writer is in this process

@@ -5,7 +5,8 @@ from __future__ import annotations
 import hashlib
 import io
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -194,20 +195,36 @@ class PostgresStore:
     def change_listener(self) -> ChangeListener:
         return _Listener(self._url)
 
+    @contextmanager
+    def read_snapshot(self) -> Iterator[_Tx]:
+        with self._pool.connection() as conn:
+            conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            try:
+                yield _Tx(conn)
+            finally:
+                conn.execute("ROLLBACK")
+
     def lead(self, role: str) -> bool:
-        """A session advisory lock on a connection of its own, held until close: when the
-        process dies, its connection ends and another process may take the role."""
+        """A session advisory lock on a connection of its own, held until close. Checked at
+        each call: if its connection died (the server restarted, the link dropped), the lock
+        went with it, and this process leads again only if it can take the lock anew."""
         with self._roles_lock:
-            if role in self._roles:
+            held = self._roles.get(role)
+        if held is not None:
+            if _alive(held):
                 return True
-            key = int.from_bytes(hashlib.sha256(f"salesmetrics:{role}".encode()).digest()[:4])
-            conn = psycopg.connect(self._url, autocommit=True)
-            row = conn.execute("SELECT pg_try_advisory_lock(%s)", [key]).fetchone()
-            if not row or not row[0]:
-                conn.close()
-                return False
+            held.close()
+            with self._roles_lock:
+                self._roles.pop(role, None)
+        key = int.from_bytes(hashlib.sha256(f"salesmetrics:{role}".encode()).digest()[:4])
+        conn = psycopg.connect(self._url, autocommit=True, **_LONG_LIVED)
+        row = conn.execute("SELECT pg_try_advisory_lock(%s)", [key]).fetchone()
+        if not row or not row[0]:
+            conn.close()
+            return False
+        with self._roles_lock:
             self._roles[role] = conn
-            return True
+        return True
 
     def close(self) -> None:
         with self._roles_lock:
@@ -215,6 +232,14 @@ class PostgresStore:
                 conn.close()
             self._roles.clear()
         self._pool.close()
+
+
+# Connections kept open for a process's life (a LISTEN, a held lock): a link that dies without
+# a word (a NAT or proxy timing out, a failover) is noticed within about a minute.
+_LONG_LIVED: dict[str, Any] = {
+    "connect_timeout": 5, "keepalives": 1, "keepalives_idle": 30, "keepalives_interval": 10,
+    "keepalives_count": 3,
+}  # fmt: skip
 
 
 class _Listener:
@@ -226,7 +251,7 @@ class _Listener:
 
     def wait(self, timeout: float) -> bool:
         if self._conn is None or self._conn.closed:
-            self._conn = psycopg.connect(self._url, autocommit=True, connect_timeout=5)
+            self._conn = psycopg.connect(self._url, autocommit=True, **_LONG_LIVED)
             self._conn.execute(f"LISTEN {CHANGES_CHANNEL}")
             return True  # changes made while not listening went unheard: look now
         heard = False
@@ -243,6 +268,14 @@ class _Listener:
     def close(self) -> None:
         if self._conn is not None:
             self._conn.close()
+
+
+def _alive(conn: psycopg.Connection[tuple[Any, ...]]) -> bool:
+    try:
+        conn.execute("SELECT 1")
+        return True
+    except psycopg.Error:
+        return False
 
 
 def _probe(url: str) -> None:

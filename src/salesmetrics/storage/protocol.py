@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from typing import Any, Protocol, TypeVar
 
 import pyarrow as pa
@@ -31,6 +32,17 @@ class ChangeListener(Protocol):
         ...
 
     def close(self) -> None: ...
+
+
+class Reader(Protocol):
+    """Reads: a store, or one consistent snapshot of it (Store.read_snapshot)."""
+
+    @property
+    def dialect(self) -> Dialect: ...
+
+    def fetchall(self, sql: str, params: Params = ()) -> list[tuple[Any, ...]]: ...
+
+    def fetch_arrow(self, sql: str, params: Params = ()) -> pa.Table: ...
 
 
 class WriteTx(Protocol):
@@ -81,6 +93,11 @@ class Store(Protocol):
     def change_listener(self) -> ChangeListener | None:
         """A listener for changes committed by other processes; None where only one process
         opens the workspace (a DuckDB file)."""
+        ...
+
+    def read_snapshot(self) -> AbstractContextManager[Reader]:
+        """Many reads that see one moment of the data (a long export), while writers go on:
+        a read-only transaction (PostgreSQL: REPEATABLE READ)."""
         ...
 
     def lead(self, role: str) -> bool:

@@ -14,7 +14,8 @@ import json
 import logging
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -74,6 +75,7 @@ class SparkStore:
                 f"salesmetrics reads {catalog.LATEST_VERSION}: export it again"
             )
         self._manifest = manifest
+        self._stamp = _stamp(self.folder)
         self._session: Any = None  # started at the first query: a refused write needs none
         self._closed = False
 
@@ -85,11 +87,17 @@ class SparkStore:
                 self._session = _session()
                 _OPEN[0] += 1
                 self._register(self._manifest)
+            elif _stamp(self.folder) != self._stamp:  # exported again: read the files anew
+                self._manifest = _manifest(self.folder)
+                self._register(self._manifest)
             return self._session
 
     def _register(self, manifest: dict[str, Any]) -> None:
+        """One view per table, of the table's own columns. Views are the session's: one
+        warehouse per process (a second spark: store re-registers the names for its own)."""
         import ibis
 
+        self._stamp = _stamp(self.folder)
         con = ibis.pyspark.connect(self._session)  # registers the files, sets ibis's options
         for name, entry in manifest.get("tables", {}).items():
             cols = ", ".join(q(c).replace('"', "`") for c in entry["columns"])
@@ -137,6 +145,10 @@ class SparkStore:
     def change_listener(self) -> None:
         return None
 
+    @contextmanager
+    def read_snapshot(self) -> Iterator[SparkStore]:
+        yield self  # nothing writes here
+
     def lead(self, role: str) -> bool:
         return False  # runs no server loops: nothing here changes
 
@@ -152,16 +164,20 @@ class SparkStore:
                     _stop(self._session)
 
 
+def _manifest_path(folder: str) -> Path:
+    if "://" not in folder:
+        return Path(folder) / MANIFEST
+    local = os.environ.get("SALESMETRICS_SPARK_MANIFEST")  # a cluster's storage: a local copy
+    if not local:
+        raise ConfigError(
+            f"{folder} is not a local folder: set SALESMETRICS_SPARK_MANIFEST to a local copy "
+            f"of its {MANIFEST}"
+        )
+    return Path(local)
+
+
 def _manifest(folder: str) -> dict[str, Any]:
-    path = Path(folder) / MANIFEST
-    if "://" in folder:  # a cluster's storage: Spark reads the data, we need the manifest here
-        local = os.environ.get("SALESMETRICS_SPARK_MANIFEST")
-        if not local:
-            raise ConfigError(
-                f"{folder} is not a local folder: set SALESMETRICS_SPARK_MANIFEST to a local copy "
-                f"of its {MANIFEST}"
-            )
-        path = Path(local)
+    path = _manifest_path(folder)
     if not path.exists():
         raise StorageError(
             f"no warehouse at {folder} ({MANIFEST} missing): run "
@@ -172,6 +188,13 @@ def _manifest(folder: str) -> dict[str, Any]:
     except ValueError:
         raise StorageError(f"{path} is not a warehouse manifest") from None
     return manifest
+
+
+def _stamp(folder: str) -> int:
+    try:
+        return _manifest_path(folder).stat().st_mtime_ns
+    except OSError:
+        return 0
 
 
 def _session() -> Any:
@@ -223,9 +246,10 @@ def _stop(session: Any) -> None:
 
 
 def _literal(value: object) -> object:
-    """An instant as the naive UTC time a UTC session reads it as."""
-    if isinstance(value, datetime) and value.tzinfo is not None:
-        return value.astimezone(UTC).replace(tzinfo=None)
+    """An instant stays zoned (PySpark reads a naive one in the machine's local zone, not the
+    session's); a naive one, which the repositories never pass, is taken as UTC."""
+    if isinstance(value, datetime) and value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
     return value
 
 
