@@ -39,8 +39,8 @@ SIZES: dict[DemoSize, SizeSpec] = {
     DemoSize.SMALL: SizeSpec(DemoSize.SMALL, 3_900, 3_400, 60, 50_000),
     DemoSize.MEDIUM: SizeSpec(DemoSize.MEDIUM, 80_000, 90_000, 90, 250_000),
     DemoSize.LARGE: SizeSpec(DemoSize.LARGE, 760_000, 1_650_000, 120, 250_000),
-    # ten times large's customers and orders (~100M order lines); the sales side stays as large
-    DemoSize.XLARGE: SizeSpec(DemoSize.XLARGE, 7_600_000, 1_650_000, 150, 500_000),
+    # ~10.5 times large's customers and orders (100M order lines); the sales side stays as large
+    DemoSize.XLARGE: SizeSpec(DemoSize.XLARGE, 8_010_000, 1_650_000, 150, 500_000),
 }
 
 # Random sub-streams: one integer per purpose, mixed with the seed (and a month or chunk index)
