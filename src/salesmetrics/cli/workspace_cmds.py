@@ -65,7 +65,7 @@ def init(
 def demo(
     db: DbOption = None,
     size: Annotated[
-        DemoSize, typer.Option(help="small ~50k order lines, medium ~1M, large ~10M.")
+        DemoSize, typer.Option(help="small ~50k order lines, medium ~1M, large ~10M, xlarge ~100M.")
     ] = DemoSize.SMALL,
     seed: Annotated[int, typer.Option(help="Same seed, same data.")] = 42,
     as_of: Annotated[
