@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, date, datetime, timedelta
+from itertools import pairwise
 from typing import Any
 
 import pyarrow as pa
@@ -13,8 +14,10 @@ from salesmetrics.storage import catalog
 from salesmetrics.storage.dialect import Dialect
 from salesmetrics.storage.migrate import migrate
 from salesmetrics.storage.migrations import MIGRATIONS
+from salesmetrics.storage.open import open_store
 from salesmetrics.storage.protocol import Store
 from salesmetrics.storage.repositories import bulk
+from salesmetrics.storage.repositories import imports as imports_repo
 from salesmetrics.storage.schema import ColType, Column, Table
 
 BIG = 2**62 + 7  # money far beyond float precision must survive exactly
@@ -101,6 +104,33 @@ def test_sequence_continues_after_explicit_ids(store: Store) -> None:
     )
     ids = [r[0] for r in store.fetchall("SELECT id FROM channels ORDER BY id")]
     assert ids == [41, 42]
+
+
+def test_allocated_ids_are_fresh_sorted_and_never_taken_again(store: Store) -> None:
+    """A block of ids for rows written with explicit ids: n distinct, ascending, and the
+    sequence goes on after them (rows inserted later get none of them)."""
+    block = store.write(lambda tx: imports_repo.allocate_ids(tx, "teams", 5_000))
+    assert len(block) == 5_000 and block == sorted(set(block))
+    ids = pa.array(block, pa.int64())
+    names = pa.array([f"t{i}" for i in range(len(block))])
+    store.write(lambda tx: bulk.load(tx, "teams", pa.table({"id": ids, "name": names})))
+    store.write(lambda tx: tx.execute("INSERT INTO teams (name) VALUES (?)", ["after"]))
+    (after,) = store.fetchall("SELECT id FROM teams WHERE name = 'after'")[0]
+    assert after > block[-1]
+
+
+@pytest.mark.postgres
+def test_ids_drawn_around_another_writer_are_the_ones_drawn(pg_url: str) -> None:
+    """On PostgreSQL each id comes from the sequence; when the drawn ids are not one run (here
+    the sequence steps by 3, as if another writer drew between them) each is returned."""
+    store = open_store(pg_url, create=True)
+    try:
+        store.write(lambda tx: tx.execute("ALTER SEQUENCE seq_teams_id INCREMENT BY 3"))
+        drawn = store.write(lambda tx: imports_repo.allocate_ids(tx, "teams", 4))
+        assert len(set(drawn)) == 4 and drawn == sorted(drawn)
+        assert [b - a for a, b in pairwise(drawn)] == [3, 3, 3]
+    finally:
+        store.close()
 
 
 def test_failed_write_changes_nothing(store: Store) -> None:

@@ -39,7 +39,7 @@ def allocate_ids(tx: WriteTx, table: str, n: int) -> list[int]:
     """n fresh ids from the table's sequence.
 
     DuckDB has one writer, so a block is reserved by moving the sequence once; PostgreSQL may
-    have several, so each id is drawn from the sequence.
+    have several, so each id is drawn from the sequence (sorted, as the block would be).
     """
     if n == 0:
         return []
@@ -49,8 +49,18 @@ def allocate_ids(tx: WriteTx, table: str, n: int) -> list[int]:
         if n > 1:
             tx.execute(f"SELECT setval('{seq}', ?)", [first + n - 1])
         return list(range(first, first + n))
-    drawn = tx.fetch_arrow(f"SELECT nextval('{seq}') AS id FROM generate_series(1, ?)", [n])
-    return sorted(drawn["id"].to_pylist())
+    # Drawn server-side; only the range crosses the wire when no other writer drew in between
+    # (the usual case): fetching 1.5M ids as rows took 2.7 s of a 1M-line import.
+    first, last, scattered = tx.fetchall(
+        "WITH drawn AS MATERIALIZED "
+        f"(SELECT nextval('{seq}') AS id FROM generate_series(1, ?)) "
+        "SELECT min(id), max(id), CASE WHEN max(id) - min(id) + 1 = count(*) THEN NULL "
+        "ELSE array_agg(id ORDER BY id) END FROM drawn",
+        [n],
+    )[0]
+    if scattered is not None:
+        return [int(x) for x in scattered]
+    return list(range(int(first), int(last) + 1))
 
 
 def lookup(tx: WriteTx, table: str, column: str, values: list[str]) -> dict[str, int]:
