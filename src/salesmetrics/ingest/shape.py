@@ -49,10 +49,10 @@ def shape(conv: Converted, keep: np.ndarray) -> Shaped:
 
 def _orders(lines: pa.Table, required: list[str]) -> Shaped:
     lines = _complete_lines(lines)
-    keys = lines["external_id"]
-    order_idx = np.asarray(
-        pc.index_in(keys, value_set=pc.unique(keys)).to_numpy(zero_copy_only=False)
-    )
+    # numbered in order of first appearance, in one hashing pass (unique + index_in took two)
+    keys = lines["external_id"].combine_chunks()
+    codes = pc.dictionary_encode(keys, null_encoding="encode").indices
+    order_idx = np.asarray(codes.to_numpy(zero_copy_only=False), dtype=np.int64)
     first = _first_lines(order_idx)
     cols = [c for c in ORDER_FIELDS if c in lines.column_names]
     firsts = pa.array(first)
