@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from import_samples import SAMPLES, write
 from salesmetrics.services.imports.model import ImportRequest
 from salesmetrics.services.imports.revert import revert_import
-from salesmetrics.services.imports.run import run_import, write_errors
+from salesmetrics.services.imports.run import STEPS, run_import, write_errors
 from salesmetrics.services.workspace import Workspace, init_workspace, workspace
 from salesmetrics.storage.repositories.imports import checksum
 from salesmetrics.storage.repositories.integrity import orphan_references
@@ -143,6 +143,34 @@ def test_dry_run_writes_nothing(ws: Workspace, tmp_path: Path) -> None:
     assert report.status == "planned" and report.inserted == 2
     assert checksum(ws.store) == before
     assert ws.store.fetchall("SELECT count(*) FROM imports") == [(0,)]
+
+
+def test_each_step_is_announced_in_order_and_the_last_completes(
+    ws: Workspace, tmp_path: Path
+) -> None:
+    """The progress display hears the steps that ran, in order, with done counts that grow,
+    and always a last ("", n, n): on a full import, a dry run and a rejected file alike."""
+
+    def steps_of(req: ImportRequest) -> list[tuple[str, int, int]]:
+        heard: list[tuple[str, int, int]] = []
+        run_import(ws, req, lambda key, done, total: heard.append((key, done, total)))
+        done = [d for _, d, _ in heard]
+        assert done == sorted(done) and {t for _, _, t in heard} == {len(STEPS)}
+        assert heard[-1] == ("", len(STEPS), len(STEPS))
+        return heard
+
+    path = tmp_path / "orders.csv"
+    path.write_bytes(CP1251_ORDERS.encode("cp1251"))
+    planned = steps_of(ImportRequest("orders", path, dry_run=True))
+    assert [k for k, _, _ in planned] == ["read", "convert", "write", ""]
+    applied = steps_of(ImportRequest("orders", path))
+    assert [k for k, _, _ in applied] == ["read", "convert", "write", "rollups", "segments", ""]
+    unchanged = steps_of(ImportRequest("orders", path))  # nothing moved: segments stay as they are
+    assert [k for k, _, _ in unchanged] == ["read", "convert", "write", "rollups", ""]
+    bad = tmp_path / "products.csv"
+    bad.write_text("sku,name,price\nA,,1\n", encoding="utf-8")
+    rejected = steps_of(ImportRequest("products", bad, delimiter=","))
+    assert [k for k, _, _ in rejected] == ["read", "convert", ""]
 
 
 PRESET_FILES = {

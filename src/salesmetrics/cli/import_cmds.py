@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from salesmetrics.cli.options import DbOption, FormatOption, OutputFormat
@@ -15,7 +19,7 @@ from salesmetrics.services import workspace as ws_service
 from salesmetrics.services.imports import log
 from salesmetrics.services.imports.model import ImportReport, ImportRequest
 from salesmetrics.services.imports.revert import revert_import
-from salesmetrics.services.imports.run import run_import, write_errors
+from salesmetrics.services.imports.run import STEPS, Steps, run_import, write_errors
 
 imports_app = typer.Typer(help="Past imports: list, show, revert.", no_args_is_help=True)
 
@@ -58,8 +62,8 @@ def import_file(
         skip_invalid,
         create_missing,
     )
-    with ws_service.workspace(db) as ws:
-        report = run_import(ws, req)
+    with ws_service.workspace(db) as ws, _steps_bar(file.name) as steps:
+        report = run_import(ws, req, steps)
     target = None
     if report.issues:
         target = errors_out or file.with_name(file.stem + ".errors.csv")
@@ -70,6 +74,33 @@ def import_file(
             f"import rejected: {report.rows_rejected} row(s) have problems, "
             f"nothing was written; details in {target}"
         )
+
+
+STEP_LABELS = {
+    "read": "reading {file}",
+    "convert": "converting and checking",
+    "write": "matching and writing",
+    "rollups": "refreshing the metrics' rollups",
+    "segments": "refreshing customer segments",
+    "": "done",
+}
+
+
+@contextmanager
+def _steps_bar(file: str) -> Iterator[Steps]:
+    """A progress bar on stderr over the import's steps, on a terminal only; gone once the
+    import ends."""
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+               TimeElapsedColumn())  # fmt: skip
+    err = Console(stderr=True)
+    with Progress(*columns, transient=True, console=err, disable=not err.is_terminal) as bar:
+        task = bar.add_task(f"importing {file}", total=len(STEPS))
+
+        def step(key: str, done: int, total: int) -> None:
+            label = STEP_LABELS.get(key, key).format(file=file)
+            bar.update(task, description=label, completed=done, total=total)
+
+        yield step
 
 
 def _show(report: ImportReport, fmt: OutputFormat, errors: Path | None) -> None:

@@ -40,6 +40,14 @@ from salesmetrics.storage.protocol import WriteTx
 from salesmetrics.storage.repositories import imports as repo
 
 Progress = Callable[[str], None]
+# An import's steps, for a progress display: (step, steps done, steps in all); ("", n, n) ends.
+# Each step is one vectorised pass over the whole file, so the steps are the honest unit.
+Steps = Callable[[str, int, int], None]
+STEPS = ("read", "convert", "write", "rollups", "segments")
+
+
+def _no_steps(step: str, done: int, total: int) -> None:
+    return None
 
 
 class _Rejected(Exception):
@@ -60,18 +68,20 @@ class Plan:
     sha256: str
 
 
-def prepare(ws: Workspace, req: ImportRequest) -> Plan:
+def prepare(ws: Workspace, req: ImportRequest, steps: Steps = _no_steps) -> Plan:
     """Read, sniff, map and convert; nothing is written."""
     try:
-        return _prepare(ws, req)
+        return _prepare(ws, req, steps)
     except IngestError as exc:
         if exc.file:
             raise
         raise IngestError(exc.reason, file=req.path.name, row=exc.row, column=exc.column) from exc
 
 
-def _prepare(ws: Workspace, req: ImportRequest) -> Plan:
+def _prepare(ws: Workspace, req: ImportRequest, steps: Steps) -> Plan:
+    steps("read", 0, len(STEPS))
     raw = read_table(req.path, encoding=req.encoding, sheet=req.sheet, delimiter=req.delimiter)
+    steps("convert", 1, len(STEPS))
     raw = merge_second_row(raw)
     if raw.data.num_rows == 0:
         raise IngestError(
@@ -113,34 +123,47 @@ def _prepare(ws: Workspace, req: ImportRequest) -> Plan:
     return Plan(raw, req, report, conv, mapping, _sha256(req.path))
 
 
-def run_import(ws: Workspace, req: ImportRequest) -> ImportReport:
-    """Import a file: all or nothing unless skip_invalid; a dry run writes nothing."""
+def run_import(ws: Workspace, req: ImportRequest, steps: Steps = _no_steps) -> ImportReport:
+    """Import a file: all or nothing unless skip_invalid; a dry run writes nothing. `steps`
+    hears each step as it starts (see STEPS) and ("", n, n) at the end."""
     if not req.dry_run:
         compile_rebuild_ahead(ws)  # ready by the time the rollups are rebuilt
-    return execute(ws, prepare(ws, req))
+    return execute(ws, prepare(ws, req, steps), steps)
 
 
-def execute(ws: Workspace, plan: Plan) -> ImportReport:
+def execute(ws: Workspace, plan: Plan, steps: Steps = _no_steps) -> ImportReport:
     """Apply a prepared plan (what run_import does after reading the file)."""
     req, report = plan.req, plan.report
-    if report.issues and not req.skip_invalid:
-        return _rejected(plan)
+    total = len(STEPS)
     try:
-        ws.store.write(lambda tx: _apply(tx, ws, plan))
-    except _Rejected:
-        return _rejected(plan)
-    except _DryRun:
-        report.status = "planned"
-    else:
-        refresh_rollups(ws)
-        if req.kind in segments.AFFECTS and (report.inserted or report.updated):
-            segments.after_import(ws)
-        audit.record(ws, req.actor, "import", object_type="import", object_id=report.import_id,
-                     details={"kind": req.kind, "file": req.path.name,
-                              "inserted": report.inserted, "updated": report.updated})  # fmt: skip
+        if report.issues and not req.skip_invalid:
+            return _rejected(plan)
+        steps("write", 2, total)
+        try:
+            ws.store.write(lambda tx: _apply(tx, ws, plan))
+        except _Rejected:
+            return _rejected(plan)
+        except _DryRun:
+            report.status = "planned"
+        else:
+            _after_commit(ws, req, report, steps)
+    finally:
+        steps("", total, total)
     _originals(plan)
     _name_headers(plan)
     return report
+
+
+def _after_commit(ws: Workspace, req: ImportRequest, report: ImportReport, steps: Steps) -> None:
+    total = len(STEPS)
+    steps("rollups", 3, total)
+    refresh_rollups(ws)
+    if req.kind in segments.AFFECTS and (report.inserted or report.updated):
+        steps("segments", 4, total)
+        segments.after_import(ws)
+    audit.record(ws, req.actor, "import", object_type="import", object_id=report.import_id,
+                 details={"kind": req.kind, "file": req.path.name,
+                          "inserted": report.inserted, "updated": report.updated})  # fmt: skip
 
 
 def _apply(tx: WriteTx, ws: Workspace, plan: Plan) -> None:
