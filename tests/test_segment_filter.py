@@ -24,6 +24,7 @@ from salesmetrics.services import records
 from salesmetrics.services.imports.model import ImportRequest
 from salesmetrics.services.imports.revert import revert_import
 from salesmetrics.services.imports.run import run_import
+from salesmetrics.services.live import data_version
 from salesmetrics.services.pipeline import common, funnel
 from salesmetrics.services.segments import clv as value
 from salesmetrics.services.segments.picker import picker
@@ -268,6 +269,34 @@ def test_the_server_loop_refreshes_at_a_new_day_and_once_changes_settle(demo_url
         finally:
             module.after_change = original
         assert len(calls) == 2 + int(stale)
+
+
+def test_the_server_loop_does_not_redo_a_refresh_an_import_just_did(
+    store_url: str, tmp_path: Path
+) -> None:
+    """An upload refreshes the segments itself; the loop in the same process sees that and
+    does not compute them again once the change settles. A change the upload did not refresh
+    after (SALESMETRICS_SEGMENTS_AFTER_IMPORT=off) is still refreshed by the loop."""
+    init_workspace(store_url, {})
+    path = tmp_path / "orders.csv"
+    path.write_text(ORDERS, encoding="utf-8")
+    with workspace(store_url) as ws:
+        keeper = Keeper(ws, settle=30.0)
+        assert keeper.tick(data_version(ws), now=0.0) is True  # nothing stored yet
+        report = run_import(ws, ImportRequest("orders", path))
+        assert report.status == "applied"
+        assert ws.segments_stored == (data_version(ws), ws.metrics.today())
+        after = data_version(ws)
+        assert keeper.tick(after, now=10.0) is False
+        assert keeper.tick(after, now=100.0) is False  # settled, and already current
+        with pytest.MonkeyPatch.context() as env:
+            env.setenv("SALESMETRICS_SEGMENTS_AFTER_IMPORT", "off")
+            revert_import(ws, int(report.import_id or 0))
+        reverted = data_version(ws)
+        assert reverted > after and ws.segments_stored == (after, ws.metrics.today())
+        assert keeper.tick(reverted, now=110.0) is False  # wait for it to settle
+        assert keeper.tick(reverted, now=141.0) is True
+        assert segment_sizes.sizes(ws.store).sizes == {}
 
 
 def test_stored_sizes_match_the_picker(demo_url: str) -> None:

@@ -27,7 +27,7 @@ from salesmetrics.services.segments.behaviour import read
 from salesmetrics.services.segments.rfm import scored
 from salesmetrics.services.workspace import Workspace
 from salesmetrics.storage.repositories import customer_behaviour as repo
-from salesmetrics.storage.repositories import segment_sizes
+from salesmetrics.storage.repositories import rollups, segment_sizes
 
 AFFECTS = frozenset({"orders", "customers"})  # imported kinds whose rows move segments
 log = logging.getLogger(__name__)
@@ -45,6 +45,7 @@ class Refreshed:
 
 def refresh(ws: Workspace, as_of: date) -> Refreshed:
     """Compute and store the segments of every customer with a purchase up to `as_of`."""
+    version = rollups.state(ws.store)[0]  # before the data: a change in between is seen again
     b = read(ws, LOCAL, as_of)
     notes: list[str] = []
     n = b.n
@@ -76,6 +77,7 @@ def refresh(ws: Workspace, as_of: date) -> Refreshed:
         "clv_minor": pa.array(clv_minor if clv_minor is not None else [None] * n, pa.int64()),
     })  # fmt: skip
     repo.replace_segments(ws.store, rows)
+    ws.segments_stored = (version, as_of)
     names, counts = np.unique(a.segment, return_counts=True)
     return Refreshed(as_of, n, {str(s): int(c) for s, c in zip(names, counts, strict=True)}, k,
                      p_alive is not None, notes)  # fmt: skip
@@ -116,6 +118,9 @@ class Keeper:
         """Called every few seconds; whether it refreshed."""
         clock = time.monotonic() if now is None else now
         day = self.ws.metrics.today()
+        stored = self.ws.segments_stored
+        if stored is not None and (self.done is None or stored > self.done):
+            self.done = stored  # refreshed since, by an import or revert in this process
         if self.done is None and self.stored_day == day:
             self.done = (version, day)  # current as stored: nothing to do at start
         if self.seen is None or self.seen[0] != version:
