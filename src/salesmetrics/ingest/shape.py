@@ -40,7 +40,9 @@ class Shaped:
 
 def shape(conv: Converted, keep: np.ndarray) -> Shaped:
     """Rows flagged in `keep` become target rows; orders are built from their lines."""
-    data = conv.data.append_column("_row", conv.rows).filter(pa.array(keep))
+    data = conv.data.append_column("_row", conv.rows)
+    if not keep.all():  # filtering by an all-true mask copies every column (0.15 s at 1M rows)
+        data = data.filter(pa.array(keep))
     if conv.kind.line_table is None:
         return Shaped({conv.kind.table: data}, [])
     required = [f.name for f in conv.kind.fields if f.required and f.name != "external_id"]

@@ -38,7 +38,8 @@ def replace_lines(
     Returns the existing orders whose lines were replaced.
     """
     pos = pc.index_in(lines["_order"], value_set=orders)
-    lines = lines.filter(pc.is_valid(pos))  # lines of orders rejected as a whole are dropped
+    if pos.null_count:  # lines of orders rejected as a whole are dropped
+        lines = lines.filter(pc.is_valid(pos))
     order_of = pa.array(order_ids, pa.int64()).take(pos.drop_null())
     data = conform(
         "order_lines", lines.select([c for c in lines.column_names if not c.startswith("_")])
@@ -51,8 +52,10 @@ def replace_lines(
     existing = pa.array(sorted(set(order_ids) - new_orders), pa.int64())
     replace = _differing(tx, data, existing, source)
     _delete_old(tx, replace, source, out)
-    wanted = pa.array(sorted(new_orders | replace), pa.int64())
-    keep = data.filter(pc.is_in(data["order_id"], value_set=wanted))
+    keep = data  # every order is new or replaced: all the lines go in, no copy needed
+    if len(replace) < len(existing):
+        wanted = pa.array(sorted(new_orders | replace), pa.int64())
+        keep = data.filter(pc.is_in(data["order_id"], value_set=wanted))
     if keep.num_rows:
         fresh = repo.allocate_ids(tx, "order_lines", keep.num_rows)
         tx.load_arrow("order_lines", keep.append_column("id", pa.array(fresh, pa.int64())))
