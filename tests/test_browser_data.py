@@ -8,7 +8,7 @@ from pathlib import Path
 
 import httpx2 as httpx
 import pytest
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import expect, sync_playwright
 
 from salesmetrics.services.workspace import init_workspace
 from served import CHROMIUM, SIZES, auth, needs_chromium, serving, sign_in, watch
@@ -96,6 +96,40 @@ def test_upload_preview_confirm_list_and_revert_in_ukrainian(
             assert first.locator("a.revert").count() == 0
             totals = httpx.get(f"{server}/api/v1/workspace", headers=auth(server)).json()["tables"]
             assert totals["orders"] == 0 and totals["order_lines"] == 0
+            assert problems == []
+        finally:
+            browser.close()
+
+
+def test_a_long_post_says_what_it_does_and_goes_once(server: str, tmp_path: Path) -> None:
+    """Confirming an import: once sent, the button says the import is running and a second
+    submit is stopped. (The page keeps the navigation from happening, to look at the button
+    in between: a held request would hold the page too.)"""
+    orders = tmp_path / "ще-продажі.csv"
+    orders.write_bytes(ORDERS.replace("1001;", "2001;").replace("1002;", "2002;").encode("cp1251"))
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            sign_in(page, server)
+            problems = watch(page)
+            page.goto(f"{server}/data?lang=uk")
+            page.select_option("select[name=kind]", "orders")
+            page.set_input_files("input[name=file]", str(orders))
+            page.click("[data-testid=upload-form] button[type=submit]")
+            page.wait_for_selector("[data-testid=confirm]")
+            page.evaluate(
+                "window.stopped = []; document.addEventListener('submit', e => "
+                "{ window.stopped.push(e.defaultPrevented); e.preventDefault(); })"
+            )
+            page.click("[data-testid=confirm]")
+            confirm = page.locator("[data-testid=confirm]")
+            expect(confirm).to_be_disabled()
+            expect(confirm).to_have_text("Імпортуємо…")
+            assert page.get_attribute("form:has([data-testid=confirm])", "aria-busy") == "true"
+            page.evaluate("document.querySelector('[data-testid=confirm]').form.requestSubmit()")
+            # the first submit went ahead (the page's own listener then held it), the second not
+            assert page.evaluate("window.stopped") == [False, True]
             assert problems == []
         finally:
             browser.close()
