@@ -8,7 +8,7 @@ from pathlib import Path
 
 import httpx2 as httpx
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import Page, expect, sync_playwright
 
 from salesmetrics.services.workspace import init_workspace
 from served import CHROMIUM, SIZES, auth, needs_chromium, serving, sign_in, watch
@@ -42,6 +42,13 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield base
 
 
+def _upload(page: Page, kind: str, path: Path) -> None:
+    """Choose the kind and the file on the Data page and send it to be checked."""
+    page.select_option("select[name=kind]", kind)
+    page.set_input_files("input[name=file]", str(path))
+    page.click("[data-testid=upload-form] button[type=submit]")
+
+
 def test_upload_preview_confirm_list_and_revert_in_ukrainian(
     server: str, files: dict[str, Path]
 ) -> None:
@@ -52,9 +59,7 @@ def test_upload_preview_confirm_list_and_revert_in_ukrainian(
             sign_in(page, server)
             problems = watch(page)
             page.goto(f"{server}/data?lang=uk")
-            page.select_option("select[name=kind]", "products")
-            page.set_input_files("input[name=file]", str(files["bad"]))
-            page.click("[data-testid=upload-form] button[type=submit]")
+            _upload(page, "products", files["bad"])
             page.wait_for_selector("[data-testid=errors]")
             assert "/data/preview/" in page.url and "lang=uk" in page.url
             row = page.locator("[data-testid=errors] tbody tr").first
@@ -69,9 +74,7 @@ def test_upload_preview_confirm_list_and_revert_in_ukrainian(
             page.wait_for_selector("[data-testid=result]")
             assert "нічого не імпортовано" in page.inner_text("[data-testid=result]")
 
-            page.select_option("select[name=kind]", "orders")
-            page.set_input_files("input[name=file]", str(files["orders"]))
-            page.click("[data-testid=upload-form] button[type=submit]")
+            _upload(page, "orders", files["orders"])
             page.wait_for_selector("[data-testid=mapping]")
             mapping = page.inner_text("[data-testid=mapping]")
             assert "ordered_at" in mapping and "дати DD.MM.YYYY" in mapping
@@ -114,9 +117,7 @@ def test_a_long_post_says_what_it_does_and_goes_once(server: str, tmp_path: Path
             sign_in(page, server)
             problems = watch(page)
             page.goto(f"{server}/data?lang=uk")
-            page.select_option("select[name=kind]", "orders")
-            page.set_input_files("input[name=file]", str(orders))
-            page.click("[data-testid=upload-form] button[type=submit]")
+            _upload(page, "orders", orders)
             page.wait_for_selector("[data-testid=confirm]")
             page.evaluate(
                 "window.stopped = []; document.addEventListener('submit', e => "
