@@ -39,7 +39,6 @@ from salesmetrics.services.workspace import Workspace
 from salesmetrics.storage.protocol import WriteTx
 from salesmetrics.storage.repositories import imports as repo
 
-Progress = Callable[[str], None]
 # An import's steps, for a progress display: (step, steps done, steps in all); ("", n, n) ends.
 # Each step is one vectorised pass over the whole file, so the steps are the honest unit.
 Steps = Callable[[str, int, int], None]
@@ -48,6 +47,12 @@ STEPS = ("read", "convert", "write", "rollups", "segments")
 
 def _no_steps(step: str, done: int, total: int) -> None:
     return None
+
+
+def _at(steps: Steps, key: str) -> None:
+    """Announce step `key` as it starts ("" once everything is done)."""
+    done = STEPS.index(key) if key else len(STEPS)
+    steps(key, done, len(STEPS))
 
 
 class _Rejected(Exception):
@@ -79,9 +84,9 @@ def prepare(ws: Workspace, req: ImportRequest, steps: Steps = _no_steps) -> Plan
 
 
 def _prepare(ws: Workspace, req: ImportRequest, steps: Steps) -> Plan:
-    steps("read", 0, len(STEPS))
+    _at(steps, "read")
     raw = read_table(req.path, encoding=req.encoding, sheet=req.sheet, delimiter=req.delimiter)
-    steps("convert", 1, len(STEPS))
+    _at(steps, "convert")
     raw = merge_second_row(raw)
     if raw.data.num_rows == 0:
         raise IngestError(
@@ -134,11 +139,10 @@ def run_import(ws: Workspace, req: ImportRequest, steps: Steps = _no_steps) -> I
 def execute(ws: Workspace, plan: Plan, steps: Steps = _no_steps) -> ImportReport:
     """Apply a prepared plan (what run_import does after reading the file)."""
     req, report = plan.req, plan.report
-    total = len(STEPS)
     try:
         if report.issues and not req.skip_invalid:
             return _rejected(plan)
-        steps("write", 2, total)
+        _at(steps, "write")
         try:
             ws.store.write(lambda tx: _apply(tx, ws, plan))
         except _Rejected:
@@ -148,18 +152,17 @@ def execute(ws: Workspace, plan: Plan, steps: Steps = _no_steps) -> ImportReport
         else:
             _after_commit(ws, req, report, steps)
     finally:
-        steps("", total, total)
+        _at(steps, "")
     _originals(plan)
     _name_headers(plan)
     return report
 
 
 def _after_commit(ws: Workspace, req: ImportRequest, report: ImportReport, steps: Steps) -> None:
-    total = len(STEPS)
-    steps("rollups", 3, total)
+    _at(steps, "rollups")
     refresh_rollups(ws)
     if req.kind in segments.AFFECTS and (report.inserted or report.updated):
-        steps("segments", 4, total)
+        _at(steps, "segments")
         segments.after_import(ws)
     audit.record(ws, req.actor, "import", object_type="import", object_id=report.import_id,
                  details={"kind": req.kind, "file": req.path.name,
