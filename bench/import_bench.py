@@ -3,12 +3,18 @@
 Budget (issue 3, "Speed"): >= 300k rows/s end to end including validation, within 3x of
 DuckDB's bare read_csv, peak memory < 2 GiB. `bench_import(rows, workdir)` returns the figures;
 `python bench/import_bench.py [--rows N] [--profile]` prints them (1M rows by default).
+
+Beside the default import (which refreshes the customer segments after it) it times the import
+alone (SALESMETRICS_SEGMENTS_AFTER_IMPORT=off) and the SQL-only floor (bench/import_floor.py):
+what DuckDB itself takes to load the same file into the workspace's tables, with and without
+their unique (source, external_id) indexes.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -17,6 +23,8 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+
+from import_floor import UNIQUE_EXTERNAL, sql_floor
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from orders_file import write_orders_csv
@@ -36,13 +44,15 @@ def bare_read_csv(csv: Path, db: Path) -> float:
     return time.perf_counter() - start
 
 
-def run_job(csv: Path, db: str, *extra: str) -> dict[str, Any]:
+def run_job(csv: Path, db: str, *extra: str, segments: bool = True) -> dict[str, Any]:
     """Our import in a child process (bench/import_job.py): its figures, as printed."""
+    env = {**os.environ, "SALESMETRICS_SEGMENTS_AFTER_IMPORT": "on" if segments else "off"}
     out = subprocess.run(
         [sys.executable, str(JOB), str(csv), db, *extra],
         capture_output=True,
         text=True,
         check=False,
+        env=env,
     )
     if out.returncode != 0:
         raise RuntimeError(f"import job failed ({out.returncode}):\n{out.stderr[-3000:]}")
@@ -57,8 +67,12 @@ def bench_import(rows: int, workdir: Path) -> dict[str, Any]:
     csv = write_orders_csv(workdir / f"orders-{rows}.csv", rows)
     bare = bare_read_csv(csv, workdir / "bare-read-csv.duckdb")
     job = run_job(csv, str(workdir / "import.duckdb"))
-    if job["status"] != "applied" or job["rows"] != rows:
-        raise RuntimeError(f"the import did not load the file: {job}")
+    alone = run_job(csv, str(workdir / "import.duckdb"), segments=False)
+    for done in (job, alone):
+        if done["status"] != "applied" or done["rows"] != rows:
+            raise RuntimeError(f"the import did not load the file: {done}")
+    floor = sql_floor(csv, workdir / "floor.duckdb")
+    floor_unindexed = sql_floor(csv, workdir / "floor.duckdb", drop=UNIQUE_EXTERNAL)
     seconds = float(job["seconds"])
     rate = rows / seconds
     ratio = seconds / bare
@@ -71,10 +85,27 @@ def bench_import(rows: int, workdir: Path) -> dict[str, Any]:
         "peak_rss_mib": job["peak_rss_mib"],
         "read_convert_seconds": job["read_convert_seconds"],
         "database_seconds": job["database_seconds"],
+        "import_alone_seconds": alone["seconds"],
+        "import_alone_rows_per_second": round(rows / float(alone["seconds"])),
+        "import_alone_ratio_to_read_csv": round(float(alone["seconds"]) / bare, 2),
+        "sql_floor_seconds": round(floor, 3),
+        "sql_floor_ratio_to_read_csv": round(floor / bare, 2),
+        "sql_floor_without_unique_indexes_ratio": round(floor_unindexed / bare, 2),
         "within_budget": rate >= BUDGET["rows_per_second"]
         and ratio <= BUDGET["ratio_to_read_csv"]
         and job["peak_rss_mib"] < BUDGET["peak_rss_mib"],
     }
+
+
+def print_breakdown(f: dict[str, Any]) -> None:
+    """The import alone and DuckDB's own floor, as ratios to the same read_csv."""
+    print(
+        f"  import alone (segments not refreshed) {f['import_alone_seconds']:.2f} s  "
+        f"{f['import_alone_rows_per_second']:,} rows/s  x{f['import_alone_ratio_to_read_csv']}"
+        f"\n  SQL-only floor in DuckDB: x{f['sql_floor_ratio_to_read_csv']} of read_csv "
+        f"({f['sql_floor_seconds']:.2f} s), x{f['sql_floor_without_unique_indexes_ratio']} "
+        "without the unique (source, external_id) indexes"
+    )
 
 
 def main() -> None:
@@ -92,6 +123,7 @@ def main() -> None:
             f"({f['bare_read_csv_seconds']:.2f} s)  peak {f['peak_rss_mib']:.0f} MiB  "
             f"{'ok' if f['within_budget'] else 'OVER BUDGET'}"
         )
+        print_breakdown(f)
         if args.profile:
             csv = work / f"orders-{args.rows}.csv"
             run_job(csv, str(work / "profiled.duckdb"), "--profile", str(work / "import"))

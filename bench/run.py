@@ -28,7 +28,7 @@ import numpy as np
 import pyarrow as pa
 
 from events_bench import bench_events, print_events
-from import_bench import bench_import
+from import_bench import bench_import, print_breakdown
 from leads_bench import bench_leads, print_leads
 from live_bench import bench_live, print_live
 from metrics_bench import bench_metrics
@@ -137,6 +137,7 @@ def main() -> None:
             f"read_csv  peak {imp['peak_rss_mib']:.0f} MiB  "
             f"{'ok' if imp['within_budget'] else 'OVER BUDGET'}"
         )
+        print_breakdown(imp)
         for size in args.sizes.split(","):
             d = bench_demo(size, work)
             _save(f"demo_{size}", {**stamp, **d})

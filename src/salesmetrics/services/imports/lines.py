@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from salesmetrics.services.imports.upsert import Outcome
+from salesmetrics.services.imports.upsert import Ids, Outcome
 from salesmetrics.storage import catalog
 from salesmetrics.storage.dialect import Dialect
 from salesmetrics.storage.protocol import WriteTx
@@ -27,20 +28,21 @@ def replace_lines(
     dialect: Dialect,
     lines: pa.Table,
     orders: pa.Array,
-    order_ids: list[int],
-    new_orders: set[int],
+    order_ids: Ids,
+    new_orders: Ids,
     source: str,
     out: Outcome,
 ) -> set[int]:
     """Insert the lines of new orders; swap the lines of existing orders whose lines differ.
 
-    `orders` holds each incoming order's `_order` number, `order_ids` its stored id.
-    Returns the existing orders whose lines were replaced.
+    `orders` holds each incoming order's `_order` number, `order_ids` its stored id, and
+    `new_orders` the ids of the orders this import inserted. Returns the existing orders whose
+    lines were replaced.
     """
     pos = pc.index_in(lines["_order"], value_set=orders)
     if pos.null_count:  # lines of orders rejected as a whole are dropped
         lines = lines.filter(pc.is_valid(pos))
-    order_of = pa.array(order_ids, pa.int64()).take(pos.drop_null())
+    order_of = pa.array(order_ids).take(pos.drop_null())
     data = conform(
         "order_lines", lines.select([c for c in lines.column_names if not c.startswith("_")])
     )
@@ -49,17 +51,17 @@ def replace_lines(
     for name in LINE_COLUMNS:  # a file without, say, a product column: compare with nulls
         if name not in data.column_names:
             data = data.append_column(name, pa.nulls(data.num_rows, types.field(name).type))
-    existing = pa.array(sorted(set(order_ids) - new_orders), pa.int64())
+    existing = pa.array(np.setdiff1d(order_ids, new_orders))
     replace = _differing(tx, data, existing, source)
     _delete_old(tx, replace, source, out)
     keep = data  # every order is new or replaced: all the lines go in, no copy needed
     if len(replace) < len(existing):
-        wanted = pa.array(sorted(new_orders | replace), pa.int64())
-        keep = data.filter(pc.is_in(data["order_id"], value_set=wanted))
+        wanted = np.union1d(new_orders, np.fromiter(replace, np.int64, len(replace)))
+        keep = data.filter(pc.is_in(data["order_id"], value_set=pa.array(wanted)))
     if keep.num_rows:
-        fresh = repo.allocate_ids(tx, "order_lines", keep.num_rows)
-        tx.load_arrow("order_lines", keep.append_column("id", pa.array(fresh, pa.int64())))
-        out.inserted.setdefault("order_lines", []).extend(fresh)
+        fresh = repo.allocate_id_array(tx, "order_lines", keep.num_rows)
+        tx.load_arrow("order_lines", keep.append_column("id", pa.array(fresh)))
+        out.add_inserted("order_lines", fresh)
     return replace
 
 

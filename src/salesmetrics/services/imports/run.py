@@ -31,7 +31,7 @@ from salesmetrics.services.imports import defaults, surveys
 from salesmetrics.services.imports.lines import replace_lines
 from salesmetrics.services.imports.links import Links, resolve
 from salesmetrics.services.imports.model import ImportReport, ImportRequest
-from salesmetrics.services.imports.upsert import Outcome, content_ids, upsert
+from salesmetrics.services.imports.upsert import NO_IDS, Outcome, content_ids, upsert
 from salesmetrics.services.metrics import compile_rebuild_ahead, refresh_rollups
 from salesmetrics.services.segments import refresh as segments
 from salesmetrics.services.targets.plan import money_in_minor_units
@@ -242,14 +242,13 @@ def _write(
         main = money_in_minor_units(ws, main)
     upsert(tx, ws.store.dialect, table, main, key, source, out)
     if "order_lines" in tables:
-        new = set(out.inserted.get(table, []))
         replaced = replace_lines(
             tx,
             ws.store.dialect,
             tables["order_lines"],
             main["_order"].combine_chunks(),
             out.ids,
-            new,
+            out.inserted.get(table, NO_IDS),
             source,
             out,
         )
@@ -269,13 +268,13 @@ def _with_external_ids(rows: pa.Table) -> pa.Table:
 
 
 def _log(tx: WriteTx, import_id: int, out: Outcome, links: Links) -> None:
-    for table, ids in links.created.items():
-        repo.record(tx, import_id, table, ids, "insert")
-    for table, ids in out.inserted.items():
-        repo.record(tx, import_id, table, ids, "insert")
-    for label, ids, priors in out.priors:
+    for table, created in links.created.items():
+        repo.record(tx, import_id, table, created, "insert")
+    for table, inserted in out.inserted.items():
+        repo.record(tx, import_id, table, inserted, "insert")
+    for label, changed, priors in out.priors:
         table, _, action = label.partition(":")
-        repo.record(tx, import_id, table, ids, action or "update", list(priors))
+        repo.record(tx, import_id, table, changed, action or "update", list(priors))
 
 
 def _count(report: ImportReport, out: Outcome, table: str, rows: int, links: Links) -> None:

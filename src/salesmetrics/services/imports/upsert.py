@@ -7,6 +7,7 @@ import json
 from dataclasses import dataclass, field
 
 import numpy as np
+import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -17,14 +18,20 @@ from salesmetrics.storage.repositories import imports as repo
 from salesmetrics.storage.repositories.bulk import conform
 from salesmetrics.storage.schema import ColType
 
+Ids = npt.NDArray[np.int64]
+NO_IDS: Ids = np.empty(0, dtype=np.int64)
+
 
 @dataclass
 class Outcome:
-    inserted: dict[str, list[int]] = field(default_factory=dict)  # table -> new ids
+    inserted: dict[str, Ids] = field(default_factory=dict)  # table -> new ids
     updated: dict[str, list[int]] = field(default_factory=dict)
     unchanged: int = 0
-    ids: list[int] = field(default_factory=list)  # the stored id of every incoming row
+    ids: Ids = field(default_factory=lambda: NO_IDS)  # the stored id of every incoming row
     priors: list[tuple[str, list[int], list[str]]] = field(default_factory=list)  # for revert
+
+    def add_inserted(self, table: str, ids: Ids) -> None:
+        self.inserted[table] = np.concatenate([self.inserted.get(table, NO_IDS), ids])
 
 
 def content_ids(table: pa.Table, prefix: str) -> pa.Array:
@@ -49,21 +56,23 @@ def upsert(
         data = data.append_column("source", pa.array([source] * data.num_rows, pa.string()))
     compare = [c for c in data.column_names if c not in ("id", *key, "source")]
     stored = _stored(tx, table, key, compare, source)
-    data = data.append_column("_pos", pa.array(np.arange(data.num_rows)))
-    joined = data.join(stored, keys=list(key), join_type="left outer", use_threads=False).sort_by(
-        "_pos"
-    )
-    found = joined["_id_old"]
-    same = _same_rows(table, joined, compare)
-    changed = pc.and_(pc.is_valid(found), pc.invert(same))
-    out.unchanged += int(pc.sum(pc.and_(pc.is_valid(found), same)).as_py() or 0)
-    ids: list[int | None] = found.to_pylist()
-    _insert_new(tx, dialect, table, data.drop_columns(["_pos"]), ids, out)
-    update = joined.filter(changed)
-    if update.num_rows:
-        cols = {"id": update["_id_old"], **{c: update[c] for c in compare}}
-        _update(tx, table, pa.table(cols), out)
-    out.ids = [int(i) for i in ids if i is not None]
+    ids = np.zeros(data.num_rows, dtype=np.int64)  # 0: no stored row (ids start at 1)
+    if stored.num_rows:  # nothing stored to match (a source's first import): no join
+        data = data.append_column("_pos", pa.array(np.arange(data.num_rows)))
+        joined = data.join(stored, keys=list(key), join_type="left outer", use_threads=False)
+        joined = joined.sort_by("_pos")
+        data = data.drop_columns(["_pos"])
+        found = joined["_id_old"]
+        ids = np.array(pc.fill_null(found, 0).to_numpy(zero_copy_only=False), dtype=np.int64)
+        same = _same_rows(table, joined, compare)
+        changed = pc.and_(pc.is_valid(found), pc.invert(same))
+        out.unchanged += int(pc.sum(pc.and_(pc.is_valid(found), same)).as_py() or 0)
+        update = joined.filter(changed)
+        if update.num_rows:
+            cols = {"id": update["_id_old"], **{c: update[c] for c in compare}}
+            _update(tx, table, pa.table(cols), out)
+    _insert_new(tx, table, data, ids, out)
+    out.ids = ids
 
 
 def _same_rows(table: str, joined: pa.Table, compare: list[str]) -> pa.ChunkedArray:
@@ -101,18 +110,16 @@ def _stored(
     return pa.table(arrays, names=names)
 
 
-def _insert_new(
-    tx: WriteTx, dialect: Dialect, table: str, data: pa.Table, ids: list[int | None], out: Outcome
-) -> None:
-    new = [i for i, v in enumerate(ids) if v is None]
-    if not new:
+def _insert_new(tx: WriteTx, table: str, data: pa.Table, ids: Ids, out: Outcome) -> None:
+    """Rows whose id is 0 are new: they get fresh ids (written into `ids`) and go in."""
+    new = np.flatnonzero(ids == 0)
+    if not len(new):
         return
-    fresh = repo.allocate_ids(tx, table, len(new))
-    for pos, new_id in zip(new, fresh, strict=True):
-        ids[pos] = new_id
-    rows = data.take(pa.array(new))
-    tx.load_arrow(table, rows.append_column("id", pa.array(fresh, pa.int64())))
-    out.inserted.setdefault(table, []).extend(fresh)
+    fresh = repo.allocate_id_array(tx, table, len(new))
+    ids[new] = fresh
+    rows = data if len(new) == data.num_rows else data.take(pa.array(new))
+    tx.load_arrow(table, rows.append_column("id", pa.array(fresh)))
+    out.add_inserted(table, fresh)
 
 
 def _update(tx: WriteTx, table: str, rows: pa.Table, out: Outcome) -> None:
