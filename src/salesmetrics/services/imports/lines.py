@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import numpy as np
+import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from salesmetrics.services.imports.upsert import Ids, Outcome
+from salesmetrics.services.imports.upsert import NO_IDS, Ids, Outcome
 from salesmetrics.storage import catalog
 from salesmetrics.storage.dialect import Dialect
 from salesmetrics.storage.protocol import WriteTx
@@ -39,10 +40,11 @@ def replace_lines(
     `new_orders` the ids of the orders this import inserted. Returns the existing orders whose
     lines were replaced.
     """
-    pos = pc.index_in(lines["_order"], value_set=orders)
-    if pos.null_count:  # lines of orders rejected as a whole are dropped
-        lines = lines.filter(pc.is_valid(pos))
-    order_of = pa.array(order_ids).take(pos.drop_null())
+    pos = _positions(lines["_order"], orders)
+    if (pos < 0).any():  # lines of orders rejected as a whole are dropped
+        lines = lines.filter(pa.array(pos >= 0))
+        pos = pos[pos >= 0]
+    order_of = pa.array(order_ids[pos])
     data = conform(
         "order_lines", lines.select([c for c in lines.column_names if not c.startswith("_")])
     )
@@ -51,7 +53,9 @@ def replace_lines(
     for name in LINE_COLUMNS:  # a file without, say, a product column: compare with nulls
         if name not in data.column_names:
             data = data.append_column(name, pa.nulls(data.num_rows, types.field(name).type))
-    existing = pa.array(np.setdiff1d(order_ids, new_orders))
+    existing = pa.array(
+        NO_IDS if len(new_orders) == len(order_ids) else np.setdiff1d(order_ids, new_orders)
+    )
     replace = _differing(tx, data, existing, source)
     _delete_old(tx, replace, source, out)
     keep = data  # every order is new or replaced: all the lines go in, no copy needed
@@ -63,6 +67,19 @@ def replace_lines(
         tx.load_arrow("order_lines", keep.append_column("id", pa.array(fresh)))
         out.add_inserted("order_lines", fresh)
     return replace
+
+
+def _positions(numbers: pa.ChunkedArray, orders: pa.Array) -> npt.NDArray[np.int64]:
+    """Where each line's order number sits in `orders` (distinct numbers >= 0), -1 if absent:
+    a direct lookup table instead of a hash (numbers run 0..n-1, each order's place in the
+    file)."""
+    lines = np.asarray(numbers.to_numpy(), dtype=np.int64)
+    known = np.asarray(orders.to_numpy(zero_copy_only=False), dtype=np.int64)
+    size = int(max(lines.max(initial=-1), known.max(initial=-1))) + 1
+    table = np.full(size, -1, dtype=np.int64)
+    table[known] = np.arange(len(known))
+    out: npt.NDArray[np.int64] = table[lines]
+    return out
 
 
 def _stored(tx: WriteTx, source: str) -> pa.Table:
