@@ -63,6 +63,18 @@ def test_scores_are_ceil_of_lowest_rank_share() -> None:
     assert quantile_scores([1, 1, 1, 5, 9]).tolist() == [1, 1, 1, 4, 5]
 
 
+@pytest.mark.parametrize("seed", range(5))
+def test_ranks_are_scipys_lowest_ranks(seed: int) -> None:
+    """The scores' ranks are computed with numpy; they are scipy's rankdata(method="min")."""
+    from scipy.stats import rankdata
+
+    g = np.random.default_rng(seed)
+    for x in (g.integers(0, 9, 400), g.normal(size=300), np.r_[np.zeros(50), g.random(10)]):
+        for k in (3, 5, 10):
+            expected = -(-np.asarray(rankdata(x, method="min"), np.int64) * k // len(x))
+            assert quantile_scores(x, k=k).tolist() == expected.tolist()
+
+
 def test_scores_do_not_depend_on_order_and_ties_share_a_score() -> None:
     g = np.random.default_rng(3)
     x = g.integers(0, 12, 500)

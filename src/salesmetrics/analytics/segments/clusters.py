@@ -28,6 +28,8 @@ index) measures how close two partitions are whatever their numbering.
 
 from __future__ import annotations
 
+import importlib
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -81,6 +83,15 @@ def _logged(x: F64, log: Sequence[bool]) -> F64:
     for j in np.flatnonzero(log):
         t[:, j] = np.log1p(np.maximum(x[:, j], 0.0))
     return t
+
+
+def load_ahead() -> None:
+    """Start importing scikit-learn's k-means in the background (~0.5 s, and lazy so that
+    commands which never cluster do not pay it): a caller that will cluster soon, such as an
+    import whose segments are refreshed after it, calls this before its other work."""
+    threading.Thread(
+        target=importlib.import_module, args=("sklearn.cluster",), name="load-kmeans", daemon=True
+    ).start()
 
 
 @dataclass(frozen=True, slots=True)

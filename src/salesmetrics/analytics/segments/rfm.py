@@ -1,8 +1,9 @@
 """RFM: each customer's recency, frequency and monetary scores 1..k, its segment from a segment
 table, a summary per segment, and the movement between segments from one snapshot to the next.
 
-**Scores** are rank-based quantiles: a value's percentile rank is rank / n, with ranks from
-`scipy.stats.rankdata(method="min")` (tied values share the lowest rank they span), and its
+**Scores** are rank-based quantiles: a value's percentile rank is rank / n, with ranks as
+`scipy.stats.rankdata(method="min")` gives them (tied values share the lowest rank they span:
+1 + how many values are smaller, found by binary search in the sorted values), and its
 score is ceil(rank / n * k), computed in whole numbers so no rounding error moves a customer
 across a boundary. Equal values always share a score and the order of the customers does not
 matter. A large tie lands at the bottom of its ranks: when 60 % of customers bought once, they
@@ -74,15 +75,14 @@ def quantile_scores(values: ArrayLike, k: int = DEFAULT_K) -> I64:
     LOWEST rank among them, so a big tie at the bottom (the many customers who bought once)
     scores 1 rather than the middle of its band, and the "bought once" cells of the grid (New,
     Promising) are reachable."""
-    from scipy.stats import rankdata  # scipy.stats: loaded when used
-
     _check_k(k)
     x = np.asarray(values)
     if x.ndim != 1 or x.dtype.kind not in "iuf" or not np.isfinite(x).all():
         raise ValueError("scores are of one finite number per customer")
     if len(x) == 0:
         return np.zeros(0, np.int64)
-    ranks = np.asarray(rankdata(x, method="min"), np.int64)
+    # rankdata(method="min") without scipy.stats, whose first import took ~0.2-0.8 s of a refresh
+    ranks = np.searchsorted(np.sort(x), x, side="left").astype(np.int64) + 1
     return _ceil_div(ranks * k, len(x))
 
 

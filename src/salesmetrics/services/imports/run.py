@@ -133,6 +133,8 @@ def run_import(ws: Workspace, req: ImportRequest, steps: Steps = _no_steps) -> I
     hears each step as it starts (see STEPS) and ("", n, n) at the end."""
     if not req.dry_run:
         compile_rebuild_ahead(ws)  # ready by the time the rollups are rebuilt
+        if req.kind in segments.AFFECTS:
+            segments.load_ahead()  # and the clustering library by the segments refresh
     return execute(ws, prepare(ws, req, steps), steps)
 
 

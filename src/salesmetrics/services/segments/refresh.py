@@ -13,12 +13,14 @@ from __future__ import annotations
 import logging
 import os
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 import numpy as np
 import pyarrow as pa
 
+from salesmetrics.analytics.segments.clusters import load_ahead as load_kmeans_ahead
 from salesmetrics.domain.access import LOCAL
 from salesmetrics.domain.errors import InputError
 from salesmetrics.services.segments import clusters as cl
@@ -52,18 +54,24 @@ def refresh(ws: Workspace, as_of: date) -> Refreshed:
     a = scored(b)
     cluster: np.ndarray | None = None
     k = None
-    try:
-        model, _ = cl.learn(b)
-        cluster, k = model.labels_, model.k_
-    except InputError as exc:
-        notes.append(f"no clusters: {exc}")
-    p_alive = clv_minor = None
-    try:
-        f = value.fit(b, value.Settings(as_of, as_of))
-        where = np.searchsorted(f.summary.customer, b.ids)
-        p_alive, clv_minor = f.p_alive[where], np.rint(f.value[where]).astype(np.int64)
-    except InputError as exc:
-        notes.append(f"no lifetime value: {exc}")
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="segments") as pool:
+        clustering = pool.submit(cl.learn, b)  # independent of the CLV fit: both cores work
+        p_alive = clv_minor = None
+        try:
+            f = value.fit(b, value.Settings(as_of, as_of))
+            where = np.searchsorted(f.summary.customer, b.ids)
+            p_alive, clv_minor = f.p_alive[where], np.rint(f.value[where]).astype(np.int64)
+        except InputError as exc:
+            clv_note: str | None = f"no lifetime value: {exc}"
+        else:
+            clv_note = None
+        try:
+            model, _ = clustering.result()
+            cluster, k = model.labels_, model.k_
+        except InputError as exc:
+            notes.append(f"no clusters: {exc}")
+    if clv_note:
+        notes.append(clv_note)
     rows = pa.table({
         "id": pa.array(b.ids, pa.int64()),
         "as_of": pa.array([as_of] * n, pa.date32()),
@@ -81,6 +89,11 @@ def refresh(ws: Workspace, as_of: date) -> Refreshed:
     names, counts = np.unique(a.segment, return_counts=True)
     return Refreshed(as_of, n, {str(s): int(c) for s, c in zip(names, counts, strict=True)}, k,
                      p_alive is not None, notes)  # fmt: skip
+
+
+def load_ahead() -> None:
+    """A refresh is coming (an import of a kind in AFFECTS): load its libraries meanwhile."""
+    load_kmeans_ahead()
 
 
 def after_import(ws: Workspace) -> Refreshed | None:
