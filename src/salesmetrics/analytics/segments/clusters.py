@@ -29,6 +29,7 @@ index) measures how close two partitions are whatever their numbering.
 from __future__ import annotations
 
 import importlib
+import sys
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -89,6 +90,8 @@ def load_ahead() -> None:
     """Start importing scikit-learn's k-means in the background (~0.5 s, and lazy so that
     commands which never cluster do not pay it): a caller that will cluster soon, such as an
     import whose segments are refreshed after it, calls this before its other work."""
+    if "sklearn.cluster" in sys.modules:
+        return
     threading.Thread(
         target=importlib.import_module, args=("sklearn.cluster",), name="load-kmeans", daemon=True
     ).start()
