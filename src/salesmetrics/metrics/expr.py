@@ -18,6 +18,10 @@ import ibis
 import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
 
+from salesmetrics.metrics import ibis_threads
+
+ibis_threads.install()  # every module that builds ibis expressions imports this one
+
 FUNCTIONS = ("days", "coalesce", "positive", "abs", "any", "count", "sum", "min", "max")
 AGGREGATES = ("any", "count", "sum", "min", "max")
 
