@@ -458,3 +458,55 @@ def test_lines_of_one_order_must_agree(ws: Workspace, tmp_path: Path) -> None:
     )
     assert run_import(ws, ImportRequest("orders", fixed)).inserted == 1
     assert ws.store.fetchall("SELECT total_minor FROM orders") == [(6000,)]
+
+
+MIXED_HEADER = "order,date,customer,product,quantity,price\n"
+MIXED_FIRST = (
+    "1,2024-03-01,a@x.com,A,1,10\n1,2024-03-01,a@x.com,B,2,5\n"
+    "2,2024-03-02,b@x.com,A,1,10\n"
+    "3,2024-03-03,c@x.com,C,1,7\n3,2024-03-03,c@x.com,A,1,10\n"
+)
+MIXED_SECOND = (  # file rows 2..15
+    "4,2024-03-05,d@x.com,A,3,10\n"  # new
+    "1,2024-03-01,a@x.com,A,1,10\n1,2024-03-01,a@x.com,B,2,5\n"  # unchanged
+    "3,2024-03-03,c@x.com,C,zz,7\n3,2024-03-03,c@x.com,A,1,10\n"  # a bad line: 3 keeps one
+    "2,2024-03-02,b@x.com,A,2,10\n"  # a line changed
+    "5,2024-03-06,e@x.com,A,1,10\n5,2024-03-06,e@x.com,B,x,1\n"  # new, its 2nd line bad
+    "6,,f@x.com,A,1,10\n6,2024-03-07,f@x.com,B,1,3\n"  # first line undated: dropped
+    "7,2024-03-08,g@x.com,A,1,1\n"  # new
+    "8,,h@x.com,A,1,1\n8,,h@x.com,B,1,2\n"  # undated: dropped, lines and all
+    "9,2024-03-09,i@x.com,A,1,4\n"  # new
+)
+
+
+def test_skip_invalid_reimport_of_new_unchanged_changed_and_dropped_orders(
+    ws: Workspace, tmp_path: Path
+) -> None:
+    """Every path of matching orders and their lines in one re-import: new, unchanged, lines
+    changed, lines lost to bad rows, orders dropped whole (their good lines go with them)."""
+    first, second = tmp_path / "a.csv", tmp_path / "b.csv"
+    first.write_text(MIXED_HEADER + MIXED_FIRST, encoding="utf-8")
+    second.write_text(MIXED_HEADER + MIXED_SECOND, encoding="utf-8")
+    _import(ws, "orders", first, create_missing=True)
+    before = checksum(ws.store)
+    r = run_import(ws, ImportRequest("orders", second, skip_invalid=True, create_missing=True))
+    assert (r.status, r.inserted, r.updated, r.unchanged) == ("applied", 4, 2, 1)
+    assert sorted((i.row, i.column) for i in r.issues) == [
+        (5, "quantity"), (9, "quantity"), (10, "date"), (11, "date"), (13, "date"),
+    ]  # fmt: skip
+    assert r.rows_rejected == 5
+    totals = ws.store.fetchall("SELECT external_id, total_minor FROM orders ORDER BY id")
+    assert [(str(e), int(t)) for e, t in totals] == [
+        ("1", 2000), ("2", 2000), ("3", 1000), ("4", 3000), ("5", 1000), ("7", 100), ("9", 400),
+    ]  # fmt: skip
+    lines = ws.store.fetchall(
+        "SELECT o.external_id, l.line_no, l.quantity FROM order_lines l "
+        "JOIN orders o ON o.id = l.order_id ORDER BY 1, 2"
+    )
+    assert [(str(e), int(n), int(q)) for e, n, q in lines] == [
+        ("1", 1, 1), ("1", 2, 2), ("2", 1, 2), ("3", 1, 1), ("4", 1, 3), ("5", 1, 1),
+        ("7", 1, 1), ("9", 1, 1),
+    ]  # fmt: skip
+    assert r.import_id is not None
+    revert_import(ws, r.import_id)
+    assert checksum(ws.store) == before

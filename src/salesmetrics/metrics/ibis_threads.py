@@ -17,6 +17,7 @@ node dies), so a comparison stored into it meanwhile is never lost.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from ibis.common.bases import Comparable
@@ -33,8 +34,9 @@ def forget(cache: Cache, node_id: int) -> None:
             theirs.pop(node_id, None)
 
 
-def _del(self: Any) -> None:
-    forget(Comparable.__cache__, id(self))
+def _del(self: Any, _forget: Callable[[Cache, int], None] = forget) -> None:
+    # the function is bound here: while Python shuts down, module globals may already be None
+    _forget(type(self).__cache__, id(self))
 
 
 def install() -> None:

@@ -75,6 +75,8 @@ def _positions(numbers: pa.ChunkedArray, orders: pa.Array) -> npt.NDArray[np.int
     file)."""
     lines = np.asarray(numbers.to_numpy(), dtype=np.int64)
     known = np.asarray(orders.to_numpy(zero_copy_only=False), dtype=np.int64)
+    if min(lines.min(initial=0), known.min(initial=0)) < 0:
+        raise ValueError("order numbers are places in the file, never negative")
     size = int(max(lines.max(initial=-1), known.max(initial=-1))) + 1
     table = np.full(size, -1, dtype=np.int64)
     table[known] = np.arange(len(known))

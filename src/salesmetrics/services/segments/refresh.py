@@ -91,18 +91,22 @@ def refresh(ws: Workspace, as_of: date) -> Refreshed:
                      p_alive is not None, notes)  # fmt: skip
 
 
+def _after_imports() -> bool:
+    """Whether imports refresh the segments (SALESMETRICS_SEGMENTS_AFTER_IMPORT, on by default)."""
+    switch = os.environ.get("SALESMETRICS_SEGMENTS_AFTER_IMPORT", "on").strip().lower()
+    return switch not in ("off", "0", "no", "false")
+
+
 def load_ahead() -> None:
-    """A refresh is coming (an import of a kind in AFFECTS): load its libraries meanwhile."""
-    load_kmeans_ahead()
+    """A refresh may follow (an import of a kind in AFFECTS): load its libraries meanwhile."""
+    if _after_imports():
+        load_kmeans_ahead()
 
 
 def after_import(ws: Workspace) -> Refreshed | None:
     """After an import or a revert: `after_change`, unless SALESMETRICS_SEGMENTS_AFTER_IMPORT
     is off (a batch of large imports; the server loop and `segments refresh` still refresh)."""
-    switch = os.environ.get("SALESMETRICS_SEGMENTS_AFTER_IMPORT", "on").strip().lower()
-    if switch in ("off", "0", "no", "false"):
-        return None
-    return after_change(ws)
+    return after_change(ws) if _after_imports() else None
 
 
 def after_change(ws: Workspace) -> Refreshed | None:
