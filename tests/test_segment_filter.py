@@ -31,6 +31,7 @@ from salesmetrics.services.segments.picker import picker
 from salesmetrics.services.segments.refresh import Keeper
 from salesmetrics.services.workspace import Workspace, init_workspace, workspace
 from salesmetrics.storage.repositories import segment_sizes
+from salesmetrics.storage.repositories.customer_behaviour import segments_computed_from
 from salesmetrics.web.app import create_app
 from signed_in import browser_client, owner_client
 
@@ -285,7 +286,7 @@ def test_the_server_loop_does_not_redo_a_refresh_an_import_just_did(
         assert keeper.tick(data_version(ws), now=0.0) is True  # nothing stored yet
         report = run_import(ws, ImportRequest("orders", path))
         assert report.status == "applied"
-        assert ws.segments_stored == (data_version(ws), ws.metrics.today())
+        assert segments_computed_from(ws.store) == (data_version(ws), ws.metrics.today())
         after = data_version(ws)
         assert keeper.tick(after, now=10.0) is False
         assert keeper.tick(after, now=100.0) is False  # settled, and already current
@@ -293,10 +294,31 @@ def test_the_server_loop_does_not_redo_a_refresh_an_import_just_did(
             env.setenv("SALESMETRICS_SEGMENTS_AFTER_IMPORT", "off")
             revert_import(ws, int(report.import_id or 0))
         reverted = data_version(ws)
-        assert reverted > after and ws.segments_stored == (after, ws.metrics.today())
+        assert reverted > after
+        assert segments_computed_from(ws.store) == (after, ws.metrics.today())
         assert keeper.tick(reverted, now=110.0) is False  # wait for it to settle
         assert keeper.tick(reverted, now=141.0) is True
         assert segment_sizes.sizes(ws.store).sizes == {}
+
+
+@pytest.mark.postgres
+def test_a_refresh_one_worker_did_is_not_redone_by_the_loop_in_another(
+    pg_url: str, tmp_path: Path
+) -> None:
+    """With `serve --workers N` an upload may be served by a worker that does not run the loop:
+    the loop's worker reads what the stored segments were computed from and does not redo
+    them (it used to, when only the uploading process knew)."""
+    init_workspace(pg_url, {})
+    path = tmp_path / "orders.csv"
+    path.write_text(ORDERS, encoding="utf-8")
+    with workspace(pg_url) as loop_worker, workspace(pg_url) as upload_worker:
+        keeper = Keeper(loop_worker, settle=30.0)
+        assert keeper.tick(data_version(loop_worker), now=0.0) is True  # nothing stored yet
+        assert run_import(upload_worker, ImportRequest("orders", path)).status == "applied"
+        after = data_version(loop_worker)
+        assert segments_computed_from(loop_worker.store) == (after, loop_worker.metrics.today())
+        assert keeper.tick(after, now=10.0) is False
+        assert keeper.tick(after, now=100.0) is False  # settled, and already current
 
 
 def test_stored_sizes_match_the_picker(demo_url: str) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from salesmetrics.domain.settings import WorkspaceSettings
@@ -62,9 +62,6 @@ class Workspace:
     def __init__(self, store: Store) -> None:
         self.store = store
         self._metrics: MetricsService | None = None
-        # (data version, day) the customer segments were last stored for by this process:
-        # the server loop skips a refresh an import has just done
-        self.segments_stored: tuple[int, date] | None = None
 
     @property
     def settings(self) -> WorkspaceSettings:

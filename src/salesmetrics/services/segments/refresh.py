@@ -84,8 +84,7 @@ def refresh(ws: Workspace, as_of: date) -> Refreshed:
         "p_alive": pa.array(p_alive if p_alive is not None else [None] * n, pa.float64()),
         "clv_minor": pa.array(clv_minor if clv_minor is not None else [None] * n, pa.int64()),
     })  # fmt: skip
-    repo.replace_segments(ws.store, rows)
-    ws.segments_stored = (version, as_of)
+    repo.replace_segments(ws.store, rows, version, as_of)
     names, counts = np.unique(a.segment, return_counts=True)
     return Refreshed(as_of, n, {str(s): int(c) for s, c in zip(names, counts, strict=True)}, k,
                      p_alive is not None, notes)  # fmt: skip
@@ -135,9 +134,9 @@ class Keeper:
         """Called every few seconds; whether it refreshed."""
         clock = time.monotonic() if now is None else now
         day = self.ws.metrics.today()
-        stored = self.ws.segments_stored
+        stored = repo.segments_computed_from(self.ws.store)
         if stored is not None and (self.done is None or stored > self.done):
-            self.done = stored  # refreshed since, by an import or revert in this process
+            self.done = stored  # refreshed since, by an import, a revert or another worker
         if self.done is None and self.stored_day == day:
             self.done = (version, day)  # current as stored: nothing to do at start
         if self.seen is None or self.seen[0] != version:

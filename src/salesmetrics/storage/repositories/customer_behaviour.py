@@ -9,7 +9,7 @@ order's rep: a rep's segments are built from what that rep may see, nothing more
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import pyarrow as pa
@@ -157,17 +157,43 @@ def find_customer(store: Store, text: str) -> list[tuple[int, int | None]]:
     return [(int(r[0]), None if r[1] is None else int(r[1])) for r in rows]
 
 
-def replace_segments(store: Store, rows: pa.Table) -> None:
+# workspace_state keys: the data version the stored segments were computed from, and their
+# as-of day (an ordinal): every server worker reads them, so none recomputes what another did.
+SEGMENTS_VERSION = "segments_data_version"
+SEGMENTS_DAY = "segments_as_of_day"
+
+
+def replace_segments(store: Store, rows: pa.Table, data_version: int, as_of: date) -> None:
     """Replace every stored customer segment with `rows` (columns of customer_segments), in one
-    transaction: readers see the old set or the new one, never a mix. Derived data: the data
-    version (and so the rollups' freshness) does not move."""
+    transaction: readers see the old set or the new one, never a mix; `data_version` and
+    `as_of` are what they were computed from. Derived data: the data version (and so the
+    rollups' freshness) does not move."""
 
     def work(tx: WriteTx) -> None:
         tx.execute("DELETE FROM customer_segments")
         if rows.num_rows:
             tx.load_arrow("customer_segments", rows)
+        for key, value in ((SEGMENTS_VERSION, data_version), (SEGMENTS_DAY, as_of.toordinal())):
+            tx.execute(
+                "INSERT INTO workspace_state (key, value) VALUES (?, ?) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                [key, value],
+            )
 
     store.write(work, changes_data=False)
+
+
+def segments_computed_from(store: Store) -> tuple[int, date] | None:
+    """(data version, as-of day) of the stored segments; None before the first refresh."""
+    found = dict(
+        store.fetchall(
+            "SELECT key, value FROM workspace_state WHERE key IN (?, ?)",
+            [SEGMENTS_VERSION, SEGMENTS_DAY],
+        )
+    )
+    if SEGMENTS_VERSION not in found or SEGMENTS_DAY not in found:
+        return None
+    return int(found[SEGMENTS_VERSION]), date.fromordinal(int(found[SEGMENTS_DAY]))
 
 
 def stored_segments(store: Store, scope: Scope = EVERYTHING) -> pa.Table:
