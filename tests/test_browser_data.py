@@ -8,10 +8,10 @@ from pathlib import Path
 
 import httpx2 as httpx
 import pytest
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
 from salesmetrics.services.workspace import init_workspace
-from served import CHROMIUM, SIZES, auth, needs_chromium, serving, sign_in, watch
+from served import SIZES, auth, browsing, needs_chromium, serving
 
 ORDERS = (
     "Номер замовлення;Дата;Клієнт;Товар;Кількість;Ціна, грн;Менеджер;Статус;Примітка\n"
@@ -52,56 +52,49 @@ def _upload(page: Page, kind: str, path: Path) -> None:
 def test_upload_preview_confirm_list_and_revert_in_ukrainian(
     server: str, files: dict[str, Path]
 ) -> None:
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM)
-        try:
-            page = browser.new_page(viewport={"width": 1280, "height": 900})
-            sign_in(page, server)
-            problems = watch(page)
-            page.goto(f"{server}/data?lang=uk")
-            _upload(page, "products", files["bad"])
-            page.wait_for_selector("[data-testid=errors]")
-            assert "/data/preview/" in page.url and "lang=uk" in page.url
-            row = page.locator("[data-testid=errors] tbody tr").first
-            assert row.locator("td").nth(0).inner_text() == "3"
-            assert row.locator("td").nth(1).inner_text() == "Ціна, грн"
-            assert "not a number" in row.locator("td").nth(3).inner_text()
-            assert "1 рядок має помилки" in page.inner_text("[data-testid=verdict]")
-            link = page.get_attribute("[data-testid=errors-csv]", "href")
-            got = page.request.get(f"{server}{link}")
-            assert got.status == 200 and "дешево" in got.body().decode("utf-8-sig")
-            page.click("[data-testid=cancel]")
-            page.wait_for_selector("[data-testid=result]")
-            assert "нічого не імпортовано" in page.inner_text("[data-testid=result]")
+    with browsing(server) as (page, problems):
+        page.goto(f"{server}/data?lang=uk")
+        _upload(page, "products", files["bad"])
+        page.wait_for_selector("[data-testid=errors]")
+        assert "/data/preview/" in page.url and "lang=uk" in page.url
+        row = page.locator("[data-testid=errors] tbody tr").first
+        assert row.locator("td").nth(0).inner_text() == "3"
+        assert row.locator("td").nth(1).inner_text() == "Ціна, грн"
+        assert "not a number" in row.locator("td").nth(3).inner_text()
+        assert "1 рядок має помилки" in page.inner_text("[data-testid=verdict]")
+        link = page.get_attribute("[data-testid=errors-csv]", "href")
+        got = page.request.get(f"{server}{link}")
+        assert got.status == 200 and "дешево" in got.body().decode("utf-8-sig")
+        page.click("[data-testid=cancel]")
+        page.wait_for_selector("[data-testid=result]")
+        assert "нічого не імпортовано" in page.inner_text("[data-testid=result]")
 
-            _upload(page, "orders", files["orders"])
-            page.wait_for_selector("[data-testid=mapping]")
-            mapping = page.inner_text("[data-testid=mapping]")
-            assert "ordered_at" in mapping and "дати DD.MM.YYYY" in mapping
-            assert "пробіл" in mapping and "не використовується" in mapping  # Примітка
-            assert page.inner_text("[data-testid=count-insert]") == "2"
-            assert "cp1251" in page.inner_text("[data-testid=sniff]")
-            page.click("[data-testid=confirm]")
-            page.wait_for_selector("[data-testid=imports]")
-            assert "нових — 2" in page.inner_text("[data-testid=result]")
-            first = page.locator("[data-testid=imports] tbody tr").first
-            assert first.locator("[data-testid=status]").inner_text() == "Імпортовано"
-            assert "продажі.csv" in first.inner_text()
+        _upload(page, "orders", files["orders"])
+        page.wait_for_selector("[data-testid=mapping]")
+        mapping = page.inner_text("[data-testid=mapping]")
+        assert "ordered_at" in mapping and "дати DD.MM.YYYY" in mapping
+        assert "пробіл" in mapping and "не використовується" in mapping  # Примітка
+        assert page.inner_text("[data-testid=count-insert]") == "2"
+        assert "cp1251" in page.inner_text("[data-testid=sniff]")
+        page.click("[data-testid=confirm]")
+        page.wait_for_selector("[data-testid=imports]")
+        assert "нових — 2" in page.inner_text("[data-testid=result]")
+        first = page.locator("[data-testid=imports] tbody tr").first
+        assert first.locator("[data-testid=status]").inner_text() == "Імпортовано"
+        assert "продажі.csv" in first.inner_text()
 
-            first.locator("a.revert").click()
-            page.wait_for_selector("[data-testid=changes]")
-            assert "Замовлення" in page.inner_text("[data-testid=changes]")
-            page.click("[data-testid=revert]")
-            page.wait_for_selector("[data-testid=imports]")
-            assert "Скасовано" in page.inner_text("[data-testid=result]")
-            first = page.locator("[data-testid=imports] tbody tr").first
-            assert first.locator("[data-testid=status]").inner_text() == "Скасовано"
-            assert first.locator("a.revert").count() == 0
-            totals = httpx.get(f"{server}/api/v1/workspace", headers=auth(server)).json()["tables"]
-            assert totals["orders"] == 0 and totals["order_lines"] == 0
-            assert problems == []
-        finally:
-            browser.close()
+        first.locator("a.revert").click()
+        page.wait_for_selector("[data-testid=changes]")
+        assert "Замовлення" in page.inner_text("[data-testid=changes]")
+        page.click("[data-testid=revert]")
+        page.wait_for_selector("[data-testid=imports]")
+        assert "Скасовано" in page.inner_text("[data-testid=result]")
+        first = page.locator("[data-testid=imports] tbody tr").first
+        assert first.locator("[data-testid=status]").inner_text() == "Скасовано"
+        assert first.locator("a.revert").count() == 0
+        totals = httpx.get(f"{server}/api/v1/workspace", headers=auth(server)).json()["tables"]
+        assert totals["orders"] == 0 and totals["order_lines"] == 0
+        assert problems == []
 
 
 def test_a_long_post_says_what_it_does_and_goes_once(server: str, tmp_path: Path) -> None:
@@ -110,30 +103,23 @@ def test_a_long_post_says_what_it_does_and_goes_once(server: str, tmp_path: Path
     in between: a held request would hold the page too.)"""
     orders = tmp_path / "ще-продажі.csv"
     orders.write_bytes(ORDERS.replace("1001;", "2001;").replace("1002;", "2002;").encode("cp1251"))
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM)
-        try:
-            page = browser.new_page(viewport={"width": 1280, "height": 900})
-            sign_in(page, server)
-            problems = watch(page)
-            page.goto(f"{server}/data?lang=uk")
-            _upload(page, "orders", orders)
-            page.wait_for_selector("[data-testid=confirm]")
-            page.evaluate(
-                "window.stopped = []; document.addEventListener('submit', e => "
-                "{ window.stopped.push(e.defaultPrevented); e.preventDefault(); })"
-            )
-            page.click("[data-testid=confirm]")
-            confirm = page.locator("[data-testid=confirm]")
-            expect(confirm).to_be_disabled()
-            expect(confirm).to_have_text("Імпортуємо…")
-            assert page.get_attribute("form:has([data-testid=confirm])", "aria-busy") == "true"
-            page.evaluate("document.querySelector('[data-testid=confirm]').form.requestSubmit()")
-            # the first submit went ahead (the page's own listener then held it), the second not
-            assert page.evaluate("window.stopped") == [False, True]
-            assert problems == []
-        finally:
-            browser.close()
+    with browsing(server) as (page, problems):
+        page.goto(f"{server}/data?lang=uk")
+        _upload(page, "orders", orders)
+        page.wait_for_selector("[data-testid=confirm]")
+        page.evaluate(
+            "window.stopped = []; document.addEventListener('submit', e => "
+            "{ window.stopped.push(e.defaultPrevented); e.preventDefault(); })"
+        )
+        page.click("[data-testid=confirm]")
+        confirm = page.locator("[data-testid=confirm]")
+        expect(confirm).to_be_disabled()
+        expect(confirm).to_have_text("Імпортуємо…")
+        assert page.get_attribute("form:has([data-testid=confirm])", "aria-busy") == "true"
+        page.evaluate("document.querySelector('[data-testid=confirm]').form.requestSubmit()")
+        # the first submit went ahead (the page's own listener then held it), the second not
+        assert page.evaluate("window.stopped") == [False, True]
+        assert problems == []
 
 
 @pytest.fixture(scope="module")
@@ -155,21 +141,14 @@ def data_pages(server: str, files: dict[str, Path]) -> list[str]:
 @pytest.mark.parametrize("lang", ["uk", "en"])
 def test_data_pages_load_clean(data_pages: list[str], server: str, lang: str, size: str) -> None:
     width, height = SIZES[size]
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM)
-        try:
-            page = browser.new_page(viewport={"width": width, "height": height})
-            sign_in(page, server)
-            problems = watch(page)
-            for path in data_pages:
-                page.goto(f"{server}{path}?lang={lang}")
-                page.wait_for_load_state("networkidle")
-                assert page.evaluate("document.documentElement.lang") == lang
-                if path == "/data":
-                    page.click("details.more summary")  # the options open within the width
-                    assert page.locator("a[href^='/workspace']").count() == 1
-                wide = page.evaluate("document.documentElement.scrollWidth")
-                assert wide <= width, f"{path} is {wide}px wide at {width}px"
-            assert problems == []
-        finally:
-            browser.close()
+    with browsing(server, (width, height)) as (page, problems):
+        for path in data_pages:
+            page.goto(f"{server}{path}?lang={lang}")
+            page.wait_for_load_state("networkidle")
+            assert page.evaluate("document.documentElement.lang") == lang
+            if path == "/data":
+                page.click("details.more summary")  # the options open within the width
+                assert page.locator("a[href^='/workspace']").count() == 1
+            wide = page.evaluate("document.documentElement.scrollWidth")
+            assert wide <= width, f"{path} is {wide}px wide at {width}px"
+        assert problems == []
