@@ -9,7 +9,6 @@ import pyarrow.compute as pc
 
 from salesmetrics.services.imports.upsert import NO_IDS, Ids, Outcome
 from salesmetrics.storage import catalog
-from salesmetrics.storage.dialect import Dialect
 from salesmetrics.storage.protocol import WriteTx
 from salesmetrics.storage.repositories import imports as repo
 from salesmetrics.storage.repositories.bulk import conform
@@ -26,7 +25,6 @@ LINE_COLUMNS = (
 
 def replace_lines(
     tx: WriteTx,
-    dialect: Dialect,
     lines: pa.Table,
     orders: pa.Array,
     order_ids: Ids,

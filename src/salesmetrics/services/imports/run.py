@@ -242,11 +242,10 @@ def _write(
     main = defaults.fill(tx, table, main)
     if table == "targets":
         main = money_in_minor_units(ws, main)
-    upsert(tx, ws.store.dialect, table, main, key, source, out)
+    upsert(tx, table, main, key, source, out)
     if "order_lines" in tables:
         replaced = replace_lines(
             tx,
-            ws.store.dialect,
             tables["order_lines"],
             main["_order"].combine_chunks(),
             out.ids,

@@ -12,7 +12,6 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from salesmetrics.storage import catalog
-from salesmetrics.storage.dialect import Dialect
 from salesmetrics.storage.protocol import WriteTx
 from salesmetrics.storage.repositories import imports as repo
 from salesmetrics.storage.repositories.bulk import conform
@@ -43,7 +42,6 @@ def content_ids(table: pa.Table, prefix: str) -> pa.Array:
 
 def upsert(
     tx: WriteTx,
-    dialect: Dialect,
     table: str,
     rows: pa.Table,
     key: tuple[str, ...],
